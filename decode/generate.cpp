@@ -1,0 +1,130 @@
+#include "attn/generate.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "attn/error.h"
+#include "decode/stop_strings.h"
+
+namespace attn {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::vector<TokenId> encode_prompt(const Tokenizer& tokenizer, std::string_view prompt, int context_length) {
+  std::vector<TokenId> ids = tokenizer.encode(prompt, true);
+  if (ids.empty()) {
+    if (tokenizer.bos_id() < 0) throw Error("the prompt is empty and the tokenizer has no BOS token to start from");
+    ids.push_back(tokenizer.bos_id());
+  }
+  // At least one position must remain for the first generated token's successor.
+  if (static_cast<int>(ids.size()) >= context_length) {
+    throw Error("the prompt is " + std::to_string(ids.size()) + " tokens but the context holds " +
+                std::to_string(context_length) + " (and generation needs at least one more); shorten the prompt");
+  }
+  return ids;
+}
+
+// How many tokens may be generated: max_length counts tokens after a
+// leading BOS, like llama2.c's steps and Hugging Face's max_length.
+int generation_budget(const GenerateOptions& options, const std::vector<TokenId>& prompt, TokenId bos,
+                      int context_length) {
+  const int bos_count = (!prompt.empty() && prompt.front() == bos) ? 1 : 0;
+  const int max_length = options.max_length > 0 ? options.max_length : context_length;
+  int budget = std::max(0, max_length + bos_count - static_cast<int>(prompt.size()));
+  if (options.max_new_tokens >= 0) budget = std::min(budget, options.max_new_tokens);
+  return budget;
+}
+
+}  // namespace
+
+double GenerateTimings::prefill_tokens_per_second() const {
+  return prefill_seconds > 0 ? prompt_tokens / prefill_seconds : 0;
+}
+double GenerateTimings::decode_tokens_per_second() const {
+  return decode_seconds > 0 ? decode_steps / decode_seconds : 0;
+}
+
+const char* to_string(StopReason reason) {
+  switch (reason) {
+    case StopReason::Eos: return "eos";
+    case StopReason::StopString: return "stop_string";
+    case StopReason::MaxLength: return "max_length";
+    case StopReason::ContextFull: return "context_full";
+  }
+  return "?";
+}
+
+GenerateResult generate(Session& session, std::string_view prompt, const GenerateOptions& options,
+                        const TextCallback& on_text) {
+  if (session.position() != 0) throw Error("generate: the session already holds a sequence; reset() it first");
+  const Model& model = session.model();
+  const Tokenizer& tokenizer = model.tokenizer();
+  const auto& eos = model.info().eos_ids;
+
+  GenerateResult result;
+  result.prompt_tokens = encode_prompt(tokenizer, prompt, session.context_length());
+  const int budget = generation_budget(options, result.prompt_tokens, tokenizer.bos_id(), session.context_length());
+  auto emit = [&](std::string_view text, bool is_continuation) {
+    if (text.empty()) return;
+    if (is_continuation) result.text += text;
+    if (on_text) on_text(text);
+  };
+
+  // The prompt goes through the same streamer as the continuation, so the
+  // echoed text has exactly the spacing of a full decode.
+  TokenStreamer streamer(tokenizer);
+  if (options.echo_prompt) {
+    for (TokenId id : result.prompt_tokens) emit(streamer.push(id), false);
+  } else {
+    streamer.prime(result.prompt_tokens);
+  }
+
+  auto start = Clock::now();
+  std::span<const float> logits = session.forward(result.prompt_tokens);
+  result.timings.prompt_tokens = static_cast<int>(result.prompt_tokens.size());
+  result.timings.prefill_seconds = seconds_since(start);
+
+  Sampler sampler(options.sampling);
+  StopStringFilter stops(options.stop_strings);
+  std::vector<TokenId> history = result.prompt_tokens;
+  result.stop_reason = StopReason::MaxLength;
+  bool stopped_by_string = false;
+  while (static_cast<int>(result.tokens.size()) < budget) {
+    const TokenId next = sampler.sample(logits, history);
+    if (std::find(eos.begin(), eos.end(), next) != eos.end()) {
+      result.stop_reason = StopReason::Eos;
+      break;
+    }
+    result.tokens.push_back(next);
+    history.push_back(next);
+    const auto filtered = stops.push(streamer.push(next));
+    emit(filtered.text, true);
+    if (filtered.stopped) {
+      result.stop_reason = StopReason::StopString;
+      stopped_by_string = true;
+      break;
+    }
+    if (static_cast<int>(result.tokens.size()) == budget) break;
+    if (session.position() >= session.context_length()) {
+      result.stop_reason = StopReason::ContextFull;
+      break;
+    }
+    start = Clock::now();
+    logits = session.forward(std::span<const TokenId>(&next, 1));
+    result.timings.decode_seconds += seconds_since(start);
+    ++result.timings.decode_steps;
+  }
+  if (!stopped_by_string) {
+    const auto tail = stops.push(streamer.flush());
+    emit(tail.text, true);
+    if (!tail.stopped) emit(stops.flush(), true);
+  }
+  return result;
+}
+
+}  // namespace attn

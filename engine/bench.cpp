@@ -1,0 +1,98 @@
+// llama-bench-style throughput: pp = one forward pass over a prompt of n
+// tokens, tg = n single-token forward passes from an empty context.
+#include "attn/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "attn/error.h"
+
+namespace attn {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<TokenId> random_tokens(int count, int vocab) {
+  std::mt19937 rng(1234);
+  std::vector<TokenId> ids(count);
+  for (TokenId& id : ids) id = static_cast<TokenId>(rng() % static_cast<unsigned>(vocab));
+  return ids;
+}
+
+double time_prefill(Session& session, const std::vector<TokenId>& prompt) {
+  session.reset();
+  const auto start = Clock::now();
+  session.forward(prompt);
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double time_decode(Session& session, const std::vector<TokenId>& tokens) {
+  session.reset();
+  const auto start = Clock::now();
+  for (TokenId id : tokens) session.forward(std::span<const TokenId>(&id, 1));
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::vector<double> tokens_per_second(const BenchResult& result) {
+  std::vector<double> rates;
+  for (double s : result.seconds) rates.push_back(result.tokens / s);
+  return rates;
+}
+
+}  // namespace
+
+double BenchResult::median_tokens_per_second() const {
+  auto rates = tokens_per_second(*this);
+  if (rates.empty()) return 0;
+  std::sort(rates.begin(), rates.end());
+  const size_t n = rates.size();
+  return n % 2 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
+}
+
+double BenchResult::stddev_tokens_per_second() const {
+  const auto rates = tokens_per_second(*this);
+  if (rates.size() < 2) return 0;
+  const double mean = std::accumulate(rates.begin(), rates.end(), 0.0) / rates.size();
+  double sq = 0;
+  for (double r : rates) sq += (r - mean) * (r - mean);
+  return std::sqrt(sq / (rates.size() - 1));
+}
+
+std::vector<BenchResult> run_bench(const std::shared_ptr<const Model>& model, const BenchOptions& options) {
+  const int context = model->info().context_length;
+  const int needed = std::max(options.prompt_tokens, options.decode_tokens);
+  if (needed > context) {
+    throw Error("bench needs " + std::to_string(needed) + " positions but the model's context is " +
+                std::to_string(context) + "; lower -p / -n");
+  }
+  if (options.repetitions < 1) throw Error("bench: repetitions must be at least 1");
+  const std::vector<int> thread_counts = options.threads.empty() ? std::vector<int>{physical_cores()} : options.threads;
+  const int saved_threads = num_threads();
+  const auto prompt = random_tokens(options.prompt_tokens, model->info().vocab_size);
+  const auto decode = random_tokens(options.decode_tokens, model->info().vocab_size);
+
+  std::vector<BenchResult> results;
+  for (int threads : thread_counts) {
+    set_num_threads(threads);
+    Session session(model, SessionOptions{needed});
+    if (options.prompt_tokens > 0) {
+      BenchResult pp{"pp" + std::to_string(options.prompt_tokens), threads, options.prompt_tokens, {}};
+      time_prefill(session, prompt);  // warm-up: plans and primitives are created here
+      for (int r = 0; r < options.repetitions; ++r) pp.seconds.push_back(time_prefill(session, prompt));
+      results.push_back(pp);
+    }
+    if (options.decode_tokens > 0) {
+      BenchResult tg{"tg" + std::to_string(options.decode_tokens), threads, options.decode_tokens, {}};
+      time_decode(session, std::vector<TokenId>(decode.begin(), decode.begin() + 1));  // warm-up
+      for (int r = 0; r < options.repetitions; ++r) tg.seconds.push_back(time_decode(session, decode));
+      results.push_back(tg);
+    }
+  }
+  set_num_threads(saved_threads);
+  return results;
+}
+
+}  // namespace attn

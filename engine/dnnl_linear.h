@@ -1,0 +1,43 @@
+// y = x W^T (+ b) through a oneDNN matmul primitive. W stays in the
+// checkpoint's [out, in] row-major layout (oneDNN reads it as a transposed
+// [in, out] matrix), so f32 weights are used straight from the mapped file
+// and pages stay shared between processes. Primitives are created once per
+// shape and reused; each call only swaps data pointers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace attn {
+
+dnnl::engine& cpu_engine();
+
+class LinearPrimitive {
+ public:
+  LinearPrimitive(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias);
+  void run(dnnl::stream& stream, const float* x, const float* weight, const float* bias, float* y);
+
+ private:
+  dnnl::matmul matmul_;
+  dnnl::memory src_, weights_, bias_, dst_;
+  std::unordered_map<int, dnnl::memory> args_;
+};
+
+// Per-session cache of primitives keyed by shape.
+class LinearPrimitiveCache {
+ public:
+  LinearPrimitive& get(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias);
+  size_t size() const { return primitives_.size(); }
+
+ private:
+  // Prefill lengths vary without bound in scoring jobs; past this many
+  // shapes the cache starts over rather than growing forever.
+  static constexpr size_t kMaxPrimitives = 512;
+  std::map<std::tuple<int64_t, int64_t, int64_t, bool>, LinearPrimitive> primitives_;
+};
+
+}  // namespace attn

@@ -1,0 +1,29 @@
+#include "engine/graph.h"
+
+#include <stdexcept>
+
+namespace attn {
+
+ValueId Graph::add(std::unique_ptr<Op> op, std::vector<ValueId> inputs) {
+  for (ValueId input : inputs) {
+    if (input < 0 || input >= value_count()) throw std::logic_error("Graph::add: input value does not exist yet");
+  }
+  const ValueId id = value_count();
+  nodes_.push_back(Node{std::move(op), std::move(inputs), id});
+  return id;
+}
+
+void Graph::set_output(ValueId value) {
+  if (value < 0 || value >= value_count()) throw std::logic_error("Graph::set_output: no such value");
+  output_ = value;
+}
+
+int64_t Graph::output_width() const { return nodes_.at(output_).op->output_width(); }
+
+std::map<std::string, int> Graph::op_counts() const {
+  std::map<std::string, int> counts;
+  for (const Node& node : nodes_) ++counts[std::string(node.op->name())];
+  return counts;
+}
+
+}  // namespace attn

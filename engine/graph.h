@@ -1,0 +1,42 @@
+// A static graph: built once per model by a builder, then executed for any
+// number of tokens. Values are [rows, width] activations; rows (tokens) are
+// symbolic until run time, widths are fixed at build time. Node order is a
+// topological order, since a node can only use values that already exist.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/op.h"
+
+namespace attn {
+
+using ValueId = int;
+
+struct Node {
+  std::unique_ptr<Op> op;
+  std::vector<ValueId> inputs;
+  ValueId output;
+};
+
+class Graph {
+ public:
+  // Appends a node; returns the value it produces. Inputs must exist.
+  ValueId add(std::unique_ptr<Op> op, std::vector<ValueId> inputs);
+  void set_output(ValueId value);
+
+  const std::vector<Node>& nodes() const { return nodes_; }
+  int value_count() const { return static_cast<int>(nodes_.size()); }
+  ValueId output() const { return output_; }
+  int64_t output_width() const;
+  // Op name -> how many nodes use it (for `attn inspect`).
+  std::map<std::string, int> op_counts() const;
+
+ private:
+  std::vector<Node> nodes_;  // node i produces value i
+  ValueId output_ = -1;
+};
+
+}  // namespace attn

@@ -1,0 +1,68 @@
+#include "engine/graph_builder.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "engine/ops/elementwise.h"
+#include "engine/ops/embedding.h"
+#include "engine/ops/linear.h"
+#include "engine/ops/rms_norm.h"
+
+namespace attn {
+
+int64_t GraphBuilder::width(ValueId value) const { return graph_.nodes().at(value).op->output_width(); }
+
+// Model builders check weight shapes against the config before calling us;
+// a mismatch here is a bug in a builder, not bad input.
+void GraphBuilder::require_width(ValueId value, int64_t expected, const char* what) const {
+  if (width(value) != expected) {
+    throw std::logic_error(std::string("GraphBuilder: ") + what + " expects width " + std::to_string(expected) +
+                           ", got " + std::to_string(width(value)));
+  }
+}
+
+ValueId GraphBuilder::embedding(const Tensor& table) {
+  if (table.rank() != 2 || (table.dtype() != DType::F32 && table.dtype() != DType::F16 && table.dtype() != DType::BF16)) {
+    throw std::logic_error("GraphBuilder: embedding table must be a 2-D float tensor");
+  }
+  return graph_.add(std::make_unique<EmbeddingOp>(table), {});
+}
+
+ValueId GraphBuilder::rms_norm(ValueId x, const Tensor& weight, float eps) {
+  require_width(x, weight.numel(), "RMSNorm");
+  return graph_.add(std::make_unique<RmsNormOp>(weight, eps), {x});
+}
+
+ValueId GraphBuilder::linear(ValueId x, const Tensor& weight, const Tensor* bias) {
+  require_width(x, weight.dim(1), "Linear");
+  std::optional<Tensor> bias_copy;
+  if (bias) bias_copy = *bias;
+  return graph_.add(std::make_unique<LinearOp>(weight, bias_copy), {x});
+}
+
+ValueId GraphBuilder::attention(ValueId q, ValueId k, ValueId v, AttentionConfig config) {
+  require_width(q, static_cast<int64_t>(config.num_heads) * config.head_dim, "Attention query");
+  require_width(k, static_cast<int64_t>(config.num_kv_heads) * config.head_dim, "Attention key");
+  require_width(v, static_cast<int64_t>(config.num_kv_heads) * config.head_dim, "Attention value");
+  config.cache_slot = attention_layers_++;
+  return graph_.add(std::make_unique<AttentionOp>(config), {q, k, v});
+}
+
+ValueId GraphBuilder::swiglu(ValueId gate, ValueId up) {
+  require_width(up, width(gate), "SwiGLU");
+  return graph_.add(std::make_unique<SwiGluOp>(width(gate)), {gate, up});
+}
+
+ValueId GraphBuilder::add(ValueId a, ValueId b) {
+  require_width(b, width(a), "Add");
+  return graph_.add(std::make_unique<AddOp>(width(a)), {a, b});
+}
+
+ValueId GraphBuilder::last_row(ValueId x) { return graph_.add(std::make_unique<LastRowOp>(width(x)), {x}); }
+
+Graph GraphBuilder::finish(ValueId output) {
+  graph_.set_output(output);
+  return std::move(graph_);
+}
+
+}  // namespace attn

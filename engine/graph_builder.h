@@ -1,0 +1,35 @@
+// The builder API model definitions use: one call per fused op, returning
+// the value it produces. Building does no work; running the graph does.
+#pragma once
+
+#include <optional>
+
+#include "engine/graph.h"
+#include "engine/ops/attention.h"
+#include "engine/tensor.h"
+
+namespace attn {
+
+class GraphBuilder {
+ public:
+  // The token embedding of the step's ids: the graph's input.
+  ValueId embedding(const Tensor& table);
+  ValueId rms_norm(ValueId x, const Tensor& weight, float eps);
+  ValueId linear(ValueId x, const Tensor& weight, const Tensor* bias = nullptr);
+  // `config.cache_slot` is assigned here, one per attention layer.
+  ValueId attention(ValueId q, ValueId k, ValueId v, AttentionConfig config);
+  ValueId swiglu(ValueId gate, ValueId up);
+  ValueId add(ValueId a, ValueId b);
+  ValueId last_row(ValueId x);
+
+  Graph finish(ValueId output);
+
+ private:
+  int64_t width(ValueId value) const;
+  void require_width(ValueId value, int64_t expected, const char* what) const;
+
+  Graph graph_;
+  int attention_layers_ = 0;
+};
+
+}  // namespace attn

@@ -1,0 +1,37 @@
+// Vectorised building blocks for the memory-bound ops (norms, activations,
+// softmax, attention over the KV cache). One table of function pointers is
+// chosen once per process from the CPU's features, so results never depend
+// on the thread count and CPUs without AVX2 still run (scalar code).
+#pragma once
+
+#include <cstdint>
+
+namespace attn::kernels {
+
+struct KernelTable {
+  const char* isa;  // "avx2+fma" or "scalar"
+  float (*dot)(const float* a, const float* b, int64_t n);
+  // y += a * x
+  void (*axpy)(float a, const float* x, float* y, int64_t n);
+  // out = x / sqrt(mean(x^2) + eps) * weight
+  void (*rms_norm)(const float* x, const float* weight, float* out, int64_t n, float eps);
+  // out = silu(gate) * up, silu(g) = g / (1 + exp(-g))
+  void (*silu_mul)(const float* gate, const float* up, float* out, int64_t n);
+  // out = a + b
+  void (*add)(const float* a, const float* b, float* out, int64_t n);
+  // x *= s
+  void (*scale)(float* x, float s, int64_t n);
+  // In place x = exp(x - max(x)); returns the sum (for a softmax).
+  float (*exp_shifted)(float* x, int64_t n);
+  // f16 / bf16 -> f32 for n values
+  void (*f16_to_f32)(const uint16_t* src, float* dst, int64_t n);
+  void (*bf16_to_f32)(const uint16_t* src, float* dst, int64_t n);
+};
+
+const KernelTable& active();
+// The scalar table, for tests that compare the vector kernels against it.
+const KernelTable& scalar_table();
+// nullptr when this CPU (or build) lacks AVX2+FMA+F16C.
+const KernelTable* avx2_table();
+
+}  // namespace attn::kernels

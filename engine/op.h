@@ -1,0 +1,46 @@
+// The interface every graph op implements. Ops are immutable parts of a
+// Model (weights, attributes read once at construction); per-sequence state
+// (KV cache, oneDNN primitives) comes in through the RunContext.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "attn/tokenizer.h"
+
+namespace attn {
+
+class SessionState;
+
+// A row-major [rows, width] block of activations in the session's arena.
+struct ActivationView {
+  float* data;
+  int64_t rows;
+  int64_t width;
+  float* row(int64_t r) const { return data + r * width; }
+};
+
+struct RunContext {
+  std::span<const TokenId> tokens;  // the ids of this step, one per row
+  int start_position;               // sequence position of the first row
+  bool all_rows_out;                // keep every row at the output (scoring) or only the last
+  SessionState& state;
+};
+
+class Op {
+ public:
+  virtual ~Op() = default;
+  virtual std::string_view name() const = 0;
+  // Width of the output rows, fixed when the graph is built.
+  virtual int64_t output_width() const = 0;
+  // Rows of the output for `input_rows` rows in; most ops keep the count.
+  virtual int64_t output_rows(int64_t input_rows, bool all_rows_out) const { return input_rows; }
+  virtual void run(const RunContext& context, std::span<const ActivationView> inputs,
+                   const ActivationView& output) const = 0;
+  // Called once when a session is created: reserve the per-session state the
+  // op needs (its KV cache layer, scratch) for `context_length` positions.
+  virtual void prepare(SessionState& state, int context_length) const {}
+};
+
+}  // namespace attn

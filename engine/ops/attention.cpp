@@ -1,0 +1,81 @@
+#include "engine/ops/attention.h"
+
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "engine/kernels/kernels.h"
+#include "engine/session_state.h"
+
+namespace attn {
+namespace {
+
+int64_t head_scratch_floats(int head_dim) { return (head_dim + 15) / 16 * 16; }
+
+}  // namespace
+
+
+AttentionOp::AttentionOp(const AttentionConfig& config)
+    : config_(config), scale_(1.f / std::sqrt(static_cast<float>(config.head_dim))) {
+  if (config.rope) rotary_.emplace(config.head_dim, config.max_positions, config.rope_theta, *config.rope);
+}
+
+void AttentionOp::prepare(SessionState& state, int context_length) const {
+  state.add_kv_cache_layer(config_.cache_slot, config_.num_kv_heads, config_.head_dim, context_length);
+  // Per thread: the rotated query, then one score per cached position.
+  state.require_thread_scratch(head_scratch_floats(config_.head_dim) + context_length);
+}
+
+void AttentionOp::append_to_cache(const RunContext& context, const ActivationView& k, const ActivationView& v) const {
+  KvCacheLayer& cache = context.state.kv_cache(config_.cache_slot);
+  const int d = config_.head_dim;
+  for (int64_t r = 0; r < k.rows; ++r) {
+    const int position = context.start_position + static_cast<int>(r);
+    for (int h = 0; h < config_.num_kv_heads; ++h) {
+      float* key = cache.key(h, position);
+      std::memcpy(key, k.row(r) + h * d, d * sizeof(float));
+      if (rotary_) rotary_->apply(key, position);
+      std::memcpy(cache.value(h, position), v.row(r) + h * d, d * sizeof(float));
+    }
+  }
+}
+
+void AttentionOp::run(const RunContext& context, std::span<const ActivationView> inputs,
+                      const ActivationView& output) const {
+  const ActivationView& q = inputs[0];
+  append_to_cache(context, inputs[1], inputs[2]);
+
+  KvCacheLayer& cache = context.state.kv_cache(config_.cache_slot);
+  const auto& k = kernels::active();
+  const int d = config_.head_dim;
+  const int group = config_.num_heads / config_.num_kv_heads;
+  const int64_t tasks = q.rows * config_.num_heads;
+
+  // One (row, head) pair per task: each writes its own slice of the output,
+  // so the result does not depend on how tasks are spread over threads.
+#pragma omp parallel for schedule(static) if (tasks > 1)
+  for (int64_t task = 0; task < tasks; ++task) {
+    const int64_t r = task / config_.num_heads;
+    const int h = static_cast<int>(task % config_.num_heads);
+    const int kv_head = h / group;
+    const int position = context.start_position + static_cast<int>(r);
+    const int length = position + 1;  // causal: attend to positions 0..position
+
+    float* query = context.state.thread_scratch(omp_get_thread_num());
+    float* scores = query + head_scratch_floats(d);
+    std::memcpy(query, q.row(r) + h * d, d * sizeof(float));
+    if (rotary_) rotary_->apply(query, position);
+    k.scale(query, scale_, d);
+
+    for (int j = 0; j < length; ++j) scores[j] = k.dot(query, cache.key(kv_head, j), d);
+    const float inverse_sum = 1.f / k.exp_shifted(scores, length);
+
+    float* out = output.row(r) + h * d;
+    std::memset(out, 0, d * sizeof(float));
+    for (int j = 0; j < length; ++j) k.axpy(scores[j], cache.value(kv_head, j), out, d);
+    k.scale(out, inverse_sum, d);
+  }
+}
+
+}  // namespace attn

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <optional>
+
+#include "engine/op.h"
+#include "engine/ops/rope.h"
+
+namespace attn {
+
+struct AttentionConfig {
+  int num_heads = 0;
+  int num_kv_heads = 0;  // < num_heads: grouped-query attention
+  int head_dim = 0;
+  int max_positions = 0;
+  std::optional<RopeStyle> rope;  // none: positions come from elsewhere (e.g. learned)
+  double rope_theta = 10000.0;
+  int cache_slot = 0;  // which KV cache layer of the session this op owns
+};
+
+// Causal multi-head attention over the session's KV cache. Inputs are the
+// projected q [rows, heads*d], k and v [rows, kv_heads*d]; RoPE is applied
+// here (to q on the fly, to k as it enters the cache), the new k/v rows are
+// appended at the context's positions, and each query row attends to every
+// cached position up to its own.
+class AttentionOp : public Op {
+ public:
+  explicit AttentionOp(const AttentionConfig& config);
+  std::string_view name() const override { return "Attention"; }
+  int64_t output_width() const override { return static_cast<int64_t>(config_.num_heads) * config_.head_dim; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+  void prepare(SessionState& state, int context_length) const override;
+
+  const AttentionConfig& config() const { return config_; }
+
+ private:
+  void append_to_cache(const RunContext& context, const ActivationView& k, const ActivationView& v) const;
+
+  AttentionConfig config_;
+  std::optional<RotaryTable> rotary_;
+  float scale_;
+};
+
+}  // namespace attn

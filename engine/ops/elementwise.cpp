@@ -1,0 +1,26 @@
+#include "engine/ops/elementwise.h"
+
+#include <cstring>
+
+#include "engine/kernels/kernels.h"
+
+namespace attn {
+
+void AddOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  kernels::active().add(inputs[0].data, inputs[1].data, output.data, inputs[0].rows * width_);
+}
+
+void SwiGluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const auto& k = kernels::active();
+  const ActivationView& gate = inputs[0];
+#pragma omp parallel for if (gate.rows > 1)
+  for (int64_t r = 0; r < gate.rows; ++r) k.silu_mul(gate.row(r), inputs[1].row(r), output.row(r), width_);
+}
+
+void LastRowOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const ActivationView& x = inputs[0];
+  const int64_t first = x.rows - output.rows;
+  std::memcpy(output.data, x.row(first), output.rows * width_ * sizeof(float));
+}
+
+}  // namespace attn

@@ -1,0 +1,49 @@
+// Row-wise elementwise ops of the Transformer block.
+#pragma once
+
+#include "engine/op.h"
+
+namespace attn {
+
+// a + b (the residual connection).
+class AddOp : public Op {
+ public:
+  explicit AddOp(int64_t width) : width_(width) {}
+  std::string_view name() const override { return "Add"; }
+  int64_t output_width() const override { return width_; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+};
+
+// silu(gate) * up: the gated activation of a SwiGLU feed-forward network.
+class SwiGluOp : public Op {
+ public:
+  explicit SwiGluOp(int64_t width) : width_(width) {}
+  std::string_view name() const override { return "SwiGLU"; }
+  int64_t output_width() const override { return width_; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+};
+
+// Keeps only the last row unless the caller wants every row: generation
+// needs the next-token logits alone, so the LM head runs on one row.
+class LastRowOp : public Op {
+ public:
+  explicit LastRowOp(int64_t width) : width_(width) {}
+  std::string_view name() const override { return "LastRow"; }
+  int64_t output_width() const override { return width_; }
+  int64_t output_rows(int64_t input_rows, bool all_rows_out) const override { return all_rows_out ? input_rows : 1; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+};
+
+}  // namespace attn

@@ -1,0 +1,26 @@
+#include "engine/ops/embedding.h"
+
+#include <cstring>
+
+#include "engine/kernels/kernels.h"
+
+namespace attn {
+
+EmbeddingOp::EmbeddingOp(Tensor table) : table_(std::move(table)) {}
+
+void EmbeddingOp::run(const RunContext& context, std::span<const ActivationView>, const ActivationView& output) const {
+  const int64_t width = output_width();
+  const auto& k = kernels::active();
+  for (int64_t r = 0; r < output.rows; ++r) {
+    const int64_t offset = static_cast<int64_t>(context.tokens[r]) * width;  // ids validated by the Session
+    float* out = output.row(r);
+    switch (table_.dtype()) {
+      case DType::F32: std::memcpy(out, table_.data_as<float>() + offset, width * sizeof(float)); break;
+      case DType::F16: k.f16_to_f32(table_.data_as<uint16_t>() + offset, out, width); break;
+      case DType::BF16: k.bf16_to_f32(table_.data_as<uint16_t>() + offset, out, width); break;
+      default: break;  // rejected at construction by the builder
+    }
+  }
+}
+
+}  // namespace attn

@@ -1,0 +1,140 @@
+#include <omp.h>
+
+#include <array>
+#include <bit>
+#include <map>
+#include <string>
+
+#include "attn/error.h"
+#include "attn/model.h"
+#include "engine/memory_plan.h"
+#include "engine/model_impl.h"
+#include "engine/session_state.h"
+
+namespace attn {
+namespace {
+
+// 64-byte aligned float storage for the activation arena.
+struct AlignedFree {
+  void operator()(float* p) const { operator delete[](p, std::align_val_t{64}); }
+};
+using AlignedFloats = std::unique_ptr<float[], AlignedFree>;
+
+constexpr size_t kMaxOpInputs = 4;
+
+}  // namespace
+
+struct Session::Impl {
+  std::shared_ptr<const Model> model;
+  int context_length;
+  int position = 0;
+  SessionState state;
+  // Plans by (row capacity, all rows out); capacity is the token count
+  // rounded up to a power of two, so a decode loop reuses one plan.
+  std::map<std::pair<int64_t, bool>, MemoryPlan> plans;
+  AlignedFloats arena;
+  int64_t arena_floats = 0;
+  std::vector<int64_t> value_rows;  // rows of each value in the current run
+
+  const Graph& graph() const { return model->impl().graph; }
+  const MemoryPlan& plan_for(int64_t rows, bool all_rows_out);
+  void validate(std::span<const TokenId> tokens) const;
+};
+
+const MemoryPlan& Session::Impl::plan_for(int64_t rows, bool all_rows_out) {
+  const int64_t capacity = static_cast<int64_t>(std::bit_ceil(static_cast<uint64_t>(rows)));
+  auto key = std::make_pair(capacity, all_rows_out);
+  auto it = plans.find(key);
+  if (it == plans.end()) it = plans.emplace(key, plan_memory(graph(), capacity, all_rows_out)).first;
+  if (it->second.arena_floats > arena_floats) {
+    arena_floats = it->second.arena_floats;
+    arena = AlignedFloats(new (std::align_val_t{64}) float[arena_floats]);
+  }
+  return it->second;
+}
+
+void Session::Impl::validate(std::span<const TokenId> tokens) const {
+  if (tokens.empty()) throw Error("Session::forward: no tokens given");
+  if (position + static_cast<int64_t>(tokens.size()) > context_length) {
+    throw Error("the sequence would be " + std::to_string(position + tokens.size()) +
+                " tokens but the context holds " + std::to_string(context_length) +
+                "; shorten the input or use a larger context length");
+  }
+  const int vocab = model->info().vocab_size;
+  for (TokenId id : tokens) {  // the embedding gathers rows by id
+    if (id < 0 || id >= vocab) {
+      throw Error("token id " + std::to_string(id) + " is outside the model's vocabulary of " + std::to_string(vocab));
+    }
+  }
+}
+
+Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
+  const int model_context = model->info().context_length;
+  if (options.context_length < 0 || options.context_length > model_context) {
+    throw Error("context length " + std::to_string(options.context_length) + " is outside 1.." +
+                std::to_string(model_context) + " for this model");
+  }
+  impl_->context_length = options.context_length > 0 ? options.context_length : model_context;
+  impl_->model = std::move(model);
+  for (const Node& node : impl_->graph().nodes()) node.op->prepare(impl_->state, impl_->context_length);
+  impl_->value_rows.assign(impl_->graph().value_count(), 0);
+}
+
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+std::span<const float> Session::forward(std::span<const TokenId> tokens, bool all_logits) {
+  Impl& s = *impl_;
+  s.validate(tokens);
+  const int threads = num_threads();
+  omp_set_num_threads(threads);  // per calling thread: an app may run sessions on several
+  s.state.prepare_threads(threads);
+
+  const int64_t rows = static_cast<int64_t>(tokens.size());
+  const MemoryPlan& plan = s.plan_for(rows, all_logits);
+  const RunContext context{tokens, s.position, all_logits, s.state};
+  const auto& nodes = s.graph().nodes();
+
+  std::array<ActivationView, kMaxOpInputs> inputs{};
+  for (const Node& node : nodes) {
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const ValueId v = node.inputs[i];
+      inputs[i] = ActivationView{s.arena.get() + plan.offsets[v], s.value_rows[v], nodes[v].op->output_width()};
+    }
+    // Rows flow from the first input; the input-less embedding has one per token.
+    const int64_t in_rows = node.inputs.empty() ? rows : inputs[0].rows;
+    s.value_rows[node.output] = node.op->output_rows(in_rows, all_logits);
+    const ActivationView output{s.arena.get() + plan.offsets[node.output], s.value_rows[node.output],
+                                node.op->output_width()};
+    node.op->run(context, std::span<const ActivationView>(inputs.data(), node.inputs.size()), output);
+  }
+  s.position += static_cast<int>(rows);
+
+  const ValueId out = s.graph().output();
+  return {s.arena.get() + plan.offsets[out], static_cast<size_t>(s.value_rows[out] * s.graph().output_width())};
+}
+
+void Session::reset() { impl_->position = 0; }
+
+void Session::truncate(int position) {
+  if (position < 0 || position > impl_->position) {
+    throw Error("Session::truncate: position " + std::to_string(position) + " is outside 0.." +
+                std::to_string(impl_->position));
+  }
+  impl_->position = position;  // cached entries past it are simply overwritten later
+}
+
+int Session::position() const { return impl_->position; }
+int Session::context_length() const { return impl_->context_length; }
+const Model& Session::model() const { return *impl_->model; }
+
+SessionStats Session::stats() const {
+  SessionStats stats;
+  stats.scratch_bytes = impl_->arena_floats * static_cast<int64_t>(sizeof(float));
+  stats.plans = static_cast<int>(impl_->plans.size());
+  stats.kv_cache_bytes = impl_->state.kv_cache_bytes();
+  return stats;
+}
+
+}  // namespace attn

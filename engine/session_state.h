@@ -1,0 +1,50 @@
+// The mutable, per-sequence state ops read and write while a Session runs:
+// the KV cache, cached oneDNN primitives and per-thread scratch memory.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/dnnl_linear.h"
+
+namespace attn {
+
+// One attention layer's cache: keys and values laid out [kv_head][position][head_dim]
+// so that attending over a head streams contiguous memory.
+struct KvCacheLayer {
+  int kv_heads = 0;
+  int head_dim = 0;
+  int capacity = 0;  // positions
+  std::vector<float> keys, values;
+  float* key(int head, int position) { return keys.data() + (static_cast<int64_t>(head) * capacity + position) * head_dim; }
+  float* value(int head, int position) { return values.data() + (static_cast<int64_t>(head) * capacity + position) * head_dim; }
+};
+
+class SessionState {
+ public:
+  SessionState();
+
+  dnnl::stream& stream() { return stream_; }
+  LinearPrimitiveCache& linear_primitives() { return linear_primitives_; }
+
+  // Cache slots are numbered by the graph builder, one per attention layer.
+  void add_kv_cache_layer(int slot, int kv_heads, int head_dim, int capacity);
+  KvCacheLayer& kv_cache(int slot) { return kv_cache_[slot]; }
+  int64_t kv_cache_bytes() const;
+
+  // Per-thread scratch: ops declare how much each thread needs (at session
+  // creation); the session sizes it for the thread count before each run,
+  // so the hot loop never allocates.
+  void require_thread_scratch(int64_t floats);
+  void prepare_threads(int threads);
+  float* thread_scratch(int thread) { return thread_scratch_.data() + thread * scratch_stride_; }
+
+ private:
+  dnnl::stream stream_;
+  LinearPrimitiveCache linear_primitives_;
+  std::vector<KvCacheLayer> kv_cache_;
+  std::vector<float> thread_scratch_;
+  int64_t scratch_stride_ = 0;
+};
+
+}  // namespace attn

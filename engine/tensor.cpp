@@ -1,0 +1,151 @@
+#include "engine/tensor.h"
+
+#include <bit>
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+
+#include "attn/error.h"
+
+namespace attn {
+
+size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::F32: return 4;
+    case DType::F16: return 2;
+    case DType::BF16: return 2;
+    case DType::I32: return 4;
+    case DType::I64: return 8;
+  }
+  return 0;
+}
+
+std::string_view dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::F32: return "F32";
+    case DType::F16: return "F16";
+    case DType::BF16: return "BF16";
+    case DType::I32: return "I32";
+    case DType::I64: return "I64";
+  }
+  return "?";
+}
+
+std::string shape_to_string(const Shape& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(shape[i]);
+  }
+  return out + "]";
+}
+
+int64_t shape_numel(const Shape& shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+}
+
+Tensor::Tensor(DType dtype, Shape shape, const void* data, std::shared_ptr<const void> owner)
+    : dtype_(dtype), shape_(std::move(shape)), data_(data), owner_(std::move(owner)) {
+  strides_.resize(shape_.size());
+  int64_t stride = 1;
+  for (int i = rank() - 1; i >= 0; --i) {
+    strides_[i] = stride;
+    stride *= shape_[i];
+  }
+}
+
+Tensor Tensor::zeros(DType dtype, Shape shape) {
+  const size_t bytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
+  // Over-allocate to a 64-byte multiple so SIMD tails and oneDNN never read past the end.
+  auto storage = std::shared_ptr<std::byte[]>(new (std::align_val_t{64}) std::byte[bytes + 64]{},
+                                              [](std::byte* p) { operator delete[](p, std::align_val_t{64}); });
+  const void* data = storage.get();
+  return Tensor(dtype, std::move(shape), data, std::shared_ptr<const void>(storage, data));
+}
+
+int64_t Tensor::dim(int axis) const {
+  if (axis < 0) axis += rank();
+  if (axis < 0 || axis >= rank()) throw std::out_of_range("Tensor::dim: axis out of range");
+  return shape_[axis];
+}
+
+Tensor Tensor::to_f32() const {
+  if (dtype_ == DType::F32) return *this;
+  Tensor out = zeros(DType::F32, shape_);
+  float* dst = out.mutable_data_as<float>();
+  const int64_t n = numel();
+  switch (dtype_) {
+    case DType::F16:
+      for (int64_t i = 0; i < n; ++i) dst[i] = f16_to_f32(data_as<uint16_t>()[i]);
+      break;
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(data_as<uint16_t>()[i]);
+      break;
+    case DType::I32:
+      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(data_as<int32_t>()[i]);
+      break;
+    case DType::I64:
+      for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(data_as<int64_t>()[i]);
+      break;
+    case DType::F32:
+      break;
+  }
+  return out;
+}
+
+float bf16_to_f32(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
+
+uint16_t f32_to_bf16(float value) {
+  uint32_t bits = std::bit_cast<uint32_t>(value);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // quiet NaN
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+float f16_to_f32(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exponent = (h >> 10) & 0x1fu;
+  uint32_t mantissa = h & 0x3ffu;
+  uint32_t bits;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      exponent = 127 - 15 + 1;
+      while ((mantissa & 0x400u) == 0) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      mantissa &= 0x3ffu;
+      bits = sign | (exponent << 23) | (mantissa << 13);
+    }
+  } else if (exponent == 0x1f) {
+    bits = sign | 0x7f800000u | (mantissa << 13);
+  } else {
+    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+  }
+  return std::bit_cast<float>(bits);
+}
+
+uint16_t f32_to_f16(float value) {
+  const uint32_t bits = std::bit_cast<uint32_t>(value);
+  const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000u);
+  const uint32_t abs = bits & 0x7fffffffu;
+  if (abs > 0x7f800000u) return sign | 0x7e00u;  // NaN
+  if (abs >= 0x477ff000u) return sign | 0x7c00u;  // overflow (incl. inf) after rounding
+  if (abs < 0x38800000u) {  // subnormal or zero in f16
+    if (abs < 0x33000000u) return sign;
+    const uint32_t mantissa = (abs & 0x7fffffu) | 0x800000u;
+    const int shift = 113 - static_cast<int>(abs >> 23) + 13;
+    uint32_t half = mantissa >> shift;
+    const uint32_t rest = mantissa & ((1u << shift) - 1);
+    const uint32_t halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1u))) ++half;
+    return sign | static_cast<uint16_t>(half);
+  }
+  uint32_t rounded = abs - 0x38000000u;  // rebias exponent 127 -> 15
+  rounded += 0xfffu + ((rounded >> 13) & 1u);
+  return sign | static_cast<uint16_t>(rounded >> 13);
+}
+
+}  // namespace attn

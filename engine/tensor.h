@@ -1,0 +1,67 @@
+// Tensor: a typed, shaped view of memory that may be owned, shared, or
+// memory-mapped. Weights are stored as f32, f16 or bf16; compute is f32.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace attn {
+
+enum class DType : uint8_t { F32, F16, BF16, I32, I64 };
+
+size_t dtype_size(DType dtype);
+std::string_view dtype_name(DType dtype);  // "F32", "F16", ... as safetensors spells them
+
+using Shape = std::vector<int64_t>;
+std::string shape_to_string(const Shape& shape);  // "[64, 512]"
+int64_t shape_numel(const Shape& shape);
+
+class Tensor {
+ public:
+  Tensor() = default;
+  // A contiguous row-major view of `data`; `owner` keeps the memory alive
+  // (a mapped file, a vector, or nullptr for memory owned elsewhere).
+  Tensor(DType dtype, Shape shape, const void* data, std::shared_ptr<const void> owner = nullptr);
+
+  // A new zero-filled tensor that owns its memory.
+  static Tensor zeros(DType dtype, Shape shape);
+
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  const Shape& strides() const { return strides_; }  // in elements
+  int rank() const { return static_cast<int>(shape_.size()); }
+  int64_t dim(int axis) const;  // negative axes count from the end
+  int64_t numel() const { return shape_numel(shape_); }
+  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
+  bool empty() const { return data_ == nullptr; }
+
+  const void* data() const { return data_; }
+  template <typename T>
+  const T* data_as() const { return static_cast<const T*>(data_); }
+  // Writable access; only valid for tensors created by zeros() or from
+  // memory the caller owns.
+  template <typename T>
+  T* mutable_data_as() { return static_cast<T*>(const_cast<void*>(data_)); }
+
+  // The same values as f32: `*this` when already f32, else a converted copy.
+  Tensor to_f32() const;
+
+ private:
+  DType dtype_ = DType::F32;
+  Shape shape_;
+  Shape strides_;
+  const void* data_ = nullptr;
+  std::shared_ptr<const void> owner_;
+};
+
+// Scalar conversions used by loaders and kernels' fallbacks.
+float f16_to_f32(uint16_t bits);
+float bf16_to_f32(uint16_t bits);
+uint16_t f32_to_f16(float value);   // round to nearest even
+uint16_t f32_to_bf16(float value);  // round to nearest even
+
+}  // namespace attn

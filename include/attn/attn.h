@@ -1,0 +1,9 @@
+// The public API of attn. Applications include this header and link `attn`.
+#pragma once
+
+#include "attn/bench.h"
+#include "attn/error.h"
+#include "attn/generate.h"
+#include "attn/model.h"
+#include "attn/sampler.h"
+#include "attn/tokenizer.h"

@@ -1,0 +1,107 @@
+// Loading a model and running it. A Model is immutable and may be shared by
+// any number of threads; each Session holds one sequence's mutable state
+// (KV cache, scratch buffers) and is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "attn/tokenizer.h"
+
+namespace attn {
+
+struct LoadOptions {
+  // Tokenizer to use instead of the one found beside the model (required for
+  // llama2.c .bin checkpoints that have no tokenizer.model next to them).
+  std::optional<std::filesystem::path> tokenizer;
+};
+
+struct ModelInfo {
+  std::string architecture;   // e.g. "LlamaForCausalLM"
+  std::string source_format;  // "huggingface", "llama2.c"
+  std::filesystem::path path;
+  int64_t parameter_count = 0;
+  std::map<std::string, int64_t> parameters_by_dtype;  // dtype name -> parameters stored in it
+  int64_t weight_bytes = 0;                            // bytes of weights as the runtime reads them
+  int vocab_size = 0;
+  int hidden_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int num_kv_heads = 0;
+  int context_length = 0;
+  std::vector<TokenId> eos_ids;      // generation stops on any of these
+  std::map<std::string, int> graph_ops;  // op name -> node count
+  int graph_nodes = 0;
+};
+
+class Model {
+ public:
+  static std::shared_ptr<const Model> load(const std::filesystem::path& path,
+                                           const LoadOptions& options = {});
+  ~Model();
+
+  const ModelInfo& info() const;
+  const Tokenizer& tokenizer() const;
+  std::shared_ptr<const Tokenizer> shared_tokenizer() const;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SessionOptions {
+  int context_length = 0;  // 0: the model's own context length
+};
+
+struct SessionStats {
+  int64_t scratch_bytes = 0;    // bytes of activation arenas planned so far
+  int plans = 0;                // distinct shape buckets planned
+  int64_t kv_cache_bytes = 0;
+};
+
+class Session {
+ public:
+  explicit Session(std::shared_ptr<const Model> model, const SessionOptions& options = {});
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+
+  // Appends `tokens` at the current position and returns logits: one row of
+  // vocab_size floats per token when all_logits, else the last token's row.
+  // The span stays valid until the next call. Throws attn::Error when the
+  // tokens would not fit in the context or an id is out of range.
+  std::span<const float> forward(std::span<const TokenId> tokens, bool all_logits = false);
+
+  // Forgets the sequence; keeps planned buffers.
+  void reset();
+  // Drops everything after the first `position` tokens of the sequence.
+  void truncate(int position);
+
+  int position() const;
+  int context_length() const;
+  const Model& model() const;
+  SessionStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Threads used by attn's kernels and oneDNN (one OpenMP pool per process).
+void set_num_threads(int threads);
+int num_threads();
+// Physical cores of this machine (not hyper-threads): the default thread count.
+int physical_cores();
+// What runs the math here, e.g. "kernels avx2+fma, oneDNN 2.6.3".
+std::string runtime_description();
+
+}  // namespace attn

@@ -1,0 +1,37 @@
+// A Checkpoint is what a loader hands to the model builders: a Hugging
+// Face-style config (the llama2.c loader translates its header into one), the
+// weights under Hugging Face tensor names, and where the tokenizer lives.
+// Loaders know file formats, not architectures.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/weight_store.h"
+
+namespace attn {
+
+struct Checkpoint {
+  std::filesystem::path path;        // what the user named
+  std::string format;                // "huggingface", "llama2.c"
+  nlohmann::json config;             // config.json, with generation_config.json merged under "generation"
+  WeightStore weights;
+  std::optional<std::filesystem::path> tokenizer;  // file or directory; empty if none was found
+
+  // The file the config came from, for error messages.
+  std::string config_source() const {
+    return format == "huggingface" ? (path / "config.json").string() : path.string();
+  }
+};
+
+// Picks the loader from what `path` is: a directory with config.json (Hugging
+// Face) or a llama2.c `.bin` file. `tokenizer` overrides the tokenizer found
+// beside the checkpoint. Throws attn::Error naming the file and the problem.
+Checkpoint load_checkpoint(const std::filesystem::path& path,
+                           const std::optional<std::filesystem::path>& tokenizer = std::nullopt);
+
+}  // namespace attn

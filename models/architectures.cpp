@@ -1,0 +1,40 @@
+#include "models/architectures.h"
+
+#include <array>
+
+#include "attn/error.h"
+
+namespace attn {
+namespace {
+
+// Mistral and Qwen2 share Llama's graph; the builder reads their differences
+// (Qwen2's q/k/v biases, Mistral's sliding window) from the config.
+constexpr std::array kArchitectures{
+    Architecture{"LlamaForCausalLM", build_llama},
+    Architecture{"MistralForCausalLM", build_llama},
+    Architecture{"Qwen2ForCausalLM", build_llama},
+};
+
+std::string supported_list() {
+  std::string names;
+  for (const Architecture& a : kArchitectures) names += (names.empty() ? "" : ", ") + std::string(a.name);
+  return names;
+}
+
+}  // namespace
+
+const Architecture& find_architecture(const Checkpoint& checkpoint) {
+  const auto& config = checkpoint.config;
+  const std::string source = checkpoint.config_source();
+  if (!config.contains("architectures") || !config["architectures"].is_array() || config["architectures"].empty() ||
+      !config["architectures"][0].is_string()) {
+    throw Error(source + ": config has no \"architectures\" list; it must name one of: " + supported_list());
+  }
+  const std::string name = config["architectures"][0].get<std::string>();
+  for (const Architecture& a : kArchitectures) {
+    if (a.name == name) return a;
+  }
+  throw Error(source + ": architecture '" + name + "' is not supported; supported: " + supported_list());
+}
+
+}  // namespace attn

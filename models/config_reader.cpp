@@ -1,0 +1,37 @@
+#include "models/config_reader.h"
+
+#include "attn/error.h"
+
+namespace attn {
+
+void ConfigReader::fail(const std::string& problem) const { throw Error(source_ + ": " + problem); }
+
+int ConfigReader::require_int(const char* key) const {
+  if (!config_.contains(key)) fail(std::string("missing required key '") + key + "'");
+  return get_int(key, 0);
+}
+
+int ConfigReader::get_int(const char* key, int fallback) const {
+  if (!config_.contains(key) || config_[key].is_null()) return fallback;
+  const auto& value = config_[key];
+  if (!value.is_number_integer() || value.get<int64_t>() <= 0 || value.get<int64_t>() > (int64_t{1} << 30)) {
+    fail(std::string("'") + key + "' must be a positive integer, got " + value.dump());
+  }
+  return value.get<int>();
+}
+
+double ConfigReader::get_double(const char* key, double fallback) const {
+  if (!config_.contains(key) || config_[key].is_null()) return fallback;
+  if (!config_[key].is_number()) fail(std::string("'") + key + "' must be a number, got " + config_[key].dump());
+  return config_[key].get<double>();
+}
+
+bool ConfigReader::get_bool(const char* key, bool fallback) const {
+  if (!config_.contains(key) || config_[key].is_null()) return fallback;
+  if (!config_[key].is_boolean()) fail(std::string("'") + key + "' must be true or false, got " + config_[key].dump());
+  return config_[key].get<bool>();
+}
+
+bool ConfigReader::is_null_or_absent(const char* key) const { return !config_.contains(key) || config_[key].is_null(); }
+
+}  // namespace attn

@@ -1,0 +1,93 @@
+// Model::load: checkpoint loader -> architecture builder -> tokenizer.
+#include <string>
+
+#include "attn/error.h"
+#include "engine/model_impl.h"
+#include "loaders/checkpoint.h"
+#include "models/architectures.h"
+
+namespace attn {
+namespace {
+
+std::vector<TokenId> read_token_ids(const nlohmann::json& value) {
+  std::vector<TokenId> ids;
+  if (value.is_number_integer()) ids.push_back(value.get<TokenId>());
+  if (value.is_array()) {
+    for (const auto& id : value) {
+      if (id.is_number_integer()) ids.push_back(id.get<TokenId>());
+    }
+  }
+  return ids;
+}
+
+// generation_config.json wins over config.json, as in Hugging Face.
+std::vector<TokenId> eos_ids(const Checkpoint& checkpoint, const Tokenizer& tokenizer) {
+  const auto& config = checkpoint.config;
+  if (config.contains("generation") && config["generation"].contains("eos_token_id")) {
+    auto ids = read_token_ids(config["generation"]["eos_token_id"]);
+    if (!ids.empty()) return ids;
+  }
+  if (config.contains("eos_token_id")) {
+    auto ids = read_token_ids(config["eos_token_id"]);
+    if (!ids.empty()) return ids;
+  }
+  if (tokenizer.eos_id() >= 0) return {tokenizer.eos_id()};
+  return {};
+}
+
+ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture, const BuiltModel& built) {
+  ModelInfo info;
+  info.architecture = architecture;
+  info.source_format = checkpoint.format;
+  info.path = checkpoint.path;
+  for (const auto& [name, entry] : checkpoint.weights.entries()) {
+    info.parameter_count += entry.tensor.numel();
+    info.parameters_by_dtype[std::string(dtype_name(entry.tensor.dtype()))] += entry.tensor.numel();
+    // Linear weights run in f32 today, so 16-bit storage is read as f32.
+    info.weight_bytes += entry.tensor.numel() * static_cast<int64_t>(sizeof(float));
+  }
+  info.vocab_size = built.vocab_size;
+  info.hidden_size = built.hidden_size;
+  info.num_layers = built.num_layers;
+  info.num_heads = built.num_heads;
+  info.num_kv_heads = built.num_kv_heads;
+  info.context_length = built.context_length;
+  info.graph_ops = built.graph.op_counts();
+  info.graph_nodes = built.graph.value_count();
+  return info;
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+  const Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
+  const Architecture& architecture = find_architecture(checkpoint);
+  BuiltModel built = architecture.build(checkpoint);
+
+  if (!checkpoint.tokenizer) {
+    throw Error(path.string() + ": no tokenizer found beside the model (looked for tokenizer.json and "
+                "tokenizer.model); pass one with --tokenizer PATH");
+  }
+  auto tokenizer = load_tokenizer(*checkpoint.tokenizer);
+  if (tokenizer->vocab_size() > built.vocab_size) {
+    throw Error(checkpoint.tokenizer->string() + ": tokenizer has " + std::to_string(tokenizer->vocab_size()) +
+                " tokens but the model's vocabulary has " + std::to_string(built.vocab_size) +
+                "; this tokenizer belongs to another model");
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->info = describe(checkpoint, std::string(architecture.name), built);
+  impl->info.eos_ids = eos_ids(checkpoint, *tokenizer);
+  impl->graph = std::move(built.graph);
+  impl->tokenizer = std::move(tokenizer);
+  return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+const ModelInfo& Model::info() const { return impl_->info; }
+const Tokenizer& Model::tokenizer() const { return *impl_->tokenizer; }
+std::shared_ptr<const Tokenizer> Model::shared_tokenizer() const { return impl_->tokenizer; }
+
+}  // namespace attn

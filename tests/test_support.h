@@ -1,0 +1,72 @@
+// Paths and small helpers shared by the test suites.
+#pragma once
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace attn::test {
+
+inline std::filesystem::path shared_dir() { return ATTN_SHARED_DIR; }
+inline std::filesystem::path fixtures_dir() { return ATTN_FIXTURES_DIR; }
+inline std::filesystem::path cli_path() { return ATTN_CLI_PATH; }
+
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("test: cannot read " + path.string());
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A fresh directory under the system temp dir, removed when it goes out of scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "attn-test-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("test: mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs a shell command line, capturing stdout and stderr separately.
+inline CommandResult run_command(const std::string& command, const std::string& stdin_text = "") {
+  TempDir dir;
+  write_file(dir / "stdin", stdin_text);
+  const std::string line = command + " <" + (dir / "stdin").string() + " >" + (dir / "stdout").string() +
+                           " 2>" + (dir / "stderr").string();
+  const int status = std::system(line.c_str());
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = read_file(dir / "stdout");
+  result.err = read_file(dir / "stderr");
+  return result;
+}
+
+inline std::string quote(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+}  // namespace attn::test

@@ -1,0 +1,78 @@
+// attn bench: prefill and decode throughput, as a llama-bench style table.
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "model_options.h"
+
+namespace attn::cli {
+namespace {
+
+struct BenchArgs {
+  ModelOptions model;
+  BenchOptions options;
+  std::vector<int> threads;
+  bool json = false;
+};
+
+std::string human_count(double n) {
+  char buffer[32];
+  if (n >= 1e9) std::snprintf(buffer, sizeof buffer, "%.2f B", n / 1e9);
+  else if (n >= 1e6) std::snprintf(buffer, sizeof buffer, "%.2f M", n / 1e6);
+  else std::snprintf(buffer, sizeof buffer, "%.2f K", n / 1e3);
+  return buffer;
+}
+
+void print_table(const ModelInfo& info, const std::vector<BenchResult>& results) {
+  std::printf("| model | size | params | threads | test | t/s |\n");
+  std::printf("| ----- | ---: | -----: | ------: | ---: | --: |\n");
+  for (const BenchResult& r : results) {
+    std::printf("| %s | %.2f MiB | %s | %d | %s | %.2f ± %.2f |\n", info.architecture.c_str(),
+                info.weight_bytes / 1048576.0, human_count(static_cast<double>(info.parameter_count)).c_str(),
+                r.threads, r.test.c_str(), r.median_tokens_per_second(), r.stddev_tokens_per_second());
+  }
+}
+
+void print_json_lines(const ModelInfo& info, const std::vector<BenchResult>& results) {
+  for (const BenchResult& r : results) {
+    const nlohmann::json line{{"model", info.path.string()},
+                              {"architecture", info.architecture},
+                              {"parameters", info.parameter_count},
+                              {"weight_bytes", info.weight_bytes},
+                              {"threads", r.threads},
+                              {"test", r.test},
+                              {"n_tokens", r.tokens},
+                              {"median_tokens_per_second", r.median_tokens_per_second()},
+                              {"stddev_tokens_per_second", r.stddev_tokens_per_second()},
+                              {"samples_seconds", r.seconds},
+                              {"runtime", runtime_description()}};
+    std::printf("%s\n", line.dump().c_str());
+  }
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure prefill (pp) and decode (tg) tokens/s");
+  args->model.add_to(*cmd, false);
+  cmd->add_option("-p,--n-prompt", args->options.prompt_tokens, "prompt tokens for the prefill test (0 = skip)")
+      ->default_val(128)->check(CLI::NonNegativeNumber);
+  cmd->add_option("-n,--n-gen", args->options.decode_tokens, "tokens for the decode test (0 = skip)")
+      ->default_val(64)->check(CLI::NonNegativeNumber);
+  cmd->add_option("-t,--threads", args->threads, "comma-separated thread counts, e.g. 1,2")->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("-r,--repetitions", args->options.repetitions, "repetitions per test (median reported)")
+      ->default_val(5)->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", args->json, "JSON lines, one per test");
+  cmd->callback([args] {
+    const auto model = args->model.load();
+    args->options.threads = args->threads;
+    const auto results = run_bench(model, args->options);
+    if (args->json) print_json_lines(model->info(), results);
+    else print_table(model->info(), results);
+  });
+}
+
+}  // namespace attn::cli

@@ -1,0 +1,13 @@
+// Each subcommand of the `attn` tool registers its options and its action.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace attn::cli {
+
+void add_generate_command(CLI::App& app);
+void add_tokenize_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+
+}  // namespace attn::cli

@@ -1,0 +1,29 @@
+// attn: the command-line client. Everything it does goes through the public
+// API in include/attn, so an application can do the same.
+#include <cstdio>
+#include <exception>
+
+#include "attn/error.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"attn: run pretrained Transformer models on CPUs"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "attn 0.1.0");
+  attn::cli::add_generate_command(app);
+  attn::cli::add_tokenize_command(app);
+  attn::cli::add_inspect_command(app);
+  attn::cli::add_bench_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const attn::Error& e) {
+    std::fprintf(stderr, "attn: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "attn: internal error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

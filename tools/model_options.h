@@ -1,0 +1,35 @@
+// Options every model-using subcommand shares: the model path, a tokenizer
+// override and the thread count.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "attn/attn.h"
+
+namespace attn::cli {
+
+struct ModelOptions {
+  std::string model;
+  std::string tokenizer;
+  int threads = 0;  // 0: physical cores
+
+  void add_to(CLI::App& command, bool with_threads = true) {
+    command.add_option("-m,--model", model, "Hugging Face model directory or llama2.c .bin checkpoint")->required();
+    command.add_option("--tokenizer", tokenizer, "tokenizer.model / tokenizer directory (needed for llama2.c .bin)");
+    if (with_threads) command.add_option("-t,--threads", threads, "threads (default: physical cores)")->check(CLI::NonNegativeNumber);
+  }
+
+  std::shared_ptr<const Model> load() const {
+    if (threads > 0) set_num_threads(threads);
+    LoadOptions options;
+    if (!tokenizer.empty()) options.tokenizer = tokenizer;
+    return Model::load(model, options);
+  }
+};
+
+}  // namespace attn::cli
