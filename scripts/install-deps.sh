@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what attn needs to build and test, from Debian/Ubuntu packages.
+# Runs apt-get as root (directly, or through sudo when not root).
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ pkg-config
+  libdnnl-dev            # oneDNN: every matrix product
+  libsentencepiece-dev   # tokenizer.model files
+  libutf8proc-dev        # Unicode normalisation for tokenizer.json pipelines
+  libpcre2-dev           # Unicode-aware regular expressions for pre-tokenizers
+  nlohmann-json3-dev     # config.json, tokenizer.json, safetensors headers
+  libcli11-dev           # the command line
+  doctest-dev            # the tests
+)
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "install-deps: ok"

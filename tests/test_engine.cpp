@@ -1,0 +1,181 @@
+// Engine pieces: the vector kernels against the scalar reference and libm,
+// 16-bit conversions, rotary embeddings against their formula, and the
+// memory planner's no-overlap guarantee.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+
+#include "engine/graph_builder.h"
+#include "engine/kernels/kernels.h"
+#include "engine/memory_plan.h"
+#include "engine/ops/rope.h"
+#include "engine/tensor.h"
+
+using namespace attn;
+
+namespace {
+
+std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+float max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  float worst = 0.f;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]) / (1.f + std::fabs(b[i])));
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("AVX2 kernels agree with the scalar reference for every length and tail") {
+  const kernels::KernelTable* vec = kernels::avx2_table();
+  if (!vec) {
+    MESSAGE("this CPU has no AVX2+FMA+F16C; only the scalar kernels run here");
+    return;
+  }
+  const kernels::KernelTable& ref = kernels::scalar_table();
+  for (size_t n : {1u, 7u, 8u, 9u, 15u, 16u, 17u, 33u, 64u, 172u, 1000u}) {
+    CAPTURE(n);
+    const auto a = random_vector(n, 1 + n), b = random_vector(n, 2 + n), w = random_vector(n, 3 + n);
+    CHECK(vec->dot(a.data(), b.data(), n) == doctest::Approx(ref.dot(a.data(), b.data(), n)).epsilon(1e-5));
+
+    std::vector<float> y1 = b, y2 = b;
+    vec->axpy(0.37f, a.data(), y1.data(), n);
+    ref.axpy(0.37f, a.data(), y2.data(), n);
+    CHECK(max_rel_diff(y1, y2) < 1e-6f);
+
+    std::vector<float> o1(n), o2(n);
+    vec->rms_norm(a.data(), w.data(), o1.data(), n, 1e-5f);
+    ref.rms_norm(a.data(), w.data(), o2.data(), n, 1e-5f);
+    CHECK(max_rel_diff(o1, o2) < 1e-5f);
+
+    vec->silu_mul(a.data(), b.data(), o1.data(), n);
+    ref.silu_mul(a.data(), b.data(), o2.data(), n);
+    CHECK(max_rel_diff(o1, o2) < 1e-6f);
+
+    vec->add(a.data(), b.data(), o1.data(), n);
+    ref.add(a.data(), b.data(), o2.data(), n);
+    CHECK(max_rel_diff(o1, o2) == 0.f);
+
+    std::vector<float> e1 = random_vector(n, 4 + n, 10.f), e2 = e1;
+    const float s1 = vec->exp_shifted(e1.data(), n), s2 = ref.exp_shifted(e2.data(), n);
+    CHECK(s1 == doctest::Approx(s2).epsilon(1e-6));
+    CHECK(max_rel_diff(e1, e2) < 1e-6f);
+  }
+}
+
+TEST_CASE("the vector exp is accurate over the float range, including underflow") {
+  const kernels::KernelTable* vec = kernels::avx2_table();
+  if (!vec) return;
+  std::vector<float> x;
+  for (float v = -100.f; v <= 0.f; v += 0.01f) x.push_back(v);
+  std::vector<float> shifted = x;
+  x.push_back(0.f);
+  shifted.push_back(0.f);  // max is 0, so exp_shifted computes exp(x)
+  vec->exp_shifted(shifted.data(), shifted.size());
+  float worst = 0.f;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double expected = std::exp(static_cast<double>(x[i]));
+    if (expected > 1e-37) worst = std::max(worst, static_cast<float>(std::fabs(shifted[i] - expected) / expected));
+    CHECK(std::isfinite(shifted[i]));
+    CHECK(shifted[i] >= 0.f);
+  }
+  CHECK(worst < 1e-6f);
+}
+
+TEST_CASE("f16 and bf16 conversions round to nearest even and keep specials") {
+  CHECK(f16_to_f32(0x3c00) == 1.f);
+  CHECK(f16_to_f32(0xc000) == -2.f);
+  CHECK(f16_to_f32(0x0001) == doctest::Approx(5.960464477539063e-08));  // smallest subnormal
+  CHECK(std::isinf(f16_to_f32(0x7c00)));
+  CHECK(std::isnan(f16_to_f32(0x7e00)));
+  CHECK(f32_to_f16(1.f) == 0x3c00);
+  CHECK(f32_to_f16(65504.f) == 0x7bff);
+  CHECK(f32_to_f16(1e6f) == 0x7c00);
+  CHECK(f32_to_f16(1.f + 1.f / 2048) == 0x3c00);  // halfway rounds to even
+  CHECK(bf16_to_f32(0x3f80) == 1.f);
+  CHECK(f32_to_bf16(1.f + 1.f / 256) == 0x3f80);  // halfway rounds to even
+  CHECK(f32_to_bf16(1.f + 3.f / 256) == 0x3f82);
+  // Every f16 bit pattern survives f16 -> f32 -> f16, and the vector path agrees.
+  std::vector<uint16_t> all(65536);
+  for (uint32_t i = 0; i < 65536; ++i) all[i] = static_cast<uint16_t>(i);
+  std::vector<float> wide(65536), wide_ref(65536);
+  kernels::active().f16_to_f32(all.data(), wide.data(), 65536);
+  kernels::scalar_table().f16_to_f32(all.data(), wide_ref.data(), 65536);
+  for (uint32_t i = 0; i < 65536; ++i) {
+    if (std::isnan(wide_ref[i])) {
+      CHECK(std::isnan(wide[i]));
+      continue;
+    }
+    REQUIRE(wide[i] == wide_ref[i]);
+    REQUIRE(f32_to_f16(wide[i]) == all[i]);
+  }
+}
+
+TEST_CASE("rotary embedding follows its formula in both conventions") {
+  const int d = 8;
+  const double theta = 10000.0;
+  for (RopeStyle style : {RopeStyle::HalfSplit, RopeStyle::Interleaved}) {
+    const RotaryTable table(d, 64, theta, style);
+    for (int position : {0, 1, 17, 63}) {
+      auto head = random_vector(d, 10 + position);
+      const auto original = head;
+      table.apply(head.data(), position);
+      for (int i = 0; i < d / 2; ++i) {
+        const double angle = position * std::pow(theta, -2.0 * i / d);
+        const int a = style == RopeStyle::HalfSplit ? i : 2 * i;
+        const int b = style == RopeStyle::HalfSplit ? i + d / 2 : 2 * i + 1;
+        CHECK(head[a] == doctest::Approx(original[a] * std::cos(angle) - original[b] * std::sin(angle)).epsilon(1e-5));
+        CHECK(head[b] == doctest::Approx(original[b] * std::cos(angle) + original[a] * std::sin(angle)).epsilon(1e-5));
+      }
+    }
+  }
+}
+
+TEST_CASE("the memory plan never lets two live values overlap") {
+  // A small Llama-shaped block with a residual that stays alive across it.
+  const int dim = 16, hidden = 40;
+  auto weight = [](int64_t out, int64_t in) { return Tensor::zeros(DType::F32, {out, in}); };
+  const Tensor table = weight(32, dim), norm = Tensor::zeros(DType::F32, {dim});
+  const Tensor wq = weight(dim, dim), wg = weight(hidden, dim), wd = weight(dim, hidden);
+  GraphBuilder g;
+  ValueId x = g.embedding(table);
+  for (int layer = 0; layer < 3; ++layer) {
+    const ValueId h = g.rms_norm(x, norm, 1e-5f);
+    AttentionConfig config{2, 1, 8, 16, RopeStyle::HalfSplit, 10000.0, 0};
+    x = g.add(x, g.linear(g.attention(g.linear(h, wq), g.linear(h, weight(8, dim)), g.linear(h, weight(8, dim)), config), wq));
+    const ValueId h2 = g.rms_norm(x, norm, 1e-5f);
+    x = g.add(x, g.linear(g.swiglu(g.linear(h2, wg), g.linear(h2, wg)), wd));
+  }
+  const Graph graph = g.finish(g.linear(g.rms_norm(g.last_row(x), norm, 1e-5f), table));
+
+  for (auto [rows, all_rows] : {std::pair{1, false}, std::pair{8, false}, std::pair{8, true}}) {
+    const MemoryPlan plan = plan_memory(graph, rows, all_rows);
+    std::vector<int> last_use(graph.value_count());
+    for (const Node& node : graph.nodes()) {
+      last_use[node.output] = node.output;
+      for (ValueId in : node.inputs) last_use[in] = node.output;
+    }
+    last_use[graph.output()] = graph.value_count();
+    int64_t total_unshared = 0;
+    for (int a = 0; a < graph.value_count(); ++a) {
+      const int64_t size_a = plan.rows[a] * graph.nodes()[a].op->output_width();
+      total_unshared += size_a;
+      CHECK(plan.offsets[a] + size_a <= plan.arena_floats);
+      for (int b = a + 1; b < graph.value_count(); ++b) {
+        const bool alive_together = b <= last_use[a];
+        if (!alive_together) continue;
+        const int64_t size_b = plan.rows[b] * graph.nodes()[b].op->output_width();
+        const bool disjoint = plan.offsets[a] + size_a <= plan.offsets[b] || plan.offsets[b] + size_b <= plan.offsets[a];
+        CHECK_MESSAGE(disjoint, "values ", a, " and ", b, " overlap");
+      }
+    }
+    CHECK(plan.arena_floats < total_unshared);  // reuse actually happens
+    CHECK(plan.rows[graph.output()] == (all_rows ? rows : 1));
+  }
+}
