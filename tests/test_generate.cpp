@@ -1,0 +1,135 @@
+// The generation loop through the public API: length limits, stop strings,
+// errors, streaming, and many sessions sharing one immutable Model.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "attn/attn.h"
+#include "decode/stop_strings.h"
+#include "test_support.h"
+
+using namespace attn;
+
+namespace {
+
+std::shared_ptr<const Model> stories() {
+  static const auto model = Model::load(attn::test::shared_dir() / "models" / "stories260K-hf");
+  return model;
+}
+
+GenerateOptions greedy_options(int max_length) {
+  GenerateOptions options;
+  options.sampling.temperature = 0;
+  options.max_length = max_length;
+  return options;
+}
+
+std::string reference_text(const std::string& name) {
+  return attn::test::read_file(attn::test::shared_dir() / "models" / "stories260K" / "reference" / name);
+}
+
+}  // namespace
+
+TEST_CASE("stop strings are cut even when split across pieces") {
+  StopStringFilter filter({"Lily", "\n\n"});
+  std::string emitted;
+  for (const char* piece : {"Once there was L", "i", "ly"}) {
+    const auto out = filter.push(piece);
+    emitted += out.text;
+    if (out.stopped) break;
+  }
+  CHECK(emitted == "Once there was ");
+
+  StopStringFilter partial({"STOP"});
+  CHECK(partial.push("abc ST").text == "abc ");  // "ST" might begin the stop string
+  CHECK(partial.push("AR").text == "STAR");      // it did not
+  CHECK(partial.push("x S").text == "x ");
+  CHECK(partial.flush() == "S");                 // end of generation releases the rest
+
+  StopStringFilter none({});
+  CHECK(none.push("anything").text == "anything");
+}
+
+TEST_CASE("max_length counts prompt and continuation like llama2.c, and streaming equals the result") {
+  auto model = stories();
+  Session session(model);
+  std::string streamed;
+  auto options = greedy_options(64);
+  const auto result = generate(session, "Once upon a time", options, [&](std::string_view piece) { streamed += piece; });
+  CHECK(result.prompt_tokens.size() == 5);
+  CHECK(result.tokens.size() == 64 - 4);
+  CHECK(result.stop_reason == StopReason::MaxLength);
+  CHECK(streamed + "\n" == reference_text("runc_greedy_n64_Once_upon_a_time.txt"));
+  CHECK(streamed == "Once upon a time" + result.text);
+  CHECK(result.timings.decode_steps == static_cast<int>(result.tokens.size()) - 1);
+}
+
+TEST_CASE("max_new_tokens, stop strings and echo") {
+  auto model = stories();
+  Session session(model);
+  auto options = greedy_options(256);
+  options.max_new_tokens = 7;
+  options.echo_prompt = false;
+  std::string streamed;
+  auto result = generate(session, "Once upon a time", options, [&](std::string_view p) { streamed += p; });
+  CHECK(result.tokens.size() == 7);
+  CHECK(streamed == result.text);
+  CHECK(result.text == ", there was a little gir");  // "l" is the 8th token
+
+  session.reset();
+  options.max_new_tokens = -1;
+  options.stop_strings = {"Lily"};
+  result = generate(session, "Once upon a time", options);
+  CHECK(result.stop_reason == StopReason::StopString);
+  CHECK(result.text == ", there was a little girl named ");
+
+  CHECK_THROWS_WITH_AS(generate(session, "again", options), doctest::Contains("reset"), Error);
+}
+
+TEST_CASE("generation rejects prompts that do not fit and invalid UTF-8") {
+  auto model = stories();
+  Session small(model, SessionOptions{8});
+  CHECK_THROWS_WITH_AS(generate(small, "Once upon a time, there was a little girl", greedy_options(0)),
+                       doctest::Contains("context holds 8"), Error);
+  Session session(model);
+  CHECK_THROWS_WITH_AS(generate(session, std::string("abc\xff", 4), greedy_options(0)),
+                       doctest::Contains("UTF-8"), Error);
+}
+
+TEST_CASE("generation stops at the context length") {
+  auto model = stories();
+  Session session(model, SessionOptions{16});
+  const auto result = generate(session, "Once upon a time", greedy_options(1000));
+  CHECK(result.stop_reason == StopReason::ContextFull);
+  CHECK(result.prompt_tokens.size() + result.tokens.size() == 17);  // the last sampled token needs no position
+}
+
+TEST_CASE("sessions on several threads share one model and agree with a single one") {
+  auto model = stories();
+  Session solo(model);
+  const auto expected = generate(solo, "Lily and Tom went to the park", greedy_options(128)).text;
+  std::vector<std::string> texts(4);
+  std::vector<std::thread> workers;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    workers.emplace_back([&, i] {
+      Session session(model);
+      texts[i] = generate(session, "Lily and Tom went to the park", greedy_options(128)).text;
+    });
+  }
+  for (auto& w : workers) w.join();
+  for (const auto& text : texts) CHECK(text == expected);
+}
+
+TEST_CASE("a seeded sampler gives the same text for the same seed") {
+  auto model = stories();
+  auto sample = [&](uint64_t seed) {
+    Session session(model);
+    GenerateOptions options;
+    options.sampling.temperature = 1.0f;
+    options.sampling.seed = seed;
+    options.max_length = 64;
+    return generate(session, "Once upon a time", options).text;
+  };
+  CHECK(sample(7) == sample(7));
+  CHECK(sample(7) != sample(8));
+}
