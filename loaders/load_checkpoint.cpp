@@ -1,0 +1,44 @@
+#include "loaders/checkpoint.h"
+
+#include "attn/error.h"
+#include "loaders/hf_directory.h"
+#include "loaders/llama2c.h"
+
+namespace attn {
+namespace {
+
+namespace fs = std::filesystem;
+
+Checkpoint load_file(const fs::path& path) {
+  const std::string extension = path.extension().string();
+  if (extension == ".bin") return load_llama2c(path);
+  if (extension == ".safetensors") {
+    throw Error(path.string() + ": a .safetensors file alone has no config; pass the Hugging Face model "
+                                "directory holding it and its config.json");
+  }
+  throw Error(path.string() + ": unknown checkpoint format; attn loads Hugging Face model directories "
+                              "(config.json + safetensors) and llama2.c .bin files");
+}
+
+}  // namespace
+
+Checkpoint load_checkpoint(const fs::path& path, const std::optional<fs::path>& tokenizer) {
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (status.type() == fs::file_type::not_found) throw Error(path.string() + ": no such file or directory");
+  if (error) throw Error(path.string() + ": cannot access (" + error.message() + "); check the permissions");
+
+  Checkpoint checkpoint;
+  if (fs::is_directory(status)) {
+    checkpoint = load_hf_directory(path);
+  } else if (fs::is_regular_file(status)) {
+    checkpoint = load_file(path);
+  } else {
+    throw Error(path.string() + ": not a regular file or directory; pass a model directory or checkpoint file");
+  }
+  checkpoint.weights.set_description(path.string() + " (" + checkpoint.format + " checkpoint)");
+  if (tokenizer) checkpoint.tokenizer = *tokenizer;
+  return checkpoint;
+}
+
+}  // namespace attn
