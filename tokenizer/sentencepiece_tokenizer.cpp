@@ -1,0 +1,103 @@
+#include "tokenizer/sentencepiece_tokenizer.h"
+
+#include <sentencepiece_processor.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "attn/error.h"
+#include "tokenizer/utf8.h"
+
+namespace attn {
+namespace {
+
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open the tokenizer file");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// A boolean key of tokenizer_config.json; absent or null means the default.
+bool config_flag(const nlohmann::json& config, const char* key, bool default_value,
+                 const std::filesystem::path& path) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return default_value;
+  if (!it->is_boolean()) throw Error(path.string() + ": \"" + key + "\" must be true or false");
+  return it->get<bool>();
+}
+
+}  // namespace
+
+SentencePieceTokenizer::SentencePieceTokenizer(const std::filesystem::path& model_path)
+    : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
+  const auto status = processor_->LoadFromSerializedProto(read_bytes(model_path));
+  if (!status.ok()) {
+    throw Error(model_path.string() + ": not a SentencePiece tokenizer model (" + status.message() +
+                "); pass a tokenizer.model file or a model directory that holds one");
+  }
+  const auto config_path = model_path.parent_path() / "tokenizer_config.json";
+  if (!std::filesystem::exists(config_path)) return;
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(read_bytes(config_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(config_path.string() + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!config.is_object()) throw Error(config_path.string() + ": expected a JSON object");
+  // Defaults as in Hugging Face's LlamaTokenizer.
+  add_bos_ = config_flag(config, "add_bos_token", true, config_path);
+  add_eos_ = config_flag(config, "add_eos_token", false, config_path);
+}
+
+SentencePieceTokenizer::~SentencePieceTokenizer() = default;
+
+std::vector<TokenId> SentencePieceTokenizer::encode(std::string_view text, bool add_special) const {
+  // SentencePiece would silently map invalid bytes to U+FFFD; refuse instead.
+  if (const auto offset = find_invalid_utf8(text)) {
+    throw Error("invalid UTF-8 at byte offset " + std::to_string(*offset) +
+                " of the text to tokenize; the input must be UTF-8");
+  }
+  std::vector<int> pieces;
+  const auto status = processor_->Encode(text, &pieces);
+  if (!status.ok()) throw Error(std::string("SentencePiece could not encode the text: ") + status.message());
+  std::vector<TokenId> ids;
+  ids.reserve(pieces.size() + 2);
+  if (add_special && add_bos_ && bos_id() >= 0) ids.push_back(bos_id());
+  ids.insert(ids.end(), pieces.begin(), pieces.end());
+  if (add_special && add_eos_ && eos_id() >= 0) ids.push_back(eos_id());
+  return ids;
+}
+
+// SentencePiece itself skips control tokens, joins byte-fallback pieces into
+// UTF-8 (each byte of an ill-formed or truncated sequence becomes U+FFFD) and
+// drops the leading space of the first piece, as llama2.c does after BOS.
+std::string SentencePieceTokenizer::decode(std::span<const TokenId> ids) const {
+  for (const TokenId id : ids) check_id(id);
+  std::string text;
+  const auto status = processor_->Decode(std::vector<int>(ids.begin(), ids.end()), &text);
+  if (!status.ok()) throw Error(std::string("SentencePiece could not decode the ids: ") + status.message());
+  return text;
+}
+
+int SentencePieceTokenizer::vocab_size() const { return processor_->GetPieceSize(); }
+
+TokenId SentencePieceTokenizer::bos_id() const { return processor_->bos_id(); }
+
+TokenId SentencePieceTokenizer::eos_id() const { return processor_->eos_id(); }
+
+std::string SentencePieceTokenizer::token_text(TokenId id) const {
+  check_id(id);
+  return processor_->IdToPiece(id);
+}
+
+void SentencePieceTokenizer::check_id(TokenId id) const {
+  if (id < 0 || id >= vocab_size()) {
+    throw Error("token id " + std::to_string(id) + " is outside the vocabulary (0.." +
+                std::to_string(vocab_size() - 1) + ")");
+  }
+}
+
+}  // namespace attn

@@ -1,0 +1,38 @@
+// Tokenizer over a SentencePiece model file (Llama's `tokenizer.model`).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "attn/tokenizer.h"
+
+namespace sentencepiece {
+class SentencePieceProcessor;
+}
+
+namespace attn {
+
+class SentencePieceTokenizer final : public Tokenizer {
+ public:
+  // Reads the model and, when present, `tokenizer_config.json` beside it
+  // (add_bos_token / add_eos_token, as Hugging Face's LlamaTokenizer).
+  // Throws attn::Error naming the file when it is not a SentencePiece model.
+  explicit SentencePieceTokenizer(const std::filesystem::path& model_path);
+  ~SentencePieceTokenizer() override;
+
+  std::vector<TokenId> encode(std::string_view text, bool add_special = true) const override;
+  std::string decode(std::span<const TokenId> ids) const override;
+  int vocab_size() const override;
+  TokenId bos_id() const override;
+  TokenId eos_id() const override;
+  std::string token_text(TokenId id) const override;
+
+ private:
+  void check_id(TokenId id) const;
+
+  std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
+  bool add_bos_ = true;
+  bool add_eos_ = false;
+};
+
+}  // namespace attn
