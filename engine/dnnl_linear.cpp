@@ -10,10 +10,11 @@ dnnl::engine& cpu_engine() {
   return engine;
 }
 
-LinearPrimitive::LinearPrimitive(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias) {
+LinearPrimitive::LinearPrimitive(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias,
+                                 int64_t y_stride) {
   const dnnl::memory::desc src_md({rows, in_features}, dt::f32, tag::ab);
   const dnnl::memory::desc weights_md({in_features, out_features}, dt::f32, tag::ba);  // = W[out, in] row-major
-  const dnnl::memory::desc dst_md({rows, out_features}, dt::f32, tag::ab);
+  const dnnl::memory::desc dst_md({rows, out_features}, dt::f32, dnnl::memory::dims{y_stride, 1});
   const dnnl::memory::desc bias_md = has_bias ? dnnl::memory::desc({1, out_features}, dt::f32, tag::ab)
                                               : dnnl::memory::desc();
   auto& engine = cpu_engine();
@@ -39,12 +40,13 @@ void LinearPrimitive::run(dnnl::stream& stream, const float* x, const float* wei
   stream.wait();
 }
 
-LinearPrimitive& LinearPrimitiveCache::get(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias) {
-  const auto key = std::make_tuple(rows, in_features, out_features, has_bias);
+LinearPrimitive& LinearPrimitiveCache::get(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias,
+                                           int64_t y_stride) {
+  const auto key = std::make_tuple(rows, in_features, out_features, has_bias, y_stride);
   auto it = primitives_.find(key);
   if (it != primitives_.end()) return it->second;
   if (primitives_.size() >= kMaxPrimitives) primitives_.clear();
-  return primitives_.try_emplace(key, rows, in_features, out_features, has_bias).first->second;
+  return primitives_.try_emplace(key, rows, in_features, out_features, has_bias, y_stride).first->second;
 }
 
 }  // namespace attn

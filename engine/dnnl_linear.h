@@ -1,8 +1,9 @@
 // y = x W^T (+ b) through a oneDNN matmul primitive. W stays in the
 // checkpoint's [out, in] row-major layout (oneDNN reads it as a transposed
 // [in, out] matrix), so f32 weights are used straight from the mapped file
-// and pages stay shared between processes. Primitives are created once per
-// shape and reused; each call only swaps data pointers.
+// and pages stay shared between processes. y may be a column block of a
+// wider matrix (row stride y_stride). Primitives are created once per shape
+// and reused; each call only swaps data pointers.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,7 @@ dnnl::engine& cpu_engine();
 
 class LinearPrimitive {
  public:
-  LinearPrimitive(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias);
+  LinearPrimitive(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias, int64_t y_stride);
   void run(dnnl::stream& stream, const float* x, const float* weight, const float* bias, float* y);
 
  private:
@@ -30,14 +31,14 @@ class LinearPrimitive {
 // Per-session cache of primitives keyed by shape.
 class LinearPrimitiveCache {
  public:
-  LinearPrimitive& get(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias);
+  LinearPrimitive& get(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias, int64_t y_stride);
   size_t size() const { return primitives_.size(); }
 
  private:
   // Prefill lengths vary without bound in scoring jobs; past this many
   // shapes the cache starts over rather than growing forever.
   static constexpr size_t kMaxPrimitives = 512;
-  std::map<std::tuple<int64_t, int64_t, int64_t, bool>, LinearPrimitive> primitives_;
+  std::map<std::tuple<int64_t, int64_t, int64_t, bool, int64_t>, LinearPrimitive> primitives_;
 };
 
 }  // namespace attn

@@ -39,12 +39,18 @@ class SessionState {
   void prepare_threads(int threads);
   float* thread_scratch(int thread) { return thread_scratch_.data() + thread * scratch_stride_; }
 
+  // One buffer for 16-bit weights widened to f32 a panel at a time; ops
+  // run one after another, so they share it.
+  void require_weight_panel(int64_t floats);
+  float* weight_panel() { return weight_panel_.data(); }
+
  private:
   dnnl::stream stream_;
   LinearPrimitiveCache linear_primitives_;
   std::vector<KvCacheLayer> kv_cache_;
   std::vector<float> thread_scratch_;
   int64_t scratch_stride_ = 0;
+  std::vector<float> weight_panel_;
 };
 
 }  // namespace attn

@@ -43,8 +43,7 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   for (const auto& [name, entry] : checkpoint.weights.entries()) {
     info.parameter_count += entry.tensor.numel();
     info.parameters_by_dtype[std::string(dtype_name(entry.tensor.dtype()))] += entry.tensor.numel();
-    // Linear weights run in f32 today, so 16-bit storage is read as f32.
-    info.weight_bytes += entry.tensor.numel() * static_cast<int64_t>(sizeof(float));
+    info.weight_bytes += static_cast<int64_t>(entry.tensor.nbytes());  // ops read weights as stored
   }
   info.vocab_size = built.vocab_size;
   info.hidden_size = built.hidden_size;

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "engine/graph_builder.h"
+#include "engine/kernels/gemv.h"
 #include "engine/kernels/kernels.h"
 #include "engine/memory_plan.h"
 #include "engine/ops/rope.h"
@@ -147,7 +148,12 @@ TEST_CASE("the memory plan never lets two live values overlap") {
   ValueId x = g.embedding(table);
   for (int layer = 0; layer < 3; ++layer) {
     const ValueId h = g.rms_norm(x, norm, 1e-5f);
-    AttentionConfig config{2, 1, 8, 16, RopeStyle::HalfSplit, 10000.0, 0};
+    AttentionConfig config;
+    config.num_heads = 2;
+    config.num_kv_heads = 1;
+    config.head_dim = 8;
+    config.max_positions = 16;
+    config.rope = RopeStyle::HalfSplit;
     x = g.add(x, g.linear(g.attention(g.linear(h, wq), g.linear(h, weight(8, dim)), g.linear(h, weight(8, dim)), config), wq));
     const ValueId h2 = g.rms_norm(x, norm, 1e-5f);
     x = g.add(x, g.linear(g.swiglu(g.linear(h2, wg), g.linear(h2, wg)), wd));
@@ -177,5 +183,43 @@ TEST_CASE("the memory plan never lets two live values overlap") {
     }
     CHECK(plan.arena_floats < total_unshared);  // reuse actually happens
     CHECK(plan.rows[graph.output()] == (all_rows ? rows : 1));
+  }
+}
+
+TEST_CASE("GEMV kernels: every dtype and odd shape against a double-precision reference, any row split") {
+  const kernels::GemvTable* tables[] = {&kernels::scalar_gemv(), kernels::avx2_gemv()};
+  for (const kernels::GemvTable* table : tables) {
+    if (!table) continue;
+    for (auto [rows, k] : {std::pair<int64_t, int64_t>{1, 1}, {3, 7}, {5, 8}, {9, 17}, {37, 64}, {64, 172}, {19, 1000}}) {
+      CAPTURE(rows);
+      CAPTURE(k);
+      const auto w = random_vector(rows * k, 7 + k), x = random_vector(k, 8 + k);
+      std::vector<uint16_t> w16(w.size()), wbf(w.size());
+      for (size_t i = 0; i < w.size(); ++i) {
+        w16[i] = f32_to_f16(w[i]);
+        wbf[i] = f32_to_bf16(w[i]);
+      }
+      for (DType dtype : {DType::F32, DType::F16, DType::BF16}) {
+        CAPTURE(dtype_name(dtype));
+        const void* data = dtype == DType::F32 ? static_cast<const void*>(w.data())
+                           : dtype == DType::F16 ? static_cast<const void*>(w16.data()) : wbf.data();
+        std::vector<float> y(rows), y_split(rows);
+        table->for_dtype(dtype)(data, x.data(), y.data(), 0, rows, k);
+        // The same rows computed in uneven pieces, as threads would, must be bit-identical.
+        for (int64_t begin = 0; begin < rows; begin += 3) {
+          table->for_dtype(dtype)(data, x.data(), y_split.data(), begin, std::min(rows, begin + 3), k);
+        }
+        CHECK(y == y_split);
+        for (int64_t r = 0; r < rows; ++r) {
+          double expected = 0, magnitude = 0;
+          for (int64_t i = 0; i < k; ++i) {
+            const double wi = dtype == DType::F32 ? w[r * k + i] : dtype == DType::F16 ? f16_to_f32(w16[r * k + i]) : bf16_to_f32(wbf[r * k + i]);
+            expected += wi * x[i];
+            magnitude += std::fabs(wi * x[i]);
+          }
+          CHECK(std::fabs(y[r] - expected) <= 1e-5 * (1 + magnitude));
+        }
+      }
+    }
   }
 }

@@ -62,6 +62,9 @@ std::vector<TokenId> greedy(const std::shared_ptr<const Model>& model, const std
   return out;
 }
 
+// Logits reach ~20 here; 3e-5 is a few float ulps of accumulated rounding.
+constexpr float kPathTolerance = 3e-5f;
+
 const std::filesystem::path kStories = attn::test::shared_dir() / "models" / "stories260K";
 
 std::shared_ptr<const Model> load_stories(bool huggingface) {
@@ -84,8 +87,9 @@ TEST_CASE("stories260K logits match the llama2.c reference, from both checkpoint
 
       const auto full = all_logits(model, ids);
       CHECK(max_abs_diff(full, expected) < 1e-4f);
-      // The KV-cached path must agree with one pass over the whole prompt.
-      CHECK(max_abs_diff(incremental_logits(model, ids), full) < 1e-5f);
+      // The KV-cached path must agree with one pass over the whole prompt (to
+      // float rounding: one token at a time runs our GEMV, a prompt oneDNN's GEMM).
+      CHECK(max_abs_diff(incremental_logits(model, ids), full) < kPathTolerance);
       CHECK(greedy(model, ids, 32) == ids_of(c["greedy_continuation_32"]));
     }
   }
@@ -120,7 +124,7 @@ TEST_CASE("generated fixtures (f16, bf16, sharded, Qwen2, Mistral) match the flo
       CHECK(model->tokenizer().encode(c["text"].get<std::string>()) == ids);
       const auto full = all_logits(model, ids);
       CHECK(max_abs_diff(full, read_f32(dir / c["logits_file"].get<std::string>())) < 1e-4f);
-      CHECK(max_abs_diff(incremental_logits(model, ids), full) < 1e-5f);
+      CHECK(max_abs_diff(incremental_logits(model, ids), full) < kPathTolerance);
       CHECK(greedy(model, ids, 16) == ids_of(c["greedy_continuation_16"]));
     }
   }

@@ -42,7 +42,7 @@ void print_text(const Model& model) {
   std::printf("architecture:  %s\n", i.architecture.c_str());
   std::printf("parameters:    %lld", static_cast<long long>(i.parameter_count));
   for (const auto& [dtype, count] : i.parameters_by_dtype) std::printf("  (%s: %lld)", dtype.c_str(), static_cast<long long>(count));
-  std::printf("\nweights:       %.2f MiB as computed (f32)\n", i.weight_bytes / 1048576.0);
+  std::printf("\nweights:       %.2f MiB\n", i.weight_bytes / 1048576.0);
   std::printf("shape:         hidden %d, layers %d, heads %d, kv heads %d, vocab %d, context %d\n", i.hidden_size,
               i.num_layers, i.num_heads, i.num_kv_heads, i.vocab_size, i.context_length);
   std::printf("tokenizer:     %d tokens, bos %d, eos ids", model.tokenizer().vocab_size(), model.tokenizer().bos_id());

@@ -8,7 +8,12 @@
 namespace attn {
 
 // y = x W^T + b with W stored [out_features, in_features] (the layout of
-// PyTorch's nn.Linear and of every checkpoint format we read).
+// PyTorch's nn.Linear and of every checkpoint format we read), in its stored
+// dtype (f32, f16 or bf16): weights are never copied at load.
+//  - One row (decoding): a GEMV that streams W once, rows split over threads.
+//  - More rows (prefill, scoring): oneDNN matmul; 16-bit weights are widened
+//    to f32 one panel of rows at a time, so the copy stays in cache and its
+//    cost is shared by every input row.
 class LinearOp : public Op {
  public:
   LinearOp(Tensor weight, std::optional<Tensor> bias);
@@ -16,9 +21,14 @@ class LinearOp : public Op {
   int64_t output_width() const override { return weight_.dim(0); }
   void run(const RunContext& context, std::span<const ActivationView> inputs,
            const ActivationView& output) const override;
+  void prepare(SessionState& state, int context_length) const override;
 
  private:
-  Tensor weight_;               // f32, converted once at load if stored in 16 bits
+  void run_gemv(const float* x, float* y) const;
+  void run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
+  int64_t panel_rows() const;
+
+  Tensor weight_;
   std::optional<Tensor> bias_;  // f32
 };
 

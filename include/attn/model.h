@@ -28,7 +28,7 @@ struct ModelInfo {
   std::filesystem::path path;
   int64_t parameter_count = 0;
   std::map<std::string, int64_t> parameters_by_dtype;  // dtype name -> parameters stored in it
-  int64_t weight_bytes = 0;                            // bytes of weights as the runtime reads them
+  int64_t weight_bytes = 0;                            // bytes of weights as stored (and read)
   int vocab_size = 0;
   int hidden_size = 0;
   int num_layers = 0;
