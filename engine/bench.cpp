@@ -2,6 +2,8 @@
 // tokens, tg = n single-token forward passes from an empty context.
 #include "attn/bench.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -9,6 +11,11 @@
 #include <random>
 
 #include "attn/error.h"
+#include "engine/machine_probe.h"
+#include "engine/memory_plan.h"
+#include "engine/model_impl.h"
+#include "engine/ops/attention.h"
+#include "engine/ops/linear.h"
 
 namespace attn {
 namespace {
@@ -42,7 +49,46 @@ std::vector<double> tokens_per_second(const BenchResult& result) {
   return rates;
 }
 
+// The matrix products a prefill of `rows` tokens runs: per Linear node, its
+// shape and the rows it sees (the LM head sees one).
+struct PrefillWork {
+  std::vector<MatrixShape> shapes;
+  double flops_per_token = 0;
+};
+
+PrefillWork prefill_work(const Graph& graph, int64_t rows) {
+  const MemoryPlan plan = plan_memory(graph, rows, false);
+  PrefillWork work;
+  for (const Node& node : graph.nodes()) {
+    const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
+    if (!linear) continue;
+    const int64_t in = linear->weight().dim(1), out = linear->weight().dim(0);
+    const int64_t in_rows = plan.rows[node.inputs.front()];
+    if (in_rows == rows) work.shapes.push_back({in, out});
+    work.flops_per_token += 2.0 * in * out * in_rows / rows;
+  }
+  return work;
+}
+
+// Bytes one decode step reads when `tokens` steps start from an empty cache:
+// every Linear weight once, and on average half the cache.
+double decode_bytes_per_token(const Graph& graph, int tokens) {
+  double bytes = 0;
+  for (const Node& node : graph.nodes()) {
+    if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) bytes += linear->weight().nbytes();
+    if (const auto* attention = dynamic_cast<const AttentionOp*>(node.op.get())) {
+      const auto& c = attention->config();
+      bytes += 2.0 * c.num_kv_heads * c.head_dim * sizeof(float) * (tokens + 1) / 2.0;
+    }
+  }
+  return bytes;
+}
+
 }  // namespace
+
+double BenchResult::ceiling_fraction() const {
+  return ceiling > 0 ? median_tokens_per_second() * work_per_token / ceiling : 0;
+}
 
 double BenchResult::median_tokens_per_second() const {
   auto rates = tokens_per_second(*this);
@@ -74,20 +120,32 @@ std::vector<BenchResult> run_bench(const std::shared_ptr<const Model>& model, co
   const auto prompt = random_tokens(options.prompt_tokens, model->info().vocab_size);
   const auto decode = random_tokens(options.decode_tokens, model->info().vocab_size);
 
+  const Graph& graph = model->impl().graph;
+  const PrefillWork prefill = prefill_work(graph, std::max(options.prompt_tokens, 1));
+
   std::vector<BenchResult> results;
   for (int threads : thread_counts) {
     set_num_threads(threads);
+    omp_set_num_threads(threads);  // the probes run outside a Session
     Session session(model, SessionOptions{needed});
     if (options.prompt_tokens > 0) {
       BenchResult pp{"pp" + std::to_string(options.prompt_tokens), threads, options.prompt_tokens, {}};
       time_prefill(session, prompt);  // warm-up: plans and primitives are created here
       for (int r = 0; r < options.repetitions; ++r) pp.seconds.push_back(time_prefill(session, prompt));
+      if (options.probe_ceilings) {
+        pp.work_per_token = prefill.flops_per_token;
+        pp.ceiling = probe_gemm_flops(options.prompt_tokens, prefill.shapes);
+      }
       results.push_back(pp);
     }
     if (options.decode_tokens > 0) {
       BenchResult tg{"tg" + std::to_string(options.decode_tokens), threads, options.decode_tokens, {}};
       time_decode(session, std::vector<TokenId>(decode.begin(), decode.begin() + 1));  // warm-up
       for (int r = 0; r < options.repetitions; ++r) tg.seconds.push_back(time_decode(session, decode));
+      if (options.probe_ceilings) {
+        tg.work_per_token = decode_bytes_per_token(graph, options.decode_tokens);
+        tg.ceiling = probe_read_bandwidth();
+      }
       results.push_back(tg);
     }
   }

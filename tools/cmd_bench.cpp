@@ -25,12 +25,20 @@ std::string human_count(double n) {
 }
 
 void print_table(const ModelInfo& info, const std::vector<BenchResult>& results) {
-  std::printf("| model | size | params | threads | test | t/s |\n");
-  std::printf("| ----- | ---: | -----: | ------: | ---: | --: |\n");
+  std::printf("| model | size | params | threads | test | t/s | ceiling | of ceiling |\n");
+  std::printf("| ----- | ---: | -----: | ------: | ---: | --: | ------: | ---------: |\n");
   for (const BenchResult& r : results) {
-    std::printf("| %s | %.2f MiB | %s | %d | %s | %.2f ± %.2f |\n", info.architecture.c_str(),
+    // Decode is bound by memory bandwidth, prefill by GEMM throughput.
+    const bool decode = r.test.rfind("tg", 0) == 0;
+    char ceiling[48] = "-", fraction[16] = "-";
+    if (r.ceiling > 0) {
+      std::snprintf(ceiling, sizeof ceiling, decode ? "%.1f GB/s" : "%.1f GFLOP/s", r.ceiling / 1e9);
+      std::snprintf(fraction, sizeof fraction, "%.0f %%", 100 * r.ceiling_fraction());
+    }
+    std::printf("| %s | %.2f MiB | %s | %d | %s | %.2f ± %.2f | %s | %s |\n", info.architecture.c_str(),
                 info.weight_bytes / 1048576.0, human_count(static_cast<double>(info.parameter_count)).c_str(),
-                r.threads, r.test.c_str(), r.median_tokens_per_second(), r.stddev_tokens_per_second());
+                r.threads, r.test.c_str(), r.median_tokens_per_second(), r.stddev_tokens_per_second(), ceiling,
+                fraction);
   }
 }
 
@@ -46,6 +54,9 @@ void print_json_lines(const ModelInfo& info, const std::vector<BenchResult>& res
                               {"median_tokens_per_second", r.median_tokens_per_second()},
                               {"stddev_tokens_per_second", r.stddev_tokens_per_second()},
                               {"samples_seconds", r.seconds},
+                              {"work_per_token", r.work_per_token},
+                              {"ceiling", r.ceiling},
+                              {"ceiling_fraction", r.ceiling_fraction()},
                               {"runtime", runtime_description()}};
     std::printf("%s\n", line.dump().c_str());
   }
@@ -66,6 +77,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("-r,--repetitions", args->options.repetitions, "repetitions per test (median reported)")
       ->default_val(5)->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "JSON lines, one per test");
+  cmd->add_flag("!--no-probe", args->options.probe_ceilings, "skip the bandwidth and GEMM ceiling probes");
   cmd->callback([args] {
     const auto model = args->model.load();
     args->options.threads = args->threads;

@@ -22,6 +22,7 @@ class LinearOp : public Op {
   void run(const RunContext& context, std::span<const ActivationView> inputs,
            const ActivationView& output) const override;
   void prepare(SessionState& state, int context_length) const override;
+  const Tensor& weight() const { return weight_; }
 
  private:
   void run_gemv(const float* x, float* y) const;

@@ -14,6 +14,9 @@ struct BenchOptions {
   int decode_tokens = 64;    // 0 skips the decode test
   std::vector<int> threads;  // empty: physical_cores()
   int repetitions = 5;
+  // Also measure the machine's ceilings (memory read bandwidth, oneDNN GEMM
+  // FLOP/s at the model's shapes) and report each test's fraction of them.
+  bool probe_ceilings = true;
 };
 
 struct BenchResult {
@@ -21,8 +24,15 @@ struct BenchResult {
   int threads = 0;
   int tokens = 0;
   std::vector<double> seconds;  // one per repetition
+  // What bounds the test and how much of it one token needs: for decode,
+  // bytes read per token (weights + KV cache) against the probed read
+  // bandwidth in bytes/s; for prefill, FLOPs per token (2 x multiply-adds
+  // of the matrix products) against the probed GEMM FLOP/s. 0 = not probed.
+  double work_per_token = 0;
+  double ceiling = 0;
   double median_tokens_per_second() const;
   double stddev_tokens_per_second() const;
+  double ceiling_fraction() const;
 };
 
 std::vector<BenchResult> run_bench(const std::shared_ptr<const Model>& model,
