@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "model_options.h"
+#include "validators.h"
 
 namespace attn::cli {
 namespace {
@@ -69,13 +70,13 @@ void add_bench_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("bench", "Measure prefill (pp) and decode (tg) tokens/s");
   args->model.add_to(*cmd, false);
   cmd->add_option("-p,--n-prompt", args->options.prompt_tokens, "prompt tokens for the prefill test (0 = skip)")
-      ->default_val(128)->check(CLI::NonNegativeNumber);
+      ->default_val(128)->check(non_negative());
   cmd->add_option("-n,--n-gen", args->options.decode_tokens, "tokens for the decode test (0 = skip)")
-      ->default_val(64)->check(CLI::NonNegativeNumber);
+      ->default_val(64)->check(non_negative());
   cmd->add_option("-t,--threads", args->threads, "comma-separated thread counts, e.g. 1,2")->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("-r,--repetitions", args->options.repetitions, "repetitions per test (median reported)")
-      ->default_val(5)->check(CLI::PositiveNumber);
+      ->default_val(5)->check(positive());
   cmd->add_flag("--json", args->json, "JSON lines, one per test");
   cmd->add_flag("!--no-probe", args->options.probe_ceilings, "skip the bandwidth and GEMM ceiling probes");
   cmd->callback([args] {

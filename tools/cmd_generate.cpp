@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "model_options.h"
+#include "validators.h"
 
 namespace attn::cli {
 namespace {
@@ -64,20 +65,20 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("-p,--prompt", args->prompt, "prompt text (default: empty, i.e. BOS only)");
   cmd->add_option("-n,--max-length", args->options.max_length,
                   "max tokens of prompt + continuation, BOS not counted (llama2.c -n); 0 = context")
-      ->default_val(256)->check(CLI::NonNegativeNumber);
+      ->default_val(256)->check(non_negative());
   cmd->add_option("--max-new-tokens", args->options.max_new_tokens, "max generated tokens (-1 = no limit)")
-      ->default_val(-1);
-  cmd->add_option("--temperature", s.temperature, "0 = greedy")->default_val(0.8)->check(CLI::NonNegativeNumber);
-  cmd->add_option("--top-k", s.top_k, "0 = off")->default_val(40)->check(CLI::NonNegativeNumber);
-  cmd->add_option("--top-p", s.top_p, "1 = off")->default_val(0.95)->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--min-p", s.min_p, "0 = off")->default_val(0.0)->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--repeat-penalty", s.repeat_penalty, "1 = off")->default_val(1.0)->check(CLI::PositiveNumber);
+      ->default_val(-1)->check(number_in(-1, 1e9, ">= 0, or -1 for no limit"));
+  cmd->add_option("--temperature", s.temperature, "0 = greedy")->default_val(0.8)->check(non_negative());
+  cmd->add_option("--top-k", s.top_k, "0 = off")->default_val(40)->check(non_negative());
+  cmd->add_option("--top-p", s.top_p, "1 = off")->default_val(0.95)->check(probability());
+  cmd->add_option("--min-p", s.min_p, "0 = off")->default_val(0.0)->check(probability());
+  cmd->add_option("--repeat-penalty", s.repeat_penalty, "1 = off")->default_val(1.0)->check(positive());
   cmd->add_option("--repeat-last-n", s.repeat_last_n, "tokens the penalty looks back")->default_val(64)
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--seed", s.seed, "random seed")->default_val(1);
   cmd->add_option("--stop", args->options.stop_strings, "stop before this string (repeatable)");
   cmd->add_option("-c,--ctx-size", args->context_length, "context length (default: the model's)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_flag("--json", args->json, "print one JSON object at the end instead of streaming");
   cmd->callback([args] { run(*args); });
 }

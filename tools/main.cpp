@@ -14,10 +14,13 @@ int main(int argc, char** argv) {
   attn::cli::add_tokenize_command(app);
   attn::cli::add_inspect_command(app);
   attn::cli::add_bench_command(app);
+  attn::cli::add_embed_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "attn: error: %s\n(run with --help for the options)\n", e.what());
+    return 1;
   } catch (const attn::Error& e) {
     std::fprintf(stderr, "attn: error: %s\n", e.what());
     return 1;

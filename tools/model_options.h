@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "attn/attn.h"
+#include "validators.h"
 
 namespace attn::cli {
 
@@ -21,7 +22,7 @@ struct ModelOptions {
   void add_to(CLI::App& command, bool with_threads = true) {
     command.add_option("-m,--model", model, "Hugging Face model directory or llama2.c .bin checkpoint")->required();
     command.add_option("--tokenizer", tokenizer, "tokenizer.model / tokenizer directory (needed for llama2.c .bin)");
-    if (with_threads) command.add_option("-t,--threads", threads, "threads (default: physical cores)")->check(CLI::NonNegativeNumber);
+    if (with_threads) command.add_option("-t,--threads", threads, "threads (default: physical cores)")->check(non_negative());
   }
 
   std::shared_ptr<const Model> load() const {

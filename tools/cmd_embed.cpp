@@ -1,0 +1,124 @@
+// attn embed: input lines -> sentence embeddings, one JSON line
+// {"embedding":[...]} per line in input order, or raw float32 rows.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "model_options.h"
+
+namespace attn::cli {
+namespace {
+
+struct EmbedArgs {
+  ModelOptions model;
+  std::string input;  // empty: stdin
+  std::string pooling;
+  std::optional<bool> normalize;  // unset: as the directory says
+  int batch_size = 32;
+  std::string format = "json";
+};
+
+class Writer {
+ public:
+  explicit Writer(bool raw) : raw_(raw) {}
+  void vector(const std::vector<float>& v) {
+    if (raw_) {
+      std::fwrite(v.data(), sizeof(float), v.size(), stdout);  // x86-64 floats are little-endian
+    } else {
+      std::printf("%s\n", nlohmann::json{{"embedding", v}}.dump().c_str());
+    }
+  }
+  // Raw rows cannot carry an error, so the caller stops at the first one.
+  void error(const std::string& message) { std::printf("%s\n", nlohmann::json{{"error", message}}.dump().c_str()); }
+  bool raw() const { return raw_; }
+
+ private:
+  bool raw_;
+};
+
+// Embeds one batch of lines; if it fails, retries line by line so the bad
+// line is named and, in JSON, the output stays one line per input line.
+bool embed_batch(Session& session, const std::vector<std::string>& lines, size_t first_line,
+                 const EmbedOptions& options, Writer& out) {
+  try {
+    for (const auto& v : embed(session, lines, options)) out.vector(v);
+    return true;
+  } catch (const Error&) {
+    if (lines.size() == 1 && !out.raw()) throw;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    try {
+      out.vector(embed(session, std::span<const std::string>(&lines[i], 1), options).front());
+    } catch (const Error& e) {
+      std::fprintf(stderr, "attn: line %zu: %s\n", first_line + i, e.what());
+      if (out.raw()) throw Error("line " + std::to_string(first_line + i) + ": " + e.what());
+      out.error(e.what());
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool run(const EmbedArgs& args) {
+  const auto model = args.model.load();
+  EmbedOptions options;
+  if (!args.pooling.empty()) options.pooling = parse_pooling(args.pooling);  // validated by CLI11
+  options.normalize = args.normalize;
+  options.batch_size = args.batch_size;
+
+  std::ifstream file;
+  if (!args.input.empty()) {
+    file.open(args.input);
+    if (!file) throw Error(args.input + ": cannot read the input file");
+  }
+  std::istream& in = args.input.empty() ? std::cin : file;
+  Session session(model);
+  Writer out(args.format == "f32");
+  bool ok = true;
+  size_t count = 0;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> lines;
+  for (std::string line; ;) {
+    const bool more = static_cast<bool>(std::getline(in, line));
+    if (more) lines.push_back(line);
+    if (lines.size() == static_cast<size_t>(args.batch_size) || (!more && !lines.empty())) {
+      ok = embed_batch(session, lines, count + 1, options, out) && ok;
+      count += lines.size();
+      lines.clear();
+    }
+    if (!more) break;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "attn: embedded %zu lines in %.3f s (%.1f sentences/s, %d threads)\n", count, seconds,
+               count / std::max(seconds, 1e-9), num_threads());
+  return ok;
+}
+
+}  // namespace
+
+void add_embed_command(CLI::App& app) {
+  auto args = std::make_shared<EmbedArgs>();
+  CLI::App* cmd = app.add_subcommand("embed", "Sentence embeddings of input lines (encoder models)");
+  args->model.add_to(*cmd);
+  cmd->add_option("-i,--input", args->input, "text file, one sentence per line (default: stdin)");
+  cmd->add_option("--pooling", args->pooling, "override the directory's pooling")
+      ->check(CLI::IsMember({"mean", "cls", "max", "last"}));
+  // CLI11 fills an optional<bool> flag even when absent, so the option's count decides.
+  auto normalize = std::make_shared<bool>(false);
+  CLI::Option* normalize_flag =
+      cmd->add_flag("--normalize,!--no-normalize", *normalize, "L2-normalise (default: as the directory says)");
+  cmd->add_option("--batch-size", args->batch_size, "sentences per forward pass")->check(CLI::PositiveNumber);
+  cmd->add_option("--format", args->format, "json: {\"embedding\":[...]} lines; f32: raw little-endian float32 rows")
+      ->check(CLI::IsMember({"json", "f32"}));
+  cmd->callback([args, normalize, normalize_flag] {
+    if (normalize_flag->count() > 0) args->normalize = *normalize;
+    if (!run(*args)) throw Error("some lines could not be embedded (see above)");
+  });
+}
+
+}  // namespace attn::cli
