@@ -48,7 +48,11 @@ void print_text(const Model& model) {
   std::printf("tokenizer:     %d tokens, bos %d, eos ids", model.tokenizer().vocab_size(), model.tokenizer().bos_id());
   for (TokenId id : i.eos_ids) std::printf(" %d", id);
   std::printf("\ngraph:         %d nodes:", i.graph_nodes);
-  for (const auto& [op, count] : i.graph_ops) std::printf(" %s %d,", op.c_str(), count);
+  const char* separator = " ";
+  for (const auto& [op, count] : i.graph_ops) {
+    std::printf("%s%s %d", separator, op.c_str(), count);
+    separator = ", ";
+  }
   std::printf("\nruntime:       %s\n", runtime_description().c_str());
 }
 
