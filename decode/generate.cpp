@@ -63,6 +63,10 @@ GenerateResult generate(Session& session, std::string_view prompt, const Generat
                         const TextCallback& on_text) {
   if (session.position() != 0) throw Error("generate: the session already holds a sequence; reset() it first");
   const Model& model = session.model();
+  if (model.info().encoder) {  // its outputs are hidden states, not next-token logits
+    throw Error(model.info().path.string() + ": " + model.info().architecture +
+                " is an encoder and cannot generate text; use `attn embed` / attn::embed");
+  }
   const Tokenizer& tokenizer = model.tokenizer();
   const auto& eos = model.info().eos_ids;
 

@@ -5,7 +5,9 @@
 
 #include "engine/ops/elementwise.h"
 #include "engine/ops/embedding.h"
+#include "engine/ops/layer_norm.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/position_embedding.h"
 #include "engine/ops/rms_norm.h"
 
 namespace attn {
@@ -32,6 +34,20 @@ ValueId GraphBuilder::rms_norm(ValueId x, const Tensor& weight, float eps) {
   require_width(x, weight.numel(), "RMSNorm");
   return graph_.add(std::make_unique<RmsNormOp>(weight, eps), {x});
 }
+
+ValueId GraphBuilder::layer_norm(ValueId x, const Tensor& weight, const Tensor& bias, float eps) {
+  require_width(x, weight.numel(), "LayerNorm");
+  if (bias.numel() != weight.numel()) throw std::logic_error("GraphBuilder: LayerNorm bias and weight differ in size");
+  return graph_.add(std::make_unique<LayerNormOp>(weight, bias, eps), {x});
+}
+
+ValueId GraphBuilder::position_embedding(ValueId x, const Tensor& table) {
+  if (table.rank() != 2) throw std::logic_error("GraphBuilder: position table must be 2-D");
+  require_width(x, table.dim(1), "PositionEmbedding");
+  return graph_.add(std::make_unique<PositionEmbeddingOp>(table), {x});
+}
+
+ValueId GraphBuilder::gelu(ValueId x, GeluKind kind) { return graph_.add(std::make_unique<GeluOp>(width(x), kind), {x}); }
 
 ValueId GraphBuilder::linear(ValueId x, const Tensor& weight, const Tensor* bias) {
   require_width(x, weight.dim(1), "Linear");

@@ -6,6 +6,7 @@
 
 #include "engine/graph.h"
 #include "engine/ops/attention.h"
+#include "engine/ops/gelu.h"
 #include "engine/tensor.h"
 
 namespace attn {
@@ -15,6 +16,10 @@ class GraphBuilder {
   // The token embedding of the step's ids: the graph's input.
   ValueId embedding(const Tensor& table);
   ValueId rms_norm(ValueId x, const Tensor& weight, float eps);
+  ValueId layer_norm(ValueId x, const Tensor& weight, const Tensor& bias, float eps);
+  // x + table[position of each row]
+  ValueId position_embedding(ValueId x, const Tensor& table);
+  ValueId gelu(ValueId x, GeluKind kind);
   ValueId linear(ValueId x, const Tensor& weight, const Tensor* bias = nullptr);
   // `config.cache_slot` is assigned here, one per attention layer.
   ValueId attention(ValueId q, ValueId k, ValueId v, AttentionConfig config);

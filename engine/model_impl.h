@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "attn/embed.h"
 #include "attn/model.h"
 #include "engine/graph.h"
 
@@ -13,6 +14,7 @@ struct Model::Impl {
   ModelInfo info;
   Graph graph;  // ops own their weights (views into mapped files or converted copies)
   std::shared_ptr<const Tokenizer> tokenizer;
+  EmbeddingConfig embedding;  // encoders: what the directory's sentence-transformers modules ask for
 };
 
 }  // namespace attn

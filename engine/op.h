@@ -21,10 +21,19 @@ struct ActivationView {
   float* row(int64_t r) const { return data + r * width; }
 };
 
+// One sequence of a step's rows. A step holds one sequence (decoding over
+// the KV cache) or several packed back to back without padding (an encoder
+// batch); ops that mix rows (attention, positions) stay within a sequence.
+struct SequenceSpan {
+  int64_t first_row;
+  int64_t rows;
+  int start_position;  // sequence position of the span's first row
+};
+
 struct RunContext {
-  std::span<const TokenId> tokens;  // the ids of this step, one per row
-  int start_position;               // sequence position of the first row
-  bool all_rows_out;                // keep every row at the output (scoring) or only the last
+  std::span<const TokenId> tokens;           // the ids of this step, one per row
+  std::span<const SequenceSpan> sequences;   // cover the rows in order
+  bool all_rows_out;                         // keep every row at the output (scoring) or only the last
   SessionState& state;
 };
 

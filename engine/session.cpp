@@ -36,9 +36,13 @@ struct Session::Impl {
   int64_t arena_floats = 0;
   std::vector<int64_t> value_rows;  // rows of each value in the current run
 
+  std::vector<TokenId> packed_tokens;  // forward_packed's sequences, back to back
+  std::vector<SequenceSpan> sequences;
+
   const Graph& graph() const { return model->impl().graph; }
   const MemoryPlan& plan_for(int64_t rows, bool all_rows_out);
   void validate(std::span<const TokenId> tokens) const;
+  std::span<const float> run(std::span<const TokenId> tokens, bool all_rows_out);
 };
 
 const MemoryPlan& Session::Impl::plan_for(int64_t rows, bool all_rows_out) {
@@ -86,33 +90,59 @@ Session& Session::operator=(Session&&) noexcept = default;
 
 std::span<const float> Session::forward(std::span<const TokenId> tokens, bool all_logits) {
   Impl& s = *impl_;
+  // Encoders cache nothing, so every call is a whole sequence from position 0.
+  const bool encoder = s.model->info().encoder;
+  if (encoder) s.position = 0;
   s.validate(tokens);
+  s.sequences.assign({SequenceSpan{0, static_cast<int64_t>(tokens.size()), s.position}});
+  const std::span<const float> out = s.run(tokens, all_logits);
+  if (!encoder) s.position += static_cast<int>(tokens.size());
+  return out;
+}
+
+std::span<const float> Session::forward_packed(std::span<const std::vector<TokenId>> sequences) {
+  Impl& s = *impl_;
+  if (!s.model->info().encoder) {
+    throw Error("Session::forward_packed: " + s.model->info().architecture +
+                " is a decoder; packed batches need an encoder model (no KV cache)");
+  }
+  if (sequences.empty()) throw Error("Session::forward_packed: no sequences given");
+  s.position = 0;
+  s.packed_tokens.clear();
+  s.sequences.clear();
+  for (const std::vector<TokenId>& ids : sequences) {
+    s.validate(ids);  // each sequence must fit the context on its own
+    s.sequences.push_back(SequenceSpan{static_cast<int64_t>(s.packed_tokens.size()), static_cast<int64_t>(ids.size()), 0});
+    s.packed_tokens.insert(s.packed_tokens.end(), ids.begin(), ids.end());
+  }
+  return s.run(s.packed_tokens, true);
+}
+
+std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool all_rows_out) {
   const int threads = num_threads();
   omp_set_num_threads(threads);  // per calling thread: an app may run sessions on several
-  s.state.prepare_threads(threads);
+  state.prepare_threads(threads);
 
   const int64_t rows = static_cast<int64_t>(tokens.size());
-  const MemoryPlan& plan = s.plan_for(rows, all_logits);
-  const RunContext context{tokens, s.position, all_logits, s.state};
-  const auto& nodes = s.graph().nodes();
+  const MemoryPlan& plan = plan_for(rows, all_rows_out);
+  const RunContext context{tokens, sequences, all_rows_out, state};
+  const auto& nodes = graph().nodes();
 
   std::array<ActivationView, kMaxOpInputs> inputs{};
   for (const Node& node : nodes) {
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const ValueId v = node.inputs[i];
-      inputs[i] = ActivationView{s.arena.get() + plan.offsets[v], s.value_rows[v], nodes[v].op->output_width()};
+      inputs[i] = ActivationView{arena.get() + plan.offsets[v], value_rows[v], nodes[v].op->output_width()};
     }
     // Rows flow from the first input; the input-less embedding has one per token.
     const int64_t in_rows = node.inputs.empty() ? rows : inputs[0].rows;
-    s.value_rows[node.output] = node.op->output_rows(in_rows, all_logits);
-    const ActivationView output{s.arena.get() + plan.offsets[node.output], s.value_rows[node.output],
+    value_rows[node.output] = node.op->output_rows(in_rows, all_rows_out);
+    const ActivationView output{arena.get() + plan.offsets[node.output], value_rows[node.output],
                                 node.op->output_width()};
     node.op->run(context, std::span<const ActivationView>(inputs.data(), node.inputs.size()), output);
   }
-  s.position += static_cast<int>(rows);
-
-  const ValueId out = s.graph().output();
-  return {s.arena.get() + plan.offsets[out], static_cast<size_t>(s.value_rows[out] * s.graph().output_width())};
+  const ValueId out = graph().output();
+  return {arena.get() + plan.offsets[out], static_cast<size_t>(value_rows[out] * graph().output_width())};
 }
 
 void Session::reset() { impl_->position = 0; }

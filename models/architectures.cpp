@@ -13,6 +13,13 @@ constexpr std::array kArchitectures{
     Architecture{"LlamaForCausalLM", build_llama},
     Architecture{"MistralForCausalLM", build_llama},
     Architecture{"Qwen2ForCausalLM", build_llama},
+    Architecture{"GPT2LMHeadModel", build_gpt2},
+    // The encoder alone: heads of the task classes (MLM, classification) are ignored.
+    Architecture{"BertModel", build_bert},
+    Architecture{"BertForMaskedLM", build_bert},
+    Architecture{"BertForSequenceClassification", build_bert},
+    Architecture{"RobertaModel", build_bert},
+    Architecture{"XLMRobertaModel", build_bert},
 };
 
 std::string supported_list() {

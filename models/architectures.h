@@ -19,6 +19,7 @@ struct BuiltModel {
   int num_heads = 0;
   int num_kv_heads = 0;
   int context_length = 0;
+  bool encoder = false;  // see ModelInfo::encoder
 };
 
 struct Architecture {
@@ -30,5 +31,7 @@ struct Architecture {
 const Architecture& find_architecture(const Checkpoint& checkpoint);
 
 BuiltModel build_llama(const Checkpoint& checkpoint);
+BuiltModel build_gpt2(const Checkpoint& checkpoint);
+BuiltModel build_bert(const Checkpoint& checkpoint);
 
 }  // namespace attn

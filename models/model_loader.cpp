@@ -4,6 +4,7 @@
 #include "attn/error.h"
 #include "engine/model_impl.h"
 #include "loaders/checkpoint.h"
+#include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
 
 namespace attn {
@@ -51,6 +52,7 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   info.num_heads = built.num_heads;
   info.num_kv_heads = built.num_kv_heads;
   info.context_length = built.context_length;
+  info.encoder = built.encoder;
   info.graph_ops = built.graph.op_counts();
   info.graph_nodes = built.graph.value_count();
   return info;
@@ -79,6 +81,7 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, cons
   impl->info.eos_ids = eos_ids(checkpoint, *tokenizer);
   impl->graph = std::move(built.graph);
   impl->tokenizer = std::move(tokenizer);
+  if (built.encoder && checkpoint.format == "huggingface") impl->embedding = read_sentence_transformers(checkpoint.path);
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 

@@ -13,8 +13,10 @@ trap 'rm -f "$text"' EXIT
 
 "$root/scripts/make_bench_text.sh" "$text"
 echo "text: $(stat -c %s "$text") bytes"
-cmake --build "$build" --target test_hf_tokenizer_bench >/dev/null
-ATTN_BENCH_TEXT="$text" "$build/tests/test_hf_tokenizer_bench" --no-skip | sed -n 's/.*MESSAGE: /attn /p'
+log=$(mktemp)
+cmake --build "$build" --target bench_tokenizer_throughput >"$log" 2>&1 || { cat "$log"; exit 1; }
+rm -f "$log"
+ATTN_BENCH_TEXT="$text" "$build/tests/bench_tokenizer_throughput" | sed -n 's/.*MESSAGE: /attn /p'
 if [ -d "${NODE_DEPS:-/tmp/tjs}/node_modules/@huggingface/transformers" ]; then
   node "$root/scripts/bench_tokenizers.mjs" "$text"
 else

@@ -257,6 +257,11 @@ TEST_CASE("malformed tokenizer files and input give clear errors") {
     json["model"]["merges"] = {"a c"};
     CHECK(contains(load_error(json.dump()), "\"c\" is not in the vocabulary"));
   }
+  SUBCASE("absurd token id") {
+    auto json = tiny_bpe();
+    json["model"]["vocab"]["ab"] = 2'000'000'000;
+    CHECK(contains(load_error(json.dump()), "has id 2000000000"));
+  }
   SUBCASE("no model") { CHECK(contains(load_error("{}"), "has no \"model\" field")); }
   SUBCASE("field of the wrong type") {
     auto json = tiny_bpe();

@@ -18,6 +18,10 @@ void map_chars(std::string& text, Map&& map) {
 }
 
 void lowercase(std::string& text) {
+  if (is_ascii(text)) {
+    for (char& c : text) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+    return;
+  }
   map_chars(text, [](char32_t c, std::string& out) { append_lowercase(out, c); });
 }
 

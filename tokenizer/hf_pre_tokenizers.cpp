@@ -56,23 +56,25 @@ class ByteLevel final : public PreTokenizer {
       : add_prefix_space_(get_or(config, "add_prefix_space", true)),
         regex_(get_or(config, "use_regex", true) ? std::make_unique<Regex>(kByteLevelPattern) : nullptr) {}
 
+  // Splits and maps to the byte-level alphabet in one go: each word is
+  // copied once.
   void pre_tokenize(std::vector<PreToken>& tokens) const override {
-    if (add_prefix_space_) {
-      for (PreToken& token : tokens) {
-        if (token.text.empty() || token.text[0] != ' ') token.text.insert(token.text.begin(), ' ');
+    std::vector<PreToken> out;
+    out.reserve(tokens.size());
+    for (PreToken& token : tokens) {
+      if (add_prefix_space_ && !token.text.starts_with(' ')) token.text.insert(token.text.begin(), ' ');
+      const std::string_view text = token.text;
+      const std::vector<ByteRange> words =
+          regex_ ? split_ranges(text.size(), regex_->find_all(text), SplitBehavior::Isolated)
+                 : std::vector<ByteRange>{{0, text.size()}};
+      for (const auto& [start, end] : words) {
+        if (end == start) continue;
+        PreToken& word = out.emplace_back(PreToken{{}, token.at_text_start && start == 0});
+        word.text.reserve(2 * (end - start));
+        append_byte_level(word.text, text.substr(start, end - start));
       }
     }
-    if (regex_) {
-      split_each(tokens, [&](std::string_view text) {
-        return split_ranges(text.size(), regex_->find_all(text), SplitBehavior::Isolated);
-      });
-    }
-    for (PreToken& token : tokens) {
-      std::string mapped;
-      mapped.reserve(token.text.size() * 2);
-      append_byte_level(mapped, token.text);
-      token.text = std::move(mapped);
-    }
+    tokens = std::move(out);
   }
 
  private:
@@ -119,11 +121,32 @@ class WhitespaceSplit final : public PreTokenizer {
   }
 };
 
+// Whitespace separates words and is dropped; each punctuation character is
+// a word of its own. (Hugging Face runs a Removed split on whitespace, then
+// an Isolated split on punctuation; one pass gives the same words and this
+// is the hot path of every BERT model.)
 class BertPreTokenizer final : public PreTokenizer {
  public:
   void pre_tokenize(std::vector<PreToken>& tokens) const override {
-    split_on_chars(tokens, is_whitespace, SplitBehavior::Removed);
-    split_on_chars(tokens, is_punctuation, SplitBehavior::Isolated);
+    std::vector<PreToken> out;
+    for (const PreToken& token : tokens) {
+      const std::string_view text = token.text;
+      const auto emit = [&](size_t start, size_t end) {
+        if (end > start) out.push_back({std::string(text.substr(start, end - start)), token.at_text_start && start == 0});
+      };
+      size_t word_start = 0;
+      for (size_t pos = 0; pos < text.size();) {
+        const size_t start = pos;
+        const char32_t c = next_code_point(text, pos);
+        const bool space = is_whitespace(c);
+        if (!space && !is_punctuation(c)) continue;
+        emit(word_start, start);
+        if (!space) emit(start, pos);  // punctuation stands alone
+        word_start = pos;
+      }
+      emit(word_start, text.size());
+    }
+    tokens = std::move(out);
   }
 };
 

@@ -86,6 +86,7 @@ bool is_punctuation(char32_t c) {
 }
 
 bool is_other_category(char32_t c) {
+  if (c < 0x80) return c < 0x20 || c == 0x7F;
   const auto cat = category(c);
   return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CO;
 }

@@ -7,7 +7,9 @@
 namespace attn::hf {
 
 void Vocab::add(std::string token, TokenId id) {
-  if (id < 0) throw Error("token \"" + token + "\" has a negative id");
+  // Ids index dense tables; no real vocabulary comes near 2^24 tokens.
+  constexpr TokenId kMaxId = 1 << 24;
+  if (id < 0 || id > kMaxId) throw Error("token \"" + token + "\" has id " + std::to_string(id) + ", outside 0.." + std::to_string(kMaxId));
   if (static_cast<size_t>(id) >= tokens_.size()) tokens_.resize(static_cast<size_t>(id) + 1);
   // Where a file repeats a token or an id, the last entry wins, as in
   // Hugging Face's hash maps.

@@ -17,7 +17,7 @@ struct StringHash {
 
 class Vocab {
  public:
-  // Throws attn::Error on a negative id.
+  // Throws attn::Error on a negative or absurdly large id.
   void add(std::string token, TokenId id);
 
   // -1 when absent.

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "model_options.h"
+#include "validators.h"
 
 namespace attn::cli {
 namespace {
@@ -112,7 +113,7 @@ void add_embed_command(CLI::App& app) {
   auto normalize = std::make_shared<bool>(false);
   CLI::Option* normalize_flag =
       cmd->add_flag("--normalize,!--no-normalize", *normalize, "L2-normalise (default: as the directory says)");
-  cmd->add_option("--batch-size", args->batch_size, "sentences per forward pass")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-size", args->batch_size, "sentences per forward pass")->check(number_in(1, 1e9, ">= 1"));
   cmd->add_option("--format", args->format, "json: {\"embedding\":[...]} lines; f32: raw little-endian float32 rows")
       ->check(CLI::IsMember({"json", "f32"}));
   cmd->callback([args, normalize, normalize_flag] {

@@ -152,11 +152,83 @@ void bf16_to_f32_n(const uint16_t* src, float* dst, int64_t n) {
   }
 }
 
+void layer_norm(const float* x, const float* weight, const float* bias, float* out, int64_t n, float eps) {
+  __m256 vsum = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) vsum = _mm256_add_ps(vsum, _mm256_loadu_ps(x + i));
+  float sum = horizontal_sum(vsum);
+  for (; i < n; ++i) sum += x[i];
+  const float mean = sum / static_cast<float>(n);
+  // Two passes (mean, then squared deviations): one-pass E[x^2] - mean^2
+  // cancels badly for rows with a large mean.
+  const __m256 vmean = _mm256_set1_ps(mean);
+  __m256 vvar = _mm256_setzero_ps();
+  for (i = 0; i + 8 <= n; i += 8) {
+    const __m256 centred = _mm256_sub_ps(_mm256_loadu_ps(x + i), vmean);
+    vvar = _mm256_fmadd_ps(centred, centred, vvar);
+  }
+  float variance = horizontal_sum(vvar);
+  for (; i < n; ++i) variance += (x[i] - mean) * (x[i] - mean);
+  const float inv = 1.f / std::sqrt(variance / static_cast<float>(n) + eps);
+  const __m256 vinv = _mm256_set1_ps(inv);
+  for (i = 0; i + 8 <= n; i += 8) {
+    const __m256 normed = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmean), vinv);
+    _mm256_storeu_ps(out + i, _mm256_fmadd_ps(normed, _mm256_loadu_ps(weight + i), _mm256_loadu_ps(bias + i)));
+  }
+  for (; i < n; ++i) out[i] = (x[i] - mean) * inv * weight[i] + bias[i];
+}
+
+// erf by Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), odd symmetry
+// restored from the sign bit.
+__m256 erf256(__m256 x) {
+  const __m256 sign_mask = _mm256_set1_ps(-0.f);
+  const __m256 sign = _mm256_and_ps(x, sign_mask);
+  const __m256 z = _mm256_andnot_ps(sign_mask, x);
+  const __m256 one = _mm256_set1_ps(1.f);
+  const __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), z, one));
+  __m256 p = _mm256_set1_ps(1.061405429f);
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.453152027f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.421413741f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.284496736f));
+  p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.254829592f));
+  p = _mm256_mul_ps(p, t);
+  const __m256 y = _mm256_fnmadd_ps(p, exp256(_mm256_xor_ps(_mm256_mul_ps(z, z), sign_mask)), one);
+  return _mm256_or_ps(y, sign);
+}
+
+void gelu_erf(float* x, int64_t n) {
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.f);
+  const __m256 inv_sqrt2 = _mm256_set1_ps(0.70710678118654752f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256 phi = _mm256_mul_ps(half, _mm256_add_ps(one, erf256(_mm256_mul_ps(v, inv_sqrt2))));
+    _mm256_storeu_ps(x + i, _mm256_mul_ps(v, phi));
+  }
+  for (; i < n; ++i) x[i] = 0.5f * x[i] * (1.f + std::erf(x[i] * 0.70710678118654752f));
+}
+
+// 0.5 x (1 + tanh(u)) equals x * sigmoid(2u), which needs one exp.
+void gelu_tanh(float* x, int64_t n) {
+  const __m256 one = _mm256_set1_ps(1.f);
+  const __m256 minus_2k = _mm256_set1_ps(-2.f * 0.79788456080286536f);  // -2 sqrt(2 / pi)
+  const __m256 cubic = _mm256_set1_ps(0.044715f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256 inner = _mm256_fmadd_ps(_mm256_mul_ps(cubic, v), _mm256_mul_ps(v, v), v);
+    const __m256 e = exp256(_mm256_mul_ps(minus_2k, inner));
+    _mm256_storeu_ps(x + i, _mm256_div_ps(v, _mm256_add_ps(one, e)));
+  }
+  const float k = 0.79788456080286536f;
+  for (; i < n; ++i) x[i] = 0.5f * x[i] * (1.f + std::tanh(k * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
+}
+
 }  // namespace
 
 const KernelTable& avx2_kernels() {
   static const KernelTable table{"avx2+fma", dot, axpy, rms_norm, silu_mul, add, scale, exp_shifted,
-                                 f16_to_f32_n, bf16_to_f32_n};
+                                 f16_to_f32_n, bf16_to_f32_n, layer_norm, gelu_erf, gelu_tanh};
   return table;
 }
 

@@ -26,6 +26,12 @@ struct KernelTable {
   // f16 / bf16 -> f32 for n values
   void (*f16_to_f32)(const uint16_t* src, float* dst, int64_t n);
   void (*bf16_to_f32)(const uint16_t* src, float* dst, int64_t n);
+  // out = (x - mean) / sqrt(var + eps) * weight + bias (LayerNorm, biased variance)
+  void (*layer_norm)(const float* x, const float* weight, const float* bias, float* out, int64_t n, float eps);
+  // GELU in place: x * Phi(x) with the exact erf (BERT's "gelu") or the tanh
+  // approximation (GPT-2's "gelu_new").
+  void (*gelu_erf)(float* x, int64_t n);
+  void (*gelu_tanh)(float* x, int64_t n);
 };
 
 const KernelTable& active();

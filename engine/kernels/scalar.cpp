@@ -56,11 +56,30 @@ void bf16_to_f32_n(const uint16_t* src, float* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(src[i]);
 }
 
+void layer_norm(const float* x, const float* weight, const float* bias, float* out, int64_t n, float eps) {
+  float mean = 0.f;
+  for (int64_t i = 0; i < n; ++i) mean += x[i];
+  mean /= static_cast<float>(n);
+  float variance = 0.f;
+  for (int64_t i = 0; i < n; ++i) variance += (x[i] - mean) * (x[i] - mean);
+  const float inv = 1.f / std::sqrt(variance / static_cast<float>(n) + eps);
+  for (int64_t i = 0; i < n; ++i) out[i] = (x[i] - mean) * inv * weight[i] + bias[i];
+}
+
+void gelu_erf(float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.f + std::erf(x[i] * 0.70710678118654752f));
+}
+
+void gelu_tanh(float* x, int64_t n) {
+  const float k = 0.79788456080286536f;  // sqrt(2 / pi)
+  for (int64_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.f + std::tanh(k * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
+}
+
 }  // namespace
 
 const KernelTable& scalar_table() {
   static const KernelTable table{"scalar", dot, axpy, rms_norm, silu_mul, add, scale, exp_shifted,
-                                 f16_to_f32_n, bf16_to_f32_n};
+                                 f16_to_f32_n, bf16_to_f32_n, layer_norm, gelu_erf, gelu_tanh};
   return table;
 }
 

@@ -2,8 +2,10 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "engine/kernels/kernels.h"
 #include "engine/session_state.h"
@@ -18,11 +20,12 @@ int64_t head_scratch_floats(int head_dim) { return (head_dim + 15) / 16 * 16; }
 
 AttentionOp::AttentionOp(const AttentionConfig& config)
     : config_(config), scale_(1.f / std::sqrt(static_cast<float>(config.head_dim))) {
+  if (config.rope && !config.causal) throw std::logic_error("AttentionOp: RoPE is only supported with the causal cache path");
   if (config.rope) rotary_.emplace(config.head_dim, config.max_positions, config.rope_theta, *config.rope);
 }
 
 void AttentionOp::prepare(SessionState& state, int context_length) const {
-  state.add_kv_cache_layer(config_.cache_slot, config_.num_kv_heads, config_.head_dim, context_length);
+  if (config_.causal) state.add_kv_cache_layer(config_.cache_slot, config_.num_kv_heads, config_.head_dim, context_length);
   // Per thread: the rotated query, then one score per cached position.
   state.require_thread_scratch(head_scratch_floats(config_.head_dim) + context_length);
 }
@@ -30,8 +33,9 @@ void AttentionOp::prepare(SessionState& state, int context_length) const {
 void AttentionOp::append_to_cache(const RunContext& context, const ActivationView& k, const ActivationView& v) const {
   KvCacheLayer& cache = context.state.kv_cache(config_.cache_slot);
   const int d = config_.head_dim;
+  const int start_position = context.sequences.front().start_position;  // decoders run one sequence
   for (int64_t r = 0; r < k.rows; ++r) {
-    const int position = context.start_position + static_cast<int>(r);
+    const int position = start_position + static_cast<int>(r);
     for (int h = 0; h < config_.num_kv_heads; ++h) {
       float* key = cache.key(h, position);
       std::memcpy(key, k.row(r) + h * d, d * sizeof(float));
@@ -43,6 +47,15 @@ void AttentionOp::append_to_cache(const RunContext& context, const ActivationVie
 
 void AttentionOp::run(const RunContext& context, std::span<const ActivationView> inputs,
                       const ActivationView& output) const {
+  if (config_.causal) {
+    run_causal(context, inputs, output);
+  } else {
+    run_bidirectional(context, inputs, output);
+  }
+}
+
+void AttentionOp::run_causal(const RunContext& context, std::span<const ActivationView> inputs,
+                             const ActivationView& output) const {
   const ActivationView& q = inputs[0];
   append_to_cache(context, inputs[1], inputs[2]);
 
@@ -59,7 +72,7 @@ void AttentionOp::run(const RunContext& context, std::span<const ActivationView>
     const int64_t r = task / config_.num_heads;
     const int h = static_cast<int>(task % config_.num_heads);
     const int kv_head = h / group;
-    const int position = context.start_position + static_cast<int>(r);
+    const int position = context.sequences.front().start_position + static_cast<int>(r);
     const int length = position + 1;  // causal: attend to positions 0..position
 
     float* query = context.state.thread_scratch(omp_get_thread_num());
@@ -74,6 +87,40 @@ void AttentionOp::run(const RunContext& context, std::span<const ActivationView>
     float* out = output.row(r) + h * d;
     std::memset(out, 0, d * sizeof(float));
     for (int j = 0; j < length; ++j) k.axpy(scores[j], cache.value(kv_head, j), out, d);
+    k.scale(out, inverse_sum, d);
+  }
+}
+
+void AttentionOp::run_bidirectional(const RunContext& context, std::span<const ActivationView> inputs,
+                                    const ActivationView& output) const {
+  const ActivationView &q = inputs[0], &keys = inputs[1], &values = inputs[2];
+  const auto& k = kernels::active();
+  const int d = config_.head_dim;
+  const int group = config_.num_heads / config_.num_kv_heads;
+  const int64_t tasks = q.rows * config_.num_heads;
+
+  // Sequences cover the rows in order, so a binary search finds a row's own.
+  const std::span<const SequenceSpan> sequences = context.sequences;
+#pragma omp parallel for schedule(static) if (tasks > 1)
+  for (int64_t task = 0; task < tasks; ++task) {
+    const int64_t r = task / config_.num_heads;
+    const int h = static_cast<int>(task % config_.num_heads);
+    const int kv_offset = (h / group) * d;
+    const SequenceSpan& sequence = *std::upper_bound(sequences.begin(), sequences.end(), r,
+        [](int64_t row, const SequenceSpan& s) { return row < s.first_row + s.rows; });
+
+    float* query = context.state.thread_scratch(omp_get_thread_num());
+    float* scores = query + head_scratch_floats(d);
+    std::memcpy(query, q.row(r) + h * d, d * sizeof(float));
+    k.scale(query, scale_, d);
+
+    const int64_t length = sequence.rows;
+    for (int64_t j = 0; j < length; ++j) scores[j] = k.dot(query, keys.row(sequence.first_row + j) + kv_offset, d);
+    const float inverse_sum = 1.f / k.exp_shifted(scores, length);
+
+    float* out = output.row(r) + h * d;
+    std::memset(out, 0, d * sizeof(float));
+    for (int64_t j = 0; j < length; ++j) k.axpy(scores[j], values.row(sequence.first_row + j) + kv_offset, out, d);
     k.scale(out, inverse_sum, d);
   }
 }

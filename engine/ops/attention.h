@@ -14,14 +14,18 @@ struct AttentionConfig {
   int max_positions = 0;
   std::optional<RopeStyle> rope;  // none: positions come from elsewhere (e.g. learned)
   double rope_theta = 10000.0;
+  // false: an encoder; each row attends to every row of its own sequence,
+  // read straight from k/v (no KV cache, no RoPE).
+  bool causal = true;
   int cache_slot = 0;  // which KV cache layer of the session this op owns
 };
 
-// Causal multi-head attention over the session's KV cache. Inputs are the
-// projected q [rows, heads*d], k and v [rows, kv_heads*d]; RoPE is applied
-// here (to q on the fly, to k as it enters the cache), the new k/v rows are
-// appended at the context's positions, and each query row attends to every
-// cached position up to its own.
+// Multi-head attention. Inputs are the projected q [rows, heads*d], k and v
+// [rows, kv_heads*d]. Causal (decoders): RoPE is applied here (to q on the
+// fly, to k as it enters the cache), the new k/v rows are appended at the
+// context's positions, and each query row attends to every cached position
+// up to its own. Non-causal (encoders): see AttentionConfig::causal; packing
+// sequences without padding makes the padding mask implicit.
 class AttentionOp : public Op {
  public:
   explicit AttentionOp(const AttentionConfig& config);
@@ -35,6 +39,9 @@ class AttentionOp : public Op {
 
  private:
   void append_to_cache(const RunContext& context, const ActivationView& k, const ActivationView& v) const;
+  void run_causal(const RunContext& context, std::span<const ActivationView> inputs, const ActivationView& output) const;
+  void run_bidirectional(const RunContext& context, std::span<const ActivationView> inputs,
+                         const ActivationView& output) const;
 
   AttentionConfig config_;
   std::optional<RotaryTable> rotary_;

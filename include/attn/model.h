@@ -35,6 +35,9 @@ struct ModelInfo {
   int num_heads = 0;
   int num_kv_heads = 0;
   int context_length = 0;
+  // BERT-style encoders attend both ways and cache nothing: each forward
+  // call is a whole sequence, and they give hidden states, not logits.
+  bool encoder = false;
   std::vector<TokenId> eos_ids;      // generation stops on any of these
   std::map<std::string, int> graph_ops;  // op name -> node count
   int graph_nodes = 0;
@@ -80,6 +83,11 @@ class Session {
   // The span stays valid until the next call. Throws attn::Error when the
   // tokens would not fit in the context or an id is out of range.
   std::span<const float> forward(std::span<const TokenId> tokens, bool all_logits = false);
+
+  // Encoders only: runs independent sequences in one pass, packed back to
+  // back without padding. Returns every sequence's output rows in order,
+  // [total tokens, output width]; valid until the next call.
+  std::span<const float> forward_packed(std::span<const std::vector<TokenId>> sequences);
 
   // Forgets the sequence; keeps planned buffers.
   void reset();

@@ -1,5 +1,5 @@
 // Tokenizer throughput (MB/s, one thread) on a large text: GPT-2 byte-level
-// BPE and BERT WordPiece. Skipped in normal runs; scripts/bench_tokenizers.sh
+// BPE and BERT WordPiece. A benchmark, not a ctest test: scripts/bench_tokenizers.sh
 // runs it with ATTN_BENCH_TEXT naming the text file (paragraphs separated by
 // blank lines, each encoded in one call).
 #include <doctest/doctest.h>
@@ -36,7 +36,7 @@ void bench(const std::string& name, const std::filesystem::path& tokenizer_path,
 
 }  // namespace
 
-TEST_CASE("tokenizer throughput" * doctest::skip()) {
+TEST_CASE("tokenizer throughput") {
   const char* path = std::getenv("ATTN_BENCH_TEXT");
   REQUIRE_MESSAGE(path, "set ATTN_BENCH_TEXT to a UTF-8 text file");
   const std::string text = attn::test::read_file(path);

@@ -1,0 +1,74 @@
+#include "loaders/sentence_transformers.h"
+
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "attn/error.h"
+
+namespace attn {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path.string() + ": cannot read; check that the file exists and is readable");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw Error(path.string() + ": not valid JSON (" + e.what() + "); fix or re-download the file");
+  }
+}
+
+// 1_Pooling/config.json: exactly one of the supported modes must be on
+// (several would concatenate vectors, which attn does not do).
+Pooling read_pooling(const fs::path& path) {
+  const json config = read_json(path);
+  const std::pair<const char*, Pooling> supported[] = {{"pooling_mode_mean_tokens", Pooling::Mean},
+                                                       {"pooling_mode_cls_token", Pooling::Cls},
+                                                       {"pooling_mode_max_tokens", Pooling::Max},
+                                                       {"pooling_mode_lasttoken", Pooling::Last}};
+  for (const char* unsupported : {"pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens"}) {
+    if (config.value(unsupported, false)) {
+      throw Error(path.string() + ": " + unsupported + " is not supported; attn pools by mean, cls, max or last token");
+    }
+  }
+  std::optional<Pooling> mode;
+  for (const auto& [key, pooling] : supported) {
+    if (!config.value(key, false)) continue;
+    if (mode) throw Error(path.string() + ": several pooling modes are on; attn supports exactly one");
+    mode = pooling;
+  }
+  if (!mode) throw Error(path.string() + ": no pooling mode is on; set one of pooling_mode_mean_tokens, ...");
+  return *mode;
+}
+
+}  // namespace
+
+EmbeddingConfig read_sentence_transformers(const fs::path& dir) {
+  EmbeddingConfig config;
+  const fs::path modules_path = dir / "modules.json";
+  std::error_code ignored;
+  if (!fs::is_regular_file(modules_path, ignored)) return config;
+  const json modules = read_json(modules_path);
+  if (!modules.is_array()) throw Error(modules_path.string() + ": expected a JSON array of modules");
+  for (const json& module : modules) {
+    const std::string type = module.value("type", "");
+    const std::string path = module.value("path", "");
+    if (type == "sentence_transformers.models.Transformer" && path.empty()) continue;  // the model in `dir`
+    if (type == "sentence_transformers.models.Pooling") {
+      config.pooling = read_pooling(dir / path / "config.json");
+    } else if (type == "sentence_transformers.models.Normalize") {
+      config.normalize = true;
+    } else {
+      throw Error(modules_path.string() + ": module '" + type + "'" + (path.empty() ? "" : " at '" + path + "'") +
+                  " is not supported; attn runs Transformer (in the directory itself), Pooling and Normalize");
+    }
+  }
+  return config;
+}
+
+}  // namespace attn

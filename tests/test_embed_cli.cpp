@@ -1,0 +1,105 @@
+// `attn embed` end to end: JSON lines and raw f32 rows in input order,
+// overrides, and errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+using namespace attn::test;
+using nlohmann::json;
+
+namespace {
+
+const std::filesystem::path kBert = fixtures_dir() / "family" / "bert";
+
+const json& cases() {
+  static const json value = json::parse(read_file(fixtures_dir() / "family" / "reference.json"))["bert"]["cases"];
+  return value;
+}
+
+std::string input_text() {
+  std::string text;
+  for (const auto& c : cases()) text += c["text"].get<std::string>() + "\n";
+  return text;
+}
+
+std::string embed_command(const std::string& options) {
+  return quote(cli_path()) + " embed -m " + quote(kBert) + " " + options;
+}
+
+std::vector<json> json_lines(const std::string& out) {
+  std::vector<json> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  return lines;
+}
+
+double cosine(const std::vector<float>& a, const std::vector<float>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a.size(); ++i) ab += double{a[i]} * b[i], aa += double{a[i]} * a[i], bb += double{b[i]} * b[i];
+  return ab / std::sqrt(aa * bb);
+}
+
+}  // namespace
+
+TEST_CASE("attn embed: one JSON line per input line, in order, as the directory asks (mean, normalised)") {
+  TempDir dir;
+  write_file(dir / "input.txt", input_text());
+  const auto result = run_command(embed_command("-i " + quote(dir / "input.txt") + " --batch-size 3"));
+  REQUIRE(result.exit_code == 0);
+  const auto lines = json_lines(result.out);
+  REQUIRE(lines.size() == cases().size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    CAPTURE(i);
+    CHECK(cosine(lines[i]["embedding"].get<std::vector<float>>(), cases()[i]["embedding"].get<std::vector<float>>()) >=
+          0.99999);
+  }
+  CHECK(result.err.find("sentences/s") != std::string::npos);
+}
+
+TEST_CASE("attn embed: --format f32 writes raw rows; --pooling and --no-normalize override the directory") {
+  const auto result = run_command(embed_command("--format f32 --pooling cls --no-normalize"), input_text());
+  REQUIRE(result.exit_code == 0);
+  const size_t width = cases()[0]["pooled"]["cls"].size();
+  REQUIRE(result.out.size() == cases().size() * width * sizeof(float));
+  for (size_t i = 0; i < cases().size(); ++i) {
+    std::vector<float> row(width);
+    std::memcpy(row.data(), result.out.data() + i * width * sizeof(float), width * sizeof(float));
+    const auto expected = cases()[i]["pooled"]["cls"].get<std::vector<float>>();
+    for (size_t j = 0; j < width; ++j) CHECK(std::fabs(row[j] - expected[j]) < 1e-4f);
+  }
+}
+
+TEST_CASE("attn embed: a bad line gets {\"error\"} in place, the rest still embed, exit non-zero") {
+  const auto result = run_command(embed_command("--batch-size 8"), "Hello world\n\xff\xfe\nHello, world!\n");
+  CHECK(result.exit_code != 0);
+  const auto lines = json_lines(result.out);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].contains("embedding"));
+  CHECK(lines[1].contains("error"));
+  CHECK(lines[2].contains("embedding"));
+  CHECK(result.err.find("line 2") != std::string::npos);
+}
+
+TEST_CASE("attn embed: a decoder model is refused with a clear error") {
+  const auto result = run_command(quote(cli_path()) + " embed -m " + quote(fixtures_dir() / "family" / "gpt2"), "hi\n");
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("not an encoder") != std::string::npos);
+}
+
+TEST_CASE("attn generate refuses an encoder; attn inspect describes it") {
+  const auto generated = run_command(quote(cli_path()) + " generate -m " + quote(kBert) + " -p hello");
+  CHECK(generated.exit_code == 1);
+  CHECK(generated.err.find("is an encoder") != std::string::npos);
+  const auto inspected = run_command(quote(cli_path()) + " inspect --json -m " + quote(kBert));
+  REQUIRE(inspected.exit_code == 0);
+  const json info = json::parse(inspected.out);
+  CHECK(info["architecture"] == "BertModel");
+  CHECK(info["graph_ops"]["LayerNorm"] == 5);  // embeddings + 2 per layer
+  CHECK(info["graph_ops"]["GELU"] == 2);
+}
