@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "engine/kernels/kernels.h"
+#include "engine/parallel.h"
 #include "engine/session_state.h"
 
 namespace attn {
@@ -64,10 +65,11 @@ void AttentionOp::run_causal(const RunContext& context, std::span<const Activati
   const int d = config_.head_dim;
   const int group = config_.num_heads / config_.num_kv_heads;
   const int64_t tasks = q.rows * config_.num_heads;
+  const int64_t attended = context.sequences.front().start_position + q.rows;
 
   // One (row, head) pair per task: each writes its own slice of the output,
   // so the result does not depend on how tasks are spread over threads.
-#pragma omp parallel for schedule(static) if (tasks > 1)
+#pragma omp parallel for schedule(static) if (worth_parallel(tasks * attended * d))
   for (int64_t task = 0; task < tasks; ++task) {
     const int64_t r = task / config_.num_heads;
     const int h = static_cast<int>(task % config_.num_heads);
@@ -101,7 +103,7 @@ void AttentionOp::run_bidirectional(const RunContext& context, std::span<const A
 
   // Sequences cover the rows in order, so a binary search finds a row's own.
   const std::span<const SequenceSpan> sequences = context.sequences;
-#pragma omp parallel for schedule(static) if (tasks > 1)
+#pragma omp parallel for schedule(static) if (worth_parallel(tasks * q.rows * d))
   for (int64_t task = 0; task < tasks; ++task) {
     const int64_t r = task / config_.num_heads;
     const int h = static_cast<int>(task % config_.num_heads);

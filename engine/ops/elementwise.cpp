@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/kernels/kernels.h"
+#include "engine/parallel.h"
 
 namespace attn {
 
@@ -13,7 +14,7 @@ void AddOp::run(const RunContext&, std::span<const ActivationView> inputs, const
 void SwiGluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
   const auto& k = kernels::active();
   const ActivationView& gate = inputs[0];
-#pragma omp parallel for if (gate.rows > 1)
+#pragma omp parallel for if (worth_parallel(gate.rows * gate.width))
   for (int64_t r = 0; r < gate.rows; ++r) k.silu_mul(gate.row(r), inputs[1].row(r), output.row(r), width_);
 }
 

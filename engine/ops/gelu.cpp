@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/kernels/kernels.h"
+#include "engine/parallel.h"
 
 namespace attn {
 
@@ -10,7 +11,7 @@ void GeluOp::run(const RunContext&, std::span<const ActivationView> inputs, cons
   const auto& k = kernels::active();
   const auto gelu = kind_ == GeluKind::Erf ? k.gelu_erf : k.gelu_tanh;
   const ActivationView& x = inputs[0];
-#pragma omp parallel for if (x.rows > 1)
+#pragma omp parallel for if (worth_parallel(x.rows * x.width))
   for (int64_t r = 0; r < x.rows; ++r) {
     std::memcpy(output.row(r), x.row(r), width_ * sizeof(float));
     gelu(output.row(r), width_);

@@ -1,6 +1,7 @@
 #include "engine/ops/layer_norm.h"
 
 #include "engine/kernels/kernels.h"
+#include "engine/parallel.h"
 
 namespace attn {
 
@@ -12,7 +13,7 @@ void LayerNormOp::run(const RunContext&, std::span<const ActivationView> inputs,
   const ActivationView& x = inputs[0];
   const float* weight = weight_.data_as<float>();
   const float* bias = bias_.data_as<float>();
-#pragma omp parallel for if (x.rows > 1)
+#pragma omp parallel for if (worth_parallel(x.rows * x.width))
   for (int64_t r = 0; r < x.rows; ++r) k.layer_norm(x.row(r), weight, bias, output.row(r), x.width, eps_);
 }
 

@@ -6,13 +6,12 @@
 
 #include "engine/kernels/gemv.h"
 #include "engine/kernels/kernels.h"
+#include "engine/parallel.h"
 #include "engine/session_state.h"
 
 namespace attn {
 namespace {
 
-// Below this many multiply-adds, waking the other threads costs more than it saves.
-constexpr int64_t kParallelGemvWork = 1 << 16;
 // Rows are handed to threads in blocks of this many, so no two threads
 // write the same cache line of y.
 constexpr int64_t kRowBlock = 16;
@@ -48,7 +47,7 @@ void LinearOp::run_gemv(const float* x, float* y) const {
   const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
   const void* w = weight_.data();
-  if (n * k < kParallelGemvWork) {
+  if (!worth_parallel(n * k)) {
     gemv(w, x, y, 0, n, k);
   } else {
 #pragma omp parallel
