@@ -20,26 +20,15 @@ using attn::test::TempDir;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+using attn::test::max_abs_diff;
+using attn::test::read_f32;
+
 namespace {
 
 const fs::path kFamily = attn::test::fixtures_dir() / "family";
 const json& reference() {
   static const json value = json::parse(read_file(kFamily / "reference.json"));
   return value;
-}
-
-std::vector<float> read_f32(const fs::path& path) {
-  const std::string bytes = read_file(path);
-  std::vector<float> values(bytes.size() / sizeof(float));
-  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
-  return values;
-}
-
-float max_abs_diff(std::span<const float> a, std::span<const float> b) {
-  REQUIRE(a.size() == b.size());
-  float worst = 0.f;
-  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
-  return worst;
 }
 
 double cosine(std::span<const float> a, std::span<const float> b) {

@@ -12,24 +12,12 @@
 #include "test_support.h"
 
 using namespace attn;
+using attn::test::max_abs_diff;
+using attn::test::read_f32;
 using attn::test::read_file;
 using nlohmann::json;
 
 namespace {
-
-std::vector<float> read_f32(const std::filesystem::path& path) {
-  const std::string bytes = read_file(path);
-  std::vector<float> values(bytes.size() / sizeof(float));
-  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
-  return values;
-}
-
-float max_abs_diff(std::span<const float> a, std::span<const float> b) {
-  REQUIRE(a.size() == b.size());
-  float worst = 0.f;
-  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
-  return worst;
-}
 
 std::vector<TokenId> ids_of(const json& array) { return array.get<std::vector<TokenId>>(); }
 

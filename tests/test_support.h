@@ -2,6 +2,11 @@
 #pragma once
 
 #include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <span>
+#include <vector>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +26,22 @@ inline std::string read_file(const std::filesystem::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+// A file of little-endian float32 values (reference logits and states).
+inline std::vector<float> read_f32(const std::filesystem::path& path) {
+  const std::string bytes = read_file(path);
+  std::vector<float> values(bytes.size() / sizeof(float));
+  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
+  return values;
+}
+
+// Largest element-wise difference; infinite when the sizes differ.
+inline float max_abs_diff(std::span<const float> a, std::span<const float> b) {
+  if (a.size() != b.size()) return std::numeric_limits<float>::infinity();
+  float worst = 0.f;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::fabs(a[i] - b[i]));
+  return worst;
 }
 
 inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
@@ -67,6 +88,11 @@ inline CommandResult run_command(const std::string& command, const std::string& 
   return result;
 }
 
-inline std::string quote(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+inline std::string quote(const std::filesystem::path& path) {
+  std::string quoted = "'";  // built step by step: GCC 12 warns falsely (-Wrestrict) on "'" + s + "'"
+  quoted += path.string();
+  quoted += "'";
+  return quoted;
+}
 
 }  // namespace attn::test
