@@ -306,6 +306,14 @@ TEST_CASE("tokenize: stdin lines to JSON ids and back") {
     ids.erase(ids.begin());
     expected_no_special += json{{"ids", ids}}.dump() + "\n";
   }
+  SUBCASE("CRLF line endings give the same ids as LF") {
+    std::string crlf;
+    for (const json& c : cases) crlf += c["text"].get<std::string>() + "\r\n";
+    const CommandResult r = attn_cli("tokenize " + hf_model(), crlf);
+    INFO(describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == expected);
+  }
   SUBCASE("ids equal reference.json, from the HF directory and from tok512.model") {
     for (const std::string& model : {hf_model(), bin_model(), "-m " + sh(kTokModel)}) {
       const CommandResult r = attn_cli("tokenize " + model, input);
@@ -453,7 +461,9 @@ TEST_CASE("bad llama2.c checkpoints fail cleanly") {
     check_clean_failure(attn_cli(generate_args(kBin)), {kBin.string(), "--tokenizer"});
   }
   SUBCASE("--tokenizer is llama2.c's tok512.bin, not a SentencePiece model") {
-    check_clean_failure(attn_cli(generate_args(kBin, "--tokenizer " + sh(kTokBin))), {kTokBin.string(), "SentencePiece"});
+    const CommandResult r = attn_cli(generate_args(kBin, "--tokenizer " + sh(kTokBin)));
+    check_clean_failure(r, {kTokBin.string(), "SentencePiece", "tokenizer.bin is a different format"});
+    CHECK_MESSAGE(r.err.find(".cc(") == std::string::npos, "no library source locations in messages: " << r.err);
   }
   SUBCASE("--tokenizer is a text file") {
     write_file(dir / "tokenizer.model", "hello, I am not a tokenizer\n");

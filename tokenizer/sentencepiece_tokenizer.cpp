@@ -35,8 +35,9 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::filesystem::path& mode
     : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
   const auto status = processor_->LoadFromSerializedProto(read_bytes(model_path));
   if (!status.ok()) {
-    throw Error(model_path.string() + ": not a SentencePiece tokenizer model (" + status.message() +
-                "); pass a tokenizer.model file or a model directory that holds one");
+    // SentencePiece's own message names its source lines, which helps nobody here.
+    throw Error(model_path.string() + ": not a SentencePiece tokenizer model (llama2.c's tokenizer.bin is a "
+                "different format); pass a tokenizer.model file or a model directory that holds one");
   }
   const auto config_path = model_path.parent_path() / "tokenizer_config.json";
   if (!std::filesystem::exists(config_path)) return;

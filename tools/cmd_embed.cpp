@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "line_input.h"
 #include "model_options.h"
 #include "validators.h"
 
@@ -85,7 +86,7 @@ bool run(const EmbedArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> lines;
   for (std::string line; ;) {
-    const bool more = static_cast<bool>(std::getline(in, line));
+    const bool more = read_line(in, line);
     if (more) lines.push_back(line);
     if (lines.size() == static_cast<size_t>(args.batch_size) || (!more && !lines.empty())) {
       ok = embed_batch(session, lines, count + 1, options, out) && ok;

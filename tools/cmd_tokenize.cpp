@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "line_input.h"
 #include "model_options.h"
 
 namespace attn::cli {
@@ -44,7 +45,7 @@ bool run(const TokenizeArgs& args) {
   const auto tokenizer = open_tokenizer(args.model);
   bool ok = true;
   std::string line;
-  for (size_t number = 1; std::getline(std::cin, line); ++number) {
+  for (size_t number = 1; read_line(std::cin, line); ++number) {
     try {
       if (args.decode) {
         const auto ids = parse_ids(line);
