@@ -10,7 +10,11 @@ packages=(
   libpcre2-dev           # Unicode-aware regular expressions for pre-tokenizers
   nlohmann-json3-dev     # config.json, tokenizer.json, safetensors headers
   libcli11-dev           # the command line
+  libprotobuf-dev        # ONNX import: static protobuf-lite runtime
+  protobuf-compiler      # ONNX import: protoc generates the ONNX messages
+  libonnx-dev            # ONNX import: onnx.proto
   doctest-dev            # the tests
+  libonnx-testdata       # the tests: ONNX backend node tests
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -1,0 +1,228 @@
+#include "loaders/onnx/onnx_reader.h"
+
+#include "onnx/onnx.pb.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "attn/error.h"
+#include "engine/mapped_file.h"
+
+namespace attn {
+namespace {
+
+namespace fs = std::filesystem;
+using primitive::Array;
+using primitive::ElemType;
+
+// State shared while one file is read: where external data lives, the
+// files already mapped, and what keeps the parsed protobuf alive.
+struct ReadContext {
+  fs::path file;
+  std::shared_ptr<const void> owner;  // the parsed message (its raw_data strings)
+  std::map<fs::path, std::shared_ptr<const MappedFile>> external_files;
+};
+
+Array copy_typed_field(const onnx::TensorProto& t, ElemType type, const Shape& shape, const std::string& where) {
+  const int64_t n = shape_numel(shape);
+  const int64_t stored = std::max({t.float_data_size(), t.double_data_size(), t.int64_data_size(),
+                                   t.uint64_data_size(), t.int32_data_size()});
+  auto check = [&](int64_t count) {
+    if (count != n) {
+      throw Error(where + ": holds " + std::to_string(count) + " values but its shape " + shape_to_string(shape) +
+                  " needs " + std::to_string(n));
+    }
+  };
+  check(stored);  // before allocating: a damaged shape must not ask for terabytes
+  Array out(type, shape);
+  switch (type) {
+    case ElemType::Float:
+      check(t.float_data_size());
+      std::copy(t.float_data().begin(), t.float_data().end(), out.mutable_as<float>());
+      break;
+    case ElemType::Double:
+      check(t.double_data_size());
+      std::copy(t.double_data().begin(), t.double_data().end(), out.mutable_as<double>());
+      break;
+    case ElemType::Int64:
+      check(t.int64_data_size());
+      std::copy(t.int64_data().begin(), t.int64_data().end(), out.mutable_as<int64_t>());
+      break;
+    case ElemType::UInt32:
+    case ElemType::UInt64:
+      check(t.uint64_data_size());
+      primitive::visit_type(type, [&](auto tag) {
+        using T = decltype(tag);
+        for (int64_t i = 0; i < n; ++i) out.mutable_as<T>()[i] = static_cast<T>(t.uint64_data(i));
+      });
+      break;
+    default:  // int32_data holds the narrower integer types, bool and 16-bit float bit patterns
+      check(t.int32_data_size());
+      primitive::visit_type(type, [&](auto tag) {
+        using T = decltype(tag);
+        for (int64_t i = 0; i < n; ++i) {
+          if constexpr (std::is_same_v<T, primitive::Half> || std::is_same_v<T, primitive::BFloat>) {
+            out.mutable_as<T>()[i].bits = static_cast<uint16_t>(t.int32_data(i));
+          } else {
+            out.mutable_as<T>()[i] = static_cast<T>(t.int32_data(i));
+          }
+        }
+      });
+      break;
+  }
+  return out;
+}
+
+Array external_tensor(const onnx::TensorProto& t, ElemType type, const Shape& shape, ReadContext& context,
+                      const std::string& where) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& entry : t.external_data()) {
+    try {
+      if (entry.key() == "location") location = entry.value();
+      if (entry.key() == "offset") offset = std::stoll(entry.value());
+      if (entry.key() == "length") length = std::stoll(entry.value());
+    } catch (const std::exception&) {
+      throw Error(where + ": external data " + entry.key() + " '" + entry.value() + "' is not a number");
+    }
+  }
+  const fs::path relative(location);
+  if (location.empty() || relative.is_absolute() || relative.lexically_normal().string().starts_with("..")) {
+    throw Error(where + ": external data location '" + location + "' must be a file beside the model");
+  }
+  const fs::path path = context.file.parent_path() / relative;
+  auto& mapped = context.external_files[path];
+  if (!mapped) mapped = MappedFile::open(path);
+  const int64_t nbytes = static_cast<int64_t>(Array(type, {}).nbytes()) * shape_numel(shape);
+  if (length >= 0 && length != nbytes) {
+    throw Error(where + ": external data length " + std::to_string(length) + " differs from the " +
+                std::to_string(nbytes) + " bytes its shape " + shape_to_string(shape) + " needs");
+  }
+  if (offset < 0 || offset + nbytes > static_cast<int64_t>(mapped->size())) {
+    throw Error(where + ": external data [" + std::to_string(offset) + ", " + std::to_string(offset + nbytes) +
+                ") lies outside " + path.string() + " (" + std::to_string(mapped->size()) +
+                " bytes); the model and its data file do not match");
+  }
+  const std::byte* data = mapped->data() + offset;
+  if (reinterpret_cast<uintptr_t>(data) % primitive::elem_size(type) != 0) {  // unaligned: copy once
+    Array copy(type, shape);
+    std::memcpy(copy.mutable_as<std::byte>(), data, static_cast<size_t>(nbytes));
+    return copy;
+  }
+  return Array(type, shape, data, mapped);
+}
+
+Array convert_tensor(const onnx::TensorProto& t, ReadContext& context, const std::string& what) {
+  const std::string where = context.file.string() + ": " + what + " '" + t.name() + "'";
+  if (!primitive::is_known_elem_type(t.data_type())) {
+    throw Error(where + ": element type " + std::to_string(t.data_type()) +
+                " (string, complex or 8-bit float) is not supported");
+  }
+  const auto type = static_cast<ElemType>(t.data_type());
+  Shape shape(t.dims().begin(), t.dims().end());
+  for (int64_t d : shape) {
+    if (d < 0) throw Error(where + ": negative dimension in " + shape_to_string(shape));
+  }
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) return external_tensor(t, type, shape, context, where);
+  if (t.has_raw_data()) {
+    const size_t expected = static_cast<size_t>(shape_numel(shape)) * primitive::elem_size(type);
+    if (t.raw_data().size() != expected) {
+      throw Error(where + ": raw data has " + std::to_string(t.raw_data().size()) + " bytes but its shape " +
+                  shape_to_string(shape) + " needs " + std::to_string(expected));
+    }
+    // std::string storage is heap-aligned (16 bytes), enough for every element type.
+    return Array(type, shape, t.raw_data().data(), context.owner);
+  }
+  return copy_typed_field(t, type, shape, where);
+}
+
+std::shared_ptr<const primitive::GraphIR> convert_graph(const onnx::GraphProto& g, ReadContext& context);
+
+primitive::Attribute convert_attribute(const onnx::AttributeProto& a, ReadContext& context, const std::string& node) {
+  using Kind = primitive::Attribute::Kind;
+  primitive::Attribute out;
+  switch (a.type()) {
+    case onnx::AttributeProto::FLOAT: out.kind = Kind::Float; out.f = a.f(); break;
+    case onnx::AttributeProto::INT: out.kind = Kind::Int; out.i = a.i(); break;
+    case onnx::AttributeProto::STRING: out.kind = Kind::String; out.s = a.s(); break;
+    case onnx::AttributeProto::TENSOR: out.kind = Kind::Tensor; out.tensor = convert_tensor(a.t(), context, node + " attribute"); break;
+    case onnx::AttributeProto::GRAPH: out.kind = Kind::Graph; out.graph = convert_graph(a.g(), context); break;
+    case onnx::AttributeProto::FLOATS: out.kind = Kind::Floats; out.floats.assign(a.floats().begin(), a.floats().end()); break;
+    case onnx::AttributeProto::INTS: out.kind = Kind::Ints; out.ints.assign(a.ints().begin(), a.ints().end()); break;
+    case onnx::AttributeProto::STRINGS: out.kind = Kind::Strings; out.strings.assign(a.strings().begin(), a.strings().end()); break;
+    default:
+      throw Error(context.file.string() + ": " + node + " attribute '" + a.name() + "' has a type this reader does not support");
+  }
+  return out;
+}
+
+primitive::ValueInfo convert_value_info(const onnx::ValueInfoProto& v) {
+  primitive::ValueInfo info;
+  info.name = v.name();
+  if (v.type().has_tensor_type()) {
+    const auto& tensor = v.type().tensor_type();
+    if (primitive::is_known_elem_type(tensor.elem_type())) info.type = static_cast<ElemType>(tensor.elem_type());
+    for (const auto& dim : tensor.shape().dim()) {
+      info.dims.push_back(dim.has_dim_value() ? std::optional<int64_t>(dim.dim_value()) : std::nullopt);
+    }
+  }
+  return info;
+}
+
+std::shared_ptr<const primitive::GraphIR> convert_graph(const onnx::GraphProto& g, ReadContext& context) {
+  auto graph = std::make_shared<primitive::GraphIR>();
+  graph->name = g.name();
+  for (const auto& t : g.initializer()) graph->initializers[t.name()] = convert_tensor(t, context, "initializer");
+  // Old files (IR < 4) list initializers among the inputs; those are not inputs to feed.
+  for (const auto& input : g.input()) {
+    if (!graph->initializers.contains(input.name())) graph->inputs.push_back(convert_value_info(input));
+  }
+  for (const auto& output : g.output()) graph->outputs.push_back(convert_value_info(output));
+  for (const auto& n : g.node()) {
+    primitive::NodeIR node;
+    node.name = n.name();
+    node.op_type = n.op_type();
+    node.domain = n.domain() == "ai.onnx" ? "" : n.domain();
+    node.inputs.assign(n.input().begin(), n.input().end());
+    node.outputs.assign(n.output().begin(), n.output().end());
+    for (const auto& a : n.attribute()) node.attributes[a.name()] = convert_attribute(a, context, node.describe());
+    graph->nodes.push_back(std::move(node));
+  }
+  return graph;
+}
+
+// Parses a whole file into `message`; a protobuf that stops early or has
+// bad field encodings is reported as damaged.
+template <typename Message>
+void parse_file(const fs::path& path, Message& message, const char* what) {
+  const auto file = MappedFile::open(path);
+  if (file->size() > static_cast<size_t>(INT32_MAX) ||
+      !message.ParseFromArray(file->data(), static_cast<int>(file->size()))) {
+    throw Error(path.string() + ": not a valid " + what +
+                " (truncated or corrupt protobuf); re-export or re-download the file");
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const primitive::ModelIR> read_onnx_model(const fs::path& path) {
+  auto proto = std::make_shared<onnx::ModelProto>();
+  parse_file(path, *proto, "ONNX model");
+  if (!proto->has_graph()) throw Error(path.string() + ": the ONNX model has no graph (truncated file?)");
+  ReadContext context{path, proto, {}};
+  auto model = std::make_shared<primitive::ModelIR>();
+  model->producer = proto->producer_name();
+  for (const auto& opset : proto->opset_import()) model->opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = opset.version();
+  model->graph = *convert_graph(proto->graph(), context);
+  return model;
+}
+
+Array read_onnx_tensor(const fs::path& path) {
+  auto proto = std::make_shared<onnx::TensorProto>();
+  parse_file(path, *proto, "ONNX tensor");
+  ReadContext context{path, proto, {}};
+  return convert_tensor(*proto, context, "tensor");
+}
+
+}  // namespace attn
