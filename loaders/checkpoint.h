@@ -11,25 +11,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/primitive/graph_ir.h"
 #include "engine/weight_store.h"
 
 namespace attn {
 
 struct Checkpoint {
   std::filesystem::path path;        // what the user named
-  std::string format;                // "huggingface", "llama2.c"
+  std::string format;                // "huggingface", "llama2.c", "onnx"
   nlohmann::json config;             // config.json, with generation_config.json merged under "generation"
   WeightStore weights;
   std::optional<std::filesystem::path> tokenizer;  // file or directory; empty if none was found
+  // ONNX checkpoints: the graph; `weights` holds its float initializers.
+  std::shared_ptr<const primitive::ModelIR> onnx;
 
   // The file the config came from, for error messages.
   std::string config_source() const {
-    return format == "huggingface" ? (path / "config.json").string() : path.string();
+    return format == "llama2.c" ? path.string() : (path / "config.json").string();
   }
 };
 
 // Picks the loader from what `path` is: a directory with config.json (Hugging
-// Face) or a llama2.c `.bin` file. `tokenizer` overrides the tokenizer found
+// Face), an `.onnx` file or a directory holding one (see onnx_checkpoint.h),
+// or a llama2.c `.bin` file. `tokenizer` overrides the tokenizer found
 // beside the checkpoint. Throws attn::Error naming the file and the problem.
 Checkpoint load_checkpoint(const std::filesystem::path& path,
                            const std::optional<std::filesystem::path>& tokenizer = std::nullopt);

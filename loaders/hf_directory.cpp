@@ -33,7 +33,9 @@ json read_json_object(const fs::path& path) {
   return value;
 }
 
-json read_config(const fs::path& dir) {
+}  // namespace
+
+json read_hf_config(const fs::path& dir) {
   const fs::path config_path = dir / "config.json";
   if (!is_file(config_path)) {
     throw Error(dir.string() + ": no config.json; a Hugging Face model directory needs the config.json "
@@ -44,6 +46,8 @@ json read_config(const fs::path& dir) {
   if (is_file(generation_path)) config["generation"] = read_json_object(generation_path);
   return config;
 }
+
+namespace {
 
 void add_safetensors(const fs::path& file, WeightStore& weights) {
   for (auto& [name, tensor] : read_safetensors(file).tensors) weights.add(name, std::move(tensor), file.string());
@@ -93,7 +97,7 @@ Checkpoint load_hf_directory(const fs::path& dir) {
   Checkpoint checkpoint;
   checkpoint.path = dir;
   checkpoint.format = "huggingface";
-  checkpoint.config = read_config(dir);
+  checkpoint.config = read_hf_config(dir);
   add_weights(dir, checkpoint.weights);
   if (is_file(dir / "tokenizer.json") || is_file(dir / "tokenizer.model")) checkpoint.tokenizer = dir;
   return checkpoint;

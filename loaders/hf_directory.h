@@ -15,4 +15,7 @@ namespace attn {
 // Throws attn::Error naming the file and the problem.
 Checkpoint load_hf_directory(const std::filesystem::path& dir);
 
+// config.json of `dir`, with generation_config.json merged under "generation".
+nlohmann::json read_hf_config(const std::filesystem::path& dir);
+
 }  // namespace attn

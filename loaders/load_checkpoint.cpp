@@ -3,6 +3,7 @@
 #include "attn/error.h"
 #include "loaders/hf_directory.h"
 #include "loaders/llama2c.h"
+#include "loaders/onnx/onnx_checkpoint.h"
 
 namespace attn {
 namespace {
@@ -12,12 +13,13 @@ namespace fs = std::filesystem;
 Checkpoint load_file(const fs::path& path) {
   const std::string extension = path.extension().string();
   if (extension == ".bin") return load_llama2c(path);
+  if (extension == ".onnx") return load_onnx_checkpoint(path);
   if (extension == ".safetensors") {
     throw Error(path.string() + ": a .safetensors file alone has no config; pass the Hugging Face model "
                                 "directory holding it and its config.json");
   }
   throw Error(path.string() + ": unknown checkpoint format; attn loads Hugging Face model directories "
-                              "(config.json + safetensors) and llama2.c .bin files");
+                              "(config.json + safetensors), .onnx files and llama2.c .bin files");
 }
 
 }  // namespace
@@ -30,7 +32,10 @@ Checkpoint load_checkpoint(const fs::path& path, const std::optional<fs::path>& 
 
   Checkpoint checkpoint;
   if (fs::is_directory(status)) {
-    checkpoint = load_hf_directory(path);
+    // Safetensors win when a directory holds both (optimum exports keep them side by side).
+    const bool has_safetensors = fs::exists(path / "model.safetensors") || fs::exists(path / "model.safetensors.index.json");
+    const std::optional<fs::path> onnx_file = has_safetensors ? std::nullopt : find_onnx_model(path);
+    checkpoint = onnx_file ? load_onnx_checkpoint(*onnx_file) : load_hf_directory(path);
   } else if (fs::is_regular_file(status)) {
     checkpoint = load_file(path);
   } else {

@@ -1,4 +1,5 @@
 // Model::load: checkpoint loader -> architecture builder -> tokenizer.
+#include <cmath>
 #include <string>
 
 #include "attn/error.h"
@@ -6,6 +7,7 @@
 #include "loaders/checkpoint.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
+#include "models/onnx_import.h"
 
 namespace attn {
 namespace {
@@ -60,29 +62,61 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
 
 }  // namespace
 
-std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
-  const Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
-  const Architecture& architecture = find_architecture(checkpoint);
-  BuiltModel built = architecture.build(checkpoint);
+namespace {
 
+std::shared_ptr<const Tokenizer> checked_tokenizer(const Checkpoint& checkpoint, int vocab_size) {
   if (!checkpoint.tokenizer) {
-    throw Error(path.string() + ": no tokenizer found beside the model (looked for tokenizer.json and "
+    throw Error(checkpoint.path.string() + ": no tokenizer found beside the model (looked for tokenizer.json and "
                 "tokenizer.model); pass one with --tokenizer PATH");
   }
   auto tokenizer = load_tokenizer(*checkpoint.tokenizer);
-  if (tokenizer->vocab_size() > built.vocab_size) {
+  if (tokenizer->vocab_size() > vocab_size) {
     throw Error(checkpoint.tokenizer->string() + ": tokenizer has " + std::to_string(tokenizer->vocab_size()) +
-                " tokens but the model's vocabulary has " + std::to_string(built.vocab_size) +
+                " tokens but the model's vocabulary has " + std::to_string(vocab_size) +
                 "; this tokenizer belongs to another model");
   }
+  return tokenizer;
+}
 
+std::string architecture_name(const Checkpoint& checkpoint) {
+  const auto& names = checkpoint.config.value("architectures", nlohmann::json::array());
+  return !names.empty() && names[0].is_string() ? names[0].get<std::string>() : "ONNX decoder";
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> Model::assemble(const Checkpoint& checkpoint, const std::string& architecture,
+                                             BuiltModel built, std::shared_ptr<const Tokenizer> tokenizer) {
   auto impl = std::make_unique<Impl>();
-  impl->info = describe(checkpoint, std::string(architecture.name), built);
+  impl->info = describe(checkpoint, architecture, built);
   impl->info.eos_ids = eos_ids(checkpoint, *tokenizer);
   impl->graph = std::move(built.graph);
   impl->tokenizer = std::move(tokenizer);
   if (built.encoder && checkpoint.format == "huggingface") impl->embedding = read_sentence_transformers(checkpoint.path);
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+  const Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
+  if (checkpoint.onnx) {
+    // Each reading of the graph the fusion pass offers is checked against
+    // the graph run op by op; the first that computes the same logits wins.
+    std::shared_ptr<const Tokenizer> tokenizer;
+    double closest = INFINITY;
+    for (BuiltModel& candidate : fuse_onnx_decoder(checkpoint)) {
+      if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, candidate.vocab_size);
+      auto model = assemble(checkpoint, architecture_name(checkpoint), std::move(candidate), tokenizer);
+      const double difference = fused_logits_difference(model, checkpoint);
+      if (difference <= kFusionTolerance) return model;
+      closest = std::min(closest, difference);
+    }
+    throw Error(path.string() + ": the fused decoder differs from the ONNX graph (relative logit difference " +
+                std::to_string(closest) + "); this graph's attention is not one attn recognises");
+  }
+  const Architecture& architecture = find_architecture(checkpoint);
+  BuiltModel built = architecture.build(checkpoint);
+  auto tokenizer = checked_tokenizer(checkpoint, built.vocab_size);
+  return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

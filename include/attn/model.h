@@ -58,6 +58,8 @@ class Model {
 
  private:
   explicit Model(std::unique_ptr<Impl> impl);
+  static std::shared_ptr<const Model> assemble(const struct Checkpoint& checkpoint, const std::string& architecture,
+                                               struct BuiltModel built, std::shared_ptr<const Tokenizer> tokenizer);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,112 @@
+// ONNX models through Model::load: the stories260K export must generate the
+// llama2.c reference texts on the fused KV-cache path and give the logits of
+// the same weights loaded natively; broken files must fail with clear errors.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "attn/attn.h"
+#include "attn/error.h"
+#include "test_support.h"
+
+using namespace attn::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kModels = shared_dir() / "models";
+const fs::path kOnnxDir = kModels / "stories260K-onnx";
+const fs::path kMalformed = fixtures_dir() / "onnx/malformed";
+
+std::string attn_command(const std::string& arguments) { return quote(cli_path()) + " " + arguments; }
+
+// Runs `attn onnx-test` on a directory holding `model_bytes` as model.onnx.
+CommandResult onnx_test_of(const std::string& model_bytes, const TempDir& dir) {
+  write_file(dir / "model.onnx", model_bytes);
+  return run_command(attn_command("onnx-test " + quote(dir.path())));
+}
+
+}  // namespace
+
+TEST_CASE("stories260K ONNX generates the llama2.c reference texts on the fused path") {
+  for (const auto& [prompt, suffix] : std::vector<std::pair<std::string, std::string>>{
+           {"Once upon a time", "Once_upon_a_time"}, {"Lily and Tom went to the park", "Lily_and_Tom_went_to_the_park"},
+           {"", "EMPTY"}}) {
+    const CommandResult r = run_command(attn_command("generate -m " + quote(kOnnxDir) + " -p '" + prompt +
+                                                     "' -n 256 --temperature 0"));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == read_file(kModels / ("stories260K/reference/runc_greedy_n256_" + suffix + ".txt")));
+  }
+  const auto model = attn::Model::load(kOnnxDir);
+  CHECK(model->info().source_format == "onnx");
+  CHECK(model->info().graph_ops.at("Attention") == 5);  // fused attention with the KV cache, one per layer
+  CHECK(model->info().num_kv_heads == 4);
+}
+
+TEST_CASE("ONNX and native loading of the same weights give the same logits") {
+  attn::LoadOptions options;
+  options.tokenizer = kModels / "stories260K/tok512.model";
+  const auto native = attn::Model::load(kModels / "stories260K/stories260K.bin", options);
+  const auto onnx = attn::Model::load(kOnnxDir / "model.onnx");  // the file itself; config.json is beside it
+  attn::Session a(native), b(onnx);
+  const std::vector<attn::TokenId> ids{1, 403, 407, 261, 378, 9, 77, 300};
+  SUBCASE("prefill, every position") {
+    const auto expected = a.forward(ids, true);
+    const std::vector<float> native_logits(expected.begin(), expected.end());
+    CHECK(max_abs_diff(native_logits, b.forward(ids, true)) <= 1e-4f);
+  }
+  SUBCASE("one token at a time over the KV cache") {
+    for (attn::TokenId id : ids) {
+      const auto expected = a.forward(std::span(&id, 1));
+      const std::vector<float> native_logits(expected.begin(), expected.end());
+      CHECK(max_abs_diff(native_logits, b.forward(std::span(&id, 1))) <= 1e-4f);
+    }
+  }
+}
+TEST_CASE("optimum/transformers.js layout: onnx/model.onnx beside config.json and the tokenizer") {
+  TempDir dir;
+  fs::create_directory(dir / "onnx");
+  for (const char* name : {"config.json", "tokenizer.model", "tokenizer_config.json"}) {
+    fs::create_symlink(kOnnxDir / name, dir / name);
+  }
+  fs::create_symlink(kOnnxDir / "model.onnx", dir / "onnx/model.onnx");
+  const auto model = attn::Model::load(dir.path());
+  CHECK(model->info().architecture == "LlamaForCausalLM");
+}
+
+TEST_CASE("broken ONNX files fail with errors that name the problem") {
+  TempDir dir;
+  SUBCASE("truncated protobuf") {
+    const std::string bytes = read_file(kOnnxDir / "model.onnx");
+    for (const char* name : {"config.json", "tokenizer.model"}) fs::copy_file(kOnnxDir / name, dir / name);
+    write_file(dir / "model.onnx", bytes.substr(0, bytes.size() * 3 / 5));
+    try {
+      attn::Model::load(dir.path());
+      FAIL("a truncated file loaded");
+    } catch (const attn::Error& e) {
+      CHECK(std::string(e.what()).find("truncated or corrupt protobuf") != std::string::npos);
+    }
+  }
+  auto expect_failure = [&](const char* file, const std::vector<std::string>& phrases) {
+    const CommandResult r = onnx_test_of(read_file(kMalformed / file), dir);
+    CHECK(r.exit_code == 1);
+    INFO(r.out);
+    for (const std::string& phrase : phrases) CHECK(r.out.find(phrase) != std::string::npos);
+  };
+  SUBCASE("missing initializer") {
+    expect_failure("missing_initializer.onnx", {"MatMul node 'proj' reads 'weight', which no node, initializer"});
+  }
+  SUBCASE("dangling node input") {
+    expect_failure("dangling_input.onnx", {"Add node 'add' reads '/nowhere_output'"});
+  }
+  SUBCASE("cyclic graph") {
+    expect_failure("cyclic_graph.onnx", {"cycle", "Add node 'first'", "Relu node 'second'"});
+  }
+  SUBCASE("unsupported ops are listed together") {
+    expect_failure("unsupported_ops.onnx", {"unsupported ONNX ops: Conv, LSTM, example.custom:Frobnicate"});
+  }
+  SUBCASE("external data outside its file") {
+    fs::copy_file(kMalformed / "external_offset.bin", dir / "external_offset.bin");
+    expect_failure("external_offset.onnx", {"external data [4096, 4112) lies outside", "64 bytes"});
+  }
+}
