@@ -32,6 +32,8 @@ nlohmann::json info_json(const Model& model) {
           {"tokenizer_vocab_size", model.tokenizer().vocab_size()},
           {"graph_nodes", i.graph_nodes},
           {"graph_ops", i.graph_ops},
+          {"onnx_fused_nodes", i.onnx_fused_nodes},
+          {"onnx_primitive_nodes", i.onnx_primitive_nodes},
           {"runtime", runtime_description()}};
 }
 
@@ -52,6 +54,10 @@ void print_text(const Model& model) {
   for (const auto& [op, count] : i.graph_ops) {
     std::printf("%s%s %d", separator, op.c_str(), count);
     separator = ", ";
+  }
+  if (i.source_format == "onnx") {
+    std::printf("\nonnx:          %d nodes fused, %d primitive (run op by op)", i.onnx_fused_nodes,
+                i.onnx_primitive_nodes);
   }
   std::printf("\nruntime:       %s\n", runtime_description().c_str());
 }

@@ -41,6 +41,11 @@ struct ModelInfo {
   std::vector<TokenId> eos_ids;      // generation stops on any of these
   std::map<std::string, int> graph_ops;  // op name -> node count
   int graph_nodes = 0;
+  // ONNX models: nodes of the file mapped onto fused ops, and nodes left to
+  // run op by op (primitive). A model loads only when the fusion covers
+  // every node, so primitive is 0 today; attn onnx-test runs any graph op by op.
+  int onnx_fused_nodes = 0;
+  int onnx_primitive_nodes = 0;
 };
 
 class Model {
