@@ -110,3 +110,26 @@ TEST_CASE("broken ONNX files fail with errors that name the problem") {
     expect_failure("external_offset.onnx", {"external data [4096, 4112) lies outside", "64 bytes"});
   }
 }
+
+TEST_CASE("Hugging Face-style Llama export with GQA and past_key_values runs on the fused KV cache") {
+  for (const char* opset : {"opset14", "opset17"}) {
+    TempDir dir;
+    const fs::path export_dir = fixtures_dir() / "onnx/exports" / (std::string("llama_past_") + opset);
+    fs::create_symlink(export_dir / "model.onnx", dir / "model.onnx");
+    fs::create_symlink(export_dir / "config.json", dir / "config.json");
+    fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
+    // Load checks the fused graph against the export run op by op (past/present fed as empty).
+    const auto model = attn::Model::load(dir.path());
+    CHECK(model->info().graph_ops.at("Attention") == 2);
+    CHECK(model->info().num_kv_heads == 2);
+    // Decoding over the cache gives the prefill's logits position by position.
+    attn::Session prefill(model), decode(model);
+    const std::vector<attn::TokenId> ids{5, 9, 33, 60, 1, 77};
+    const auto all = prefill.forward(ids, true);
+    const int vocab = model->info().vocab_size;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const auto step = decode.forward(std::span(&ids[i], 1));
+      CHECK(max_abs_diff(step, all.subspan(i * vocab, vocab)) <= 1e-4f);
+    }
+  }
+}

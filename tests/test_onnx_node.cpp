@@ -46,7 +46,8 @@ TEST_CASE("ONNX backend node tests of the supported ops pass") {
   int cases = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kNodeTests)) {
     if (!is_listed_op_test(entry.path().filename().string())) continue;
-    command += " " + quote(entry.path());
+    command += ' ';
+    command += quote(entry.path());
     ++cases;
   }
   REQUIRE(cases > 250);

@@ -1,6 +1,7 @@
 // The ONNX backend-test runner behind `attn onnx-test`.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "attn/error.h"
 #include "attn/onnx.h"
@@ -23,7 +24,9 @@ std::string compare(const Array& actual, const Array& expected, const OnnxTolera
     if (std::isnan(e) ? std::isnan(a) : a == e) continue;
     const bool floating = primitive::is_floating(actual.type());
     if (!floating || std::isinf(e) || std::fabs(a - e) > tolerance.atol + tolerance.rtol * std::fabs(e)) {
-      return "element " + std::to_string(i) + " is " + std::to_string(a) + ", expected " + std::to_string(e);
+      char message[128];
+      std::snprintf(message, sizeof message, "element %lld is %.9g, expected %.9g", static_cast<long long>(i), a, e);
+      return message;
     }
   }
   return {};
