@@ -62,7 +62,7 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   info.graph_ops = built.graph.op_counts();
   info.graph_nodes = built.graph.value_count();
   // The fusion pass maps whole ONNX graphs or fails (onnx_import.h).
-  if (checkpoint.onnx) info.onnx_fused_nodes = static_cast<int>(checkpoint.onnx->graph.nodes.size());
+  if (checkpoint.onnx) info.onnx_fused_nodes = static_cast<int>(checkpoint.onnx->graph.node_count());
   return info;
 }
 

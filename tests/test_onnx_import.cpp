@@ -7,6 +7,7 @@
 
 #include "attn/attn.h"
 #include "attn/error.h"
+#include "loaders/onnx/onnx_reader.h"
 #include "test_support.h"
 
 using namespace attn::test;
@@ -111,25 +112,35 @@ TEST_CASE("broken ONNX files fail with errors that name the problem") {
   }
 }
 
-TEST_CASE("Hugging Face-style Llama export with GQA and past_key_values runs on the fused KV cache") {
-  for (const char* opset : {"opset14", "opset17"}) {
-    TempDir dir;
-    const fs::path export_dir = fixtures_dir() / "onnx/exports" / (std::string("llama_past_") + opset);
-    fs::create_symlink(export_dir / "model.onnx", dir / "model.onnx");
-    fs::create_symlink(export_dir / "config.json", dir / "config.json");
-    fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
-    // Load checks the fused graph against the export run op by op (past/present fed as empty).
-    const auto model = attn::Model::load(dir.path());
-    CHECK(model->info().graph_ops.at("Attention") == 2);
-    CHECK(model->info().num_kv_heads == 2);
-    // Decoding over the cache gives the prefill's logits position by position.
-    attn::Session prefill(model), decode(model);
-    const std::vector<attn::TokenId> ids{5, 9, 33, 60, 1, 77};
-    const auto all = prefill.forward(ids, true);
-    const int vocab = model->info().vocab_size;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      const auto step = decode.forward(std::span(&ids[i], 1));
-      CHECK(max_abs_diff(step, all.subspan(i * vocab, vocab)) <= 1e-4f);
+TEST_CASE("torch.onnx decoder exports (GPT-2, merged If, Llama GQA with past) run on the fused KV cache") {
+  const fs::path exports = fixtures_dir() / "onnx/exports";
+  for (const std::string family : {"gpt2_nopast", "gpt2_past", "gpt2_merged", "llama_past"}) {
+    for (const std::string opset : {"_opset14", "_opset17"}) {
+      const std::string name = family + opset;
+      INFO(name);
+      TempDir dir;
+      const fs::path export_dir = exports / (family + opset);
+      fs::create_symlink(export_dir / "model.onnx", dir / "model.onnx");
+      fs::create_symlink(export_dir / "config.json", dir / "config.json");
+      fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
+      // Load checks the fused graph against the export run op by op (past/present fed as empty).
+      const auto model = attn::Model::load(dir.path());
+      CHECK(model->info().graph_ops.at("Attention") == 2);
+      CHECK(model->info().onnx_primitive_nodes == 0);
+      const std::vector<attn::TokenId> ids{5, 9, 33, 60, 1};  // the data sets' input_ids
+      attn::Session prefill(model), decode(model);
+      const auto all = prefill.forward(ids, true);
+      if (family == "gpt2_nopast") {  // ONNX Runtime's logits for these ids
+        const auto expected = attn::read_onnx_tensor(export_dir / "test_data_set_0/output_0.pb");
+        REQUIRE(expected.numel() == static_cast<int64_t>(all.size()));
+        CHECK(max_abs_diff(all, std::span(expected.as<float>(), all.size())) <= 1e-4f);
+      }
+      // Decoding over the cache gives the prefill's logits position by position.
+      const int vocab = model->info().vocab_size;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const auto step = decode.forward(std::span(&ids[i], 1));
+        CHECK(max_abs_diff(step, all.subspan(i * vocab, vocab)) <= 1e-4f);
+      }
     }
   }
 }

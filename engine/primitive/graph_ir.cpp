@@ -34,6 +34,16 @@ std::string NodeIR::describe() const {
   return op_type + " node '" + (name.empty() ? (outputs.empty() ? std::string("?") : outputs[0]) : name) + "'";
 }
 
+int64_t GraphIR::node_count() const {
+  int64_t count = static_cast<int64_t>(nodes.size());
+  for (const NodeIR& node : nodes) {
+    for (const auto& [name, attribute] : node.attributes) {
+      if (attribute.graph) count += attribute.graph->node_count();
+    }
+  }
+  return count;
+}
+
 int64_t ModelIR::opset() const {
   auto it = opsets.find("");
   if (it == opsets.end()) it = opsets.find("ai.onnx");

@@ -59,6 +59,8 @@ struct GraphIR {
   std::map<std::string, Array> initializers;
   std::vector<ValueInfo> inputs;   // graph inputs that are not initializers
   std::vector<ValueInfo> outputs;
+
+  int64_t node_count() const;  // with the nodes of subgraphs (If branches)
 };
 
 struct ModelIR {
