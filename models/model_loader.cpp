@@ -109,14 +109,14 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, cons
     // the graph run op by op; the first that computes the same logits wins.
     std::shared_ptr<const Tokenizer> tokenizer;
     double closest = INFINITY;
-    for (BuiltModel& candidate : fuse_onnx_decoder(checkpoint)) {
+    for (BuiltModel& candidate : fuse_onnx_model(checkpoint)) {
       if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, candidate.vocab_size);
       auto model = assemble(checkpoint, architecture_name(checkpoint), std::move(candidate), tokenizer);
       const double difference = fused_logits_difference(model, checkpoint);
       if (difference <= kFusionTolerance) return model;
       closest = std::min(closest, difference);
     }
-    throw Error(path.string() + ": the fused decoder differs from the ONNX graph (relative logit difference " +
+    throw Error(path.string() + ": the fused graph differs from the ONNX graph (relative logit difference " +
                 std::to_string(closest) + "); this graph's attention is not one attn recognises");
   }
   const Architecture& architecture = find_architecture(checkpoint);

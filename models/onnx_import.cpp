@@ -4,6 +4,7 @@
 
 #include "attn/error.h"
 #include "engine/primitive/program.h"
+#include "engine/model_impl.h"
 #include "models/onnx_import.h"
 
 namespace attn {
@@ -50,27 +51,37 @@ std::map<std::string, Array> probe_inputs(const primitive::GraphIR& graph, const
 
 }  // namespace
 
+std::vector<BuiltModel> fuse_onnx_model(const Checkpoint& checkpoint) {
+  if (is_onnx_encoder(checkpoint.onnx->graph)) {
+    std::vector<BuiltModel> encoder;
+    encoder.push_back(fuse_onnx_encoder(checkpoint));
+    return encoder;
+  }
+  return fuse_onnx_decoder(checkpoint);
+}
+
 double fused_logits_difference(const std::shared_ptr<const Model>& fused, const Checkpoint& checkpoint) {
   const primitive::ModelIR& model = *checkpoint.onnx;
   const int vocab = fused->info().vocab_size;
   std::vector<TokenId> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(static_cast<TokenId>((1 + 7919 * i) % vocab));
+  const int64_t width = fused->impl().graph.output_width();  // logits, or an encoder's hidden states
 
   const primitive::Program program(std::shared_ptr<const primitive::GraphIR>(checkpoint.onnx, &model.graph),
                                    model.opset(), checkpoint.path.string());
   const Array logits = program.run(probe_inputs(model.graph, ids, checkpoint.path.string())).at(0);
-  if (logits.type() != ElemType::Float || logits.numel() % vocab != 0) {
+  if (logits.type() != ElemType::Float || logits.numel() % width != 0) {
     throw Error(checkpoint.path.string() + ": the graph's first output " + logits.describe() +
-                " is not float logits over " + std::to_string(vocab) + " tokens");
+                " is not float rows of " + std::to_string(width) + " values (logits or hidden states)");
   }
   Session session(fused);
   const std::span<const float> native = session.forward(ids, true);
   // Compare the rows both give: the ONNX graph may return all positions or only the last.
-  const int64_t rows = logits.numel() / vocab;
+  const int64_t rows = logits.numel() / width;
   const float* reference = logits.as<float>();
-  const float* ours = native.data() + (static_cast<int64_t>(ids.size()) - rows) * vocab;
+  const float* ours = native.data() + (static_cast<int64_t>(ids.size()) - rows) * width;
   double scale = 0, worst = 0;
-  for (int64_t i = 0; i < rows * vocab; ++i) {
+  for (int64_t i = 0; i < rows * width; ++i) {
     scale = std::max(scale, std::fabs(static_cast<double>(reference[i])));
     worst = std::max(worst, std::fabs(static_cast<double>(reference[i]) - ours[i]));
   }

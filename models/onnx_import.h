@@ -16,12 +16,19 @@
 
 namespace attn {
 
-// The fused graphs the file may mean (the RoPE layouts), most likely first.
-// Throws attn::Error saying which block was not recognised.
-std::vector<BuiltModel> fuse_onnx_decoder(const Checkpoint& checkpoint);
+// The fused graphs the file may mean (the RoPE layouts), most likely first:
+// a post-norm encoder (BERT) or a pre-norm decoder (GPT-2, Llama). Throws
+// attn::Error saying which block was not recognised.
+std::vector<BuiltModel> fuse_onnx_model(const Checkpoint& checkpoint);
 
-// Largest difference, relative to the logits' scale, between `fused` and the
-// checkpoint's ONNX graph run op by op, on a few probe tokens.
+std::vector<BuiltModel> fuse_onnx_decoder(const Checkpoint& checkpoint);
+BuiltModel fuse_onnx_encoder(const Checkpoint& checkpoint);
+// True when the graph's first output is a LayerNorm (post-norm encoders end in one).
+bool is_onnx_encoder(const primitive::GraphIR& graph);
+
+// Largest difference, relative to the outputs' scale, between `fused` and the
+// checkpoint's ONNX graph (its first output: logits or hidden states) run op
+// by op, on a few probe tokens.
 double fused_logits_difference(const std::shared_ptr<const Model>& fused, const Checkpoint& checkpoint);
 
 // Accepted relative difference: float32 summation order only.

@@ -144,3 +144,26 @@ TEST_CASE("torch.onnx decoder exports (GPT-2, merged If, Llama GQA with past) ru
     }
   }
 }
+
+TEST_CASE("torch.onnx BERT exports run as fused encoders; packing matches ONNX Runtime's padding mask") {
+  for (const std::string opset : {"opset14", "opset17"}) {
+    INFO(opset);
+    TempDir dir;
+    const fs::path export_dir = fixtures_dir() / "onnx/exports" / ("bert_" + opset);
+    fs::create_symlink(export_dir / "model.onnx", dir / "model.onnx");
+    fs::create_symlink(export_dir / "config.json", dir / "config.json");
+    fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
+    const auto model = attn::Model::load(dir.path());
+    CHECK(model->info().encoder);
+    CHECK(model->info().graph_ops.at("Attention") == 2);
+    // The data set: ids 5 9 33 60 1 with the last position masked out; ORT's
+    // hidden states of the 4 real tokens are the packed sequence's.
+    const auto expected = attn::read_onnx_tensor(export_dir / "test_data_set_0/output_0.pb");
+    const int hidden = model->info().hidden_size;
+    attn::Session session(model);
+    const std::vector<attn::TokenId> ids{5, 9, 33, 60};
+    const auto states = session.forward(ids, true);
+    REQUIRE(states.size() == ids.size() * hidden);
+    CHECK(max_abs_diff(states, std::span(expected.as<float>(), states.size())) <= 1e-4f);
+  }
+}
