@@ -44,7 +44,6 @@ class Array {
   int rank() const { return static_cast<int>(shape_.size()); }
   int64_t numel() const { return shape_numel(shape_); }
   size_t nbytes() const { return static_cast<size_t>(numel()) * elem_size(type_); }
-  bool defined() const { return data_ != nullptr || numel() == 0; }
 
   const void* data() const { return data_; }
   template <typename T>

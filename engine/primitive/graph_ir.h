@@ -66,7 +66,6 @@ struct GraphIR {
 struct ModelIR {
   GraphIR graph;
   std::map<std::string, int64_t> opsets;  // domain ("" = ai.onnx) -> version
-  std::string producer;
   int64_t opset() const;  // the default domain's version
 };
 

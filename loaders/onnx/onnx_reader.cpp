@@ -212,7 +212,6 @@ std::shared_ptr<const primitive::ModelIR> read_onnx_model(const fs::path& path) 
   if (!proto->has_graph()) throw Error(path.string() + ": the ONNX model has no graph (truncated file?)");
   ReadContext context{path, proto, {}};
   auto model = std::make_shared<primitive::ModelIR>();
-  model->producer = proto->producer_name();
   for (const auto& opset : proto->opset_import()) model->opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = opset.version();
   model->graph = *convert_graph(proto->graph(), context);
   return model;
