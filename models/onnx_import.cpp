@@ -1,6 +1,7 @@
 // Checking a fused ONNX graph against the graph itself (see onnx_import.h).
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "attn/error.h"
 #include "engine/primitive/program.h"
@@ -52,12 +53,18 @@ std::map<std::string, Array> probe_inputs(const primitive::GraphIR& graph, const
 }  // namespace
 
 std::vector<BuiltModel> fuse_onnx_model(const Checkpoint& checkpoint) {
-  if (is_onnx_encoder(checkpoint.onnx->graph)) {
-    std::vector<BuiltModel> encoder;
-    encoder.push_back(fuse_onnx_encoder(checkpoint));
-    return encoder;
+  try {
+    if (is_onnx_encoder(checkpoint.onnx->graph)) {
+      std::vector<BuiltModel> encoder;
+      encoder.push_back(fuse_onnx_encoder(checkpoint));
+      return encoder;
+    }
+    return fuse_onnx_decoder(checkpoint);
+  } catch (const std::logic_error& e) {
+    // GraphBuilder checks every op's widths: projections that do not line up
+    // mean the pass matched blocks this graph does not have.
+    throw Error(checkpoint.path.string() + ": cannot map the ONNX graph onto attn's fused ops (" + e.what() + ")");
   }
-  return fuse_onnx_decoder(checkpoint);
 }
 
 double fused_logits_difference(const std::shared_ptr<const Model>& fused, const Checkpoint& checkpoint) {

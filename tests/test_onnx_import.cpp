@@ -167,3 +167,31 @@ TEST_CASE("torch.onnx BERT exports run as fused encoders; packing matches ONNX R
     CHECK(max_abs_diff(states, std::span(expected.as<float>(), states.size())) <= 1e-4f);
   }
 }
+
+TEST_CASE("weights in an external data file load zero-copy into the fused graph") {
+  TempDir dir;
+  const fs::path export_dir = fixtures_dir() / "onnx/exports/llama_external_data";
+  for (const char* name : {"model.onnx", "model.onnx_data", "config.json"}) {
+    fs::create_symlink(export_dir / name, dir / name);
+  }
+  fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
+  const auto model = attn::Model::load(dir.path());
+  CHECK(model->info().graph_ops.at("Attention") == 2);
+}
+
+TEST_CASE("graphs the fusion passes do not recognise are refused with the reason, never a crash") {
+  // ONNX Runtime's optimizer rewrites FFNs and attention into contrib ops
+  // (QuickGelu gates, FastGelu with the bias inside, FusedMatMul): onnx-test
+  // runs them (test_onnx_exports), Model::load does not map them yet.
+  for (const char* name : {"llama_ort_extended", "gpt2_ort_extended", "bert_ort_extended"}) {
+    INFO(name);
+    TempDir dir;
+    const fs::path export_dir = fixtures_dir() / "onnx/exports" / name;
+    fs::create_symlink(export_dir / "model.onnx", dir / "model.onnx");
+    fs::create_symlink(export_dir / "config.json", dir / "config.json");
+    fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
+    const CommandResult r = run_command(attn_command("inspect -m " + quote(dir.path())));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("cannot map the ONNX graph onto attn's fused") != std::string::npos);
+  }
+}
