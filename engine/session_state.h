@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "attn/tokenizer.h"
 #include "engine/dnnl_linear.h"
 
 namespace attn {
@@ -44,6 +45,10 @@ class SessionState {
   void require_weight_panel(int64_t floats);
   float* weight_panel() { return weight_panel_.data(); }
 
+  // The sequence's tokens by position, for ops that recompute the whole
+  // sequence each step instead of caching (imported graphs run op by op).
+  std::vector<TokenId>& token_history() { return token_history_; }
+
  private:
   dnnl::stream stream_;
   LinearPrimitiveCache linear_primitives_;
@@ -51,6 +56,7 @@ class SessionState {
   std::vector<float> thread_scratch_;
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;
+  std::vector<TokenId> token_history_;
 };
 
 }  // namespace attn

@@ -7,6 +7,7 @@
 #include "loaders/checkpoint.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
+#include "engine/ops/onnx_graph.h"
 #include "models/onnx_import.h"
 
 namespace attn {
@@ -62,7 +63,10 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   info.graph_ops = built.graph.op_counts();
   info.graph_nodes = built.graph.value_count();
   // The fusion pass maps whole ONNX graphs or fails (onnx_import.h).
-  if (checkpoint.onnx) info.onnx_fused_nodes = static_cast<int>(checkpoint.onnx->graph.node_count());
+  if (checkpoint.onnx) {
+    const bool op_by_op = info.graph_ops.contains(std::string(kOnnxGraphOpName));
+    (op_by_op ? info.onnx_primitive_nodes : info.onnx_fused_nodes) = static_cast<int>(checkpoint.onnx->graph.node_count());
+  }
   return info;
 }
 
@@ -92,9 +96,11 @@ std::string architecture_name(const Checkpoint& checkpoint) {
 }  // namespace
 
 std::shared_ptr<const Model> Model::assemble(const Checkpoint& checkpoint, const std::string& architecture,
-                                             BuiltModel built, std::shared_ptr<const Tokenizer> tokenizer) {
+                                             BuiltModel built, std::shared_ptr<const Tokenizer> tokenizer,
+                                             const std::string& onnx_unfused_reason) {
   auto impl = std::make_unique<Impl>();
   impl->info = describe(checkpoint, architecture, built);
+  impl->info.onnx_unfused_reason = onnx_unfused_reason;
   impl->info.eos_ids = eos_ids(checkpoint, *tokenizer);
   impl->graph = std::move(built.graph);
   impl->tokenizer = std::move(tokenizer);
@@ -105,19 +111,31 @@ std::shared_ptr<const Model> Model::assemble(const Checkpoint& checkpoint, const
 std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
   const Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
   if (checkpoint.onnx) {
-    // Each reading of the graph the fusion pass offers is checked against
-    // the graph run op by op; the first that computes the same logits wins.
+    // Each reading of the graph the fusion passes offer is checked against
+    // the graph run op by op; the first that computes the same outputs wins.
+    // A graph they cannot map runs op by op: correct, not fast.
+    std::string unfused;
+    std::vector<BuiltModel> candidates;
+    try {
+      candidates = fuse_onnx_model(checkpoint);
+    } catch (const Error& e) {
+      unfused = e.what();
+    }
     std::shared_ptr<const Tokenizer> tokenizer;
     double closest = INFINITY;
-    for (BuiltModel& candidate : fuse_onnx_model(checkpoint)) {
+    for (BuiltModel& candidate : candidates) {
       if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, candidate.vocab_size);
       auto model = assemble(checkpoint, architecture_name(checkpoint), std::move(candidate), tokenizer);
       const double difference = fused_logits_difference(model, checkpoint);
       if (difference <= kFusionTolerance) return model;
       closest = std::min(closest, difference);
     }
-    throw Error(path.string() + ": the fused graph differs from the ONNX graph (relative logit difference " +
-                std::to_string(closest) + "); this graph's attention is not one attn recognises");
+    if (unfused.empty()) {
+      unfused = "the fused graph differs from the ONNX graph (relative difference " + std::to_string(closest) + ")";
+    }
+    BuiltModel op_by_op = onnx_op_by_op_model(checkpoint);
+    if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, op_by_op.vocab_size);
+    return assemble(checkpoint, architecture_name(checkpoint), std::move(op_by_op), tokenizer, unfused);
   }
   const Architecture& architecture = find_architecture(checkpoint);
   BuiltModel built = architecture.build(checkpoint);

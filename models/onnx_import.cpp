@@ -5,52 +5,16 @@
 
 #include "attn/error.h"
 #include "engine/primitive/program.h"
+#include "engine/primitive/sequence_inputs.h"
 #include "engine/model_impl.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/onnx_graph.h"
+#include "models/config_reader.h"
 #include "models/onnx_import.h"
 
 namespace attn {
-namespace {
-
 using primitive::Array;
 using primitive::ElemType;
-
-// Inputs for one sequence of `ids`: the ids, an all-ones attention mask,
-// positions 0..n-1, and empty past key/values (no cache yet).
-std::map<std::string, Array> probe_inputs(const primitive::GraphIR& graph, const std::vector<TokenId>& ids,
-                                          const std::string& where) {
-  const int64_t n = static_cast<int64_t>(ids.size());
-  std::map<std::string, Array> inputs;
-  for (const primitive::ValueInfo& input : graph.inputs) {
-    const ElemType type = input.type.value_or(ElemType::Int64);
-    Array value;
-    if (input.name.find("past") != std::string::npos) {
-      Shape shape;  // [batch 1, heads, past 0, head_dim]: symbolic dimensions are batch or past length
-      for (size_t d = 0; d < input.dims.size(); ++d) shape.push_back(input.dims[d].value_or(d == 0 ? 1 : 0));
-      value = Array(type, shape);
-    } else if (type == ElemType::Bool) {
-      value = Array(ElemType::Bool, {});  // use_cache_branch: false on the first step
-    } else {
-      std::vector<int64_t> values(n);
-      for (int64_t i = 0; i < n; ++i) {
-        values[i] = input.name == "attention_mask" ? 1 : input.name == "position_ids" ? i : ids[i];
-      }
-      if (input.name != "attention_mask" && input.name != "position_ids" && input.name != "input_ids" &&
-          graph.inputs.size() > 1) {
-        throw Error(where + ": graph input '" + input.name + "' has no known meaning (input_ids, attention_mask, "
-                    "position_ids, past_key_values.*)");
-      }
-      const Array wide = Array::from_i64s(values).reshaped({1, n});
-      value = type == ElemType::Int64 ? wide : Array(type, {1, n});
-      if (type == ElemType::Int32) {
-        for (int64_t i = 0; i < n; ++i) value.mutable_as<int32_t>()[i] = static_cast<int32_t>(values[i]);
-      }
-    }
-    inputs[input.name] = value;
-  }
-  return inputs;
-}
-
-}  // namespace
 
 std::vector<BuiltModel> fuse_onnx_model(const Checkpoint& checkpoint) {
   try {
@@ -67,6 +31,29 @@ std::vector<BuiltModel> fuse_onnx_model(const Checkpoint& checkpoint) {
   }
 }
 
+BuiltModel onnx_op_by_op_model(const Checkpoint& checkpoint) {
+  const ConfigReader config(checkpoint.config, checkpoint.config_source());
+  const primitive::ModelIR& model = *checkpoint.onnx;
+  const std::string where = checkpoint.path.string();
+  const bool encoder = is_onnx_encoder(model.graph);
+  BuiltModel built;
+  built.vocab_size = config.require_int("vocab_size");
+  built.hidden_size = config.get_int("hidden_size", config.get_int("n_embd", 0));
+  if (built.hidden_size <= 0) config.fail("needs hidden_size (or n_embd)");
+  built.num_layers = config.get_int("num_hidden_layers", config.get_int("n_layer", 0));
+  built.num_heads = config.get_int("num_attention_heads", config.get_int("n_head", 0));
+  built.num_kv_heads = config.get_int("num_key_value_heads", built.num_heads);
+  built.context_length = config.get_int("max_position_embeddings", config.get_int("n_positions", 2048));
+  built.encoder = encoder;
+  const int64_t width = encoder ? built.hidden_size : built.vocab_size;
+  auto program = std::make_shared<const primitive::Program>(
+      std::shared_ptr<const primitive::GraphIR>(checkpoint.onnx, &model.graph), model.opset(), where);
+  const ValueId all = built.graph.add(std::make_unique<OnnxGraphOp>(program, width, encoder, where), {});
+  // Decoders keep only the last row unless every row is wanted, as the native builders.
+  built.graph.set_output(encoder ? all : built.graph.add(std::make_unique<LastRowOp>(width), {all}));
+  return built;
+}
+
 double fused_logits_difference(const std::shared_ptr<const Model>& fused, const Checkpoint& checkpoint) {
   const primitive::ModelIR& model = *checkpoint.onnx;
   const int vocab = fused->info().vocab_size;
@@ -76,7 +63,7 @@ double fused_logits_difference(const std::shared_ptr<const Model>& fused, const 
 
   const primitive::Program program(std::shared_ptr<const primitive::GraphIR>(checkpoint.onnx, &model.graph),
                                    model.opset(), checkpoint.path.string());
-  const Array logits = program.run(probe_inputs(model.graph, ids, checkpoint.path.string())).at(0);
+  const Array logits = program.run(primitive::sequence_inputs(model.graph, ids, checkpoint.path.string())).at(0);
   if (logits.type() != ElemType::Float || logits.numel() % width != 0) {
     throw Error(checkpoint.path.string() + ": the graph's first output " + logits.describe() +
                 " is not float rows of " + std::to_string(width) + " values (logits or hidden states)");

@@ -26,6 +26,10 @@ BuiltModel fuse_onnx_encoder(const Checkpoint& checkpoint);
 // True when the graph's first output is a LayerNorm (post-norm encoders end in one).
 bool is_onnx_encoder(const primitive::GraphIR& graph);
 
+// The whole graph as one op run by the primitive interpreter (OnnxGraphOp),
+// for graphs the fusion passes cannot map; shape from config.json.
+BuiltModel onnx_op_by_op_model(const Checkpoint& checkpoint);
+
 // Largest difference, relative to the outputs' scale, between `fused` and the
 // checkpoint's ONNX graph (its first output: logits or hidden states) run op
 // by op, on a few probe tokens.

@@ -34,6 +34,7 @@ nlohmann::json info_json(const Model& model) {
           {"graph_ops", i.graph_ops},
           {"onnx_fused_nodes", i.onnx_fused_nodes},
           {"onnx_primitive_nodes", i.onnx_primitive_nodes},
+          {"onnx_unfused_reason", i.onnx_unfused_reason},
           {"runtime", runtime_description()}};
 }
 
@@ -58,6 +59,7 @@ void print_text(const Model& model) {
   if (i.source_format == "onnx") {
     std::printf("\nonnx:          %d nodes fused, %d primitive (run op by op)", i.onnx_fused_nodes,
                 i.onnx_primitive_nodes);
+    if (!i.onnx_unfused_reason.empty()) std::printf("\nnot fused:     %s", i.onnx_unfused_reason.c_str());
   }
   std::printf("\nruntime:       %s\n", runtime_description().c_str());
 }

@@ -47,11 +47,11 @@ struct ModelInfo {
   std::vector<TokenId> eos_ids;      // generation stops on any of these
   std::map<std::string, int> graph_ops;  // op name -> node count
   int graph_nodes = 0;
-  // ONNX models: nodes of the file mapped onto fused ops, and nodes left to
-  // run op by op (primitive). A model loads only when the fusion covers
-  // every node, so primitive is 0 today; attn onnx-test runs any graph op by op.
+  // ONNX models: nodes of the file mapped onto fused ops, or run op by op
+  // (primitive) when the fusion passes could not map the graph, and why.
   int onnx_fused_nodes = 0;
   int onnx_primitive_nodes = 0;
+  std::string onnx_unfused_reason;
 };
 
 class Model {
@@ -70,7 +70,8 @@ class Model {
  private:
   explicit Model(std::unique_ptr<Impl> impl);
   static std::shared_ptr<const Model> assemble(const struct Checkpoint& checkpoint, const std::string& architecture,
-                                               struct BuiltModel built, std::shared_ptr<const Tokenizer> tokenizer);
+                                               struct BuiltModel built, std::shared_ptr<const Tokenizer> tokenizer,
+                                               const std::string& onnx_unfused_reason = {});
   std::unique_ptr<Impl> impl_;
 };
 
