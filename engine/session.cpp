@@ -41,8 +41,9 @@ struct Session::Impl {
 
   const Graph& graph() const { return model->impl().graph; }
   const MemoryPlan& plan_for(int64_t rows, bool all_rows_out);
-  void validate(std::span<const TokenId> tokens) const;
-  std::span<const float> run(std::span<const TokenId> tokens, bool all_rows_out);
+  // Throws unless `tokens` fit the context after `start_position` and are in the vocabulary.
+  void validate(std::span<const TokenId> tokens, int start_position) const;
+  std::span<const float> run(std::span<const TokenId> tokens, bool all_rows_out, bool packed);
 };
 
 const MemoryPlan& Session::Impl::plan_for(int64_t rows, bool all_rows_out) {
@@ -57,10 +58,10 @@ const MemoryPlan& Session::Impl::plan_for(int64_t rows, bool all_rows_out) {
   return it->second;
 }
 
-void Session::Impl::validate(std::span<const TokenId> tokens) const {
+void Session::Impl::validate(std::span<const TokenId> tokens, int start_position) const {
   if (tokens.empty()) throw Error("Session::forward: no tokens given");
-  if (position + static_cast<int64_t>(tokens.size()) > context_length) {
-    throw Error("the sequence would be " + std::to_string(position + tokens.size()) +
+  if (start_position + static_cast<int64_t>(tokens.size()) > context_length) {
+    throw Error("the sequence would be " + std::to_string(start_position + tokens.size()) +
                 " tokens but the context holds " + std::to_string(context_length) +
                 "; shorten the input or use a larger context length");
   }
@@ -93,39 +94,36 @@ std::span<const float> Session::forward(std::span<const TokenId> tokens, bool al
   // Encoders cache nothing, so every call is a whole sequence from position 0.
   const bool encoder = s.model->info().encoder;
   if (encoder) s.position = 0;
-  s.validate(tokens);
+  s.validate(tokens, s.position);
   s.sequences.assign({SequenceSpan{0, static_cast<int64_t>(tokens.size()), s.position}});
-  const std::span<const float> out = s.run(tokens, all_logits);
+  const std::span<const float> out = s.run(tokens, all_logits, encoder);
   if (!encoder) s.position += static_cast<int>(tokens.size());
   return out;
 }
 
 std::span<const float> Session::forward_packed(std::span<const std::vector<TokenId>> sequences) {
   Impl& s = *impl_;
-  if (!s.model->info().encoder) {
-    throw Error("Session::forward_packed: " + s.model->info().architecture +
-                " is a decoder; packed batches need an encoder model (no KV cache)");
-  }
   if (sequences.empty()) throw Error("Session::forward_packed: no sequences given");
-  s.position = 0;
+  // Packed steps leave the KV cache, and so a decoder's current sequence, as it was.
+  if (s.model->info().encoder) s.position = 0;
   s.packed_tokens.clear();
   s.sequences.clear();
   for (const std::vector<TokenId>& ids : sequences) {
-    s.validate(ids);  // each sequence must fit the context on its own
+    s.validate(ids, 0);  // each sequence must fit the context on its own
     s.sequences.push_back(SequenceSpan{static_cast<int64_t>(s.packed_tokens.size()), static_cast<int64_t>(ids.size()), 0});
     s.packed_tokens.insert(s.packed_tokens.end(), ids.begin(), ids.end());
   }
-  return s.run(s.packed_tokens, true);
+  return s.run(s.packed_tokens, true, true);
 }
 
-std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool all_rows_out) {
+std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool all_rows_out, bool packed) {
   const int threads = num_threads();
   omp_set_num_threads(threads);  // per calling thread: an app may run sessions on several
   state.prepare_threads(threads);
 
   const int64_t rows = static_cast<int64_t>(tokens.size());
   const MemoryPlan& plan = plan_for(rows, all_rows_out);
-  const RunContext context{tokens, sequences, all_rows_out, state};
+  const RunContext context{tokens, sequences, packed, all_rows_out, state};
   const auto& nodes = graph().nodes();
 
   std::array<ActivationView, kMaxOpInputs> inputs{};

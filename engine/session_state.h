@@ -39,6 +39,11 @@ class SessionState {
   void prepare_threads(int threads);
   float* thread_scratch(int thread) { return thread_scratch_.data() + thread * scratch_stride_; }
 
+  // A buffer of at least `floats` for one op's use during a step (e.g. the
+  // rotated keys of a packed batch); ops run one after another, so they
+  // share it. Grows only when a step is larger than any before.
+  float* step_buffer(int64_t floats);
+
   // One buffer for 16-bit weights widened to f32 a panel at a time; ops
   // run one after another, so they share it.
   void require_weight_panel(int64_t floats);
@@ -51,6 +56,7 @@ class SessionState {
   std::vector<float> thread_scratch_;
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;
+  std::vector<float> step_buffer_;
 };
 
 }  // namespace attn

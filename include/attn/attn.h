@@ -7,4 +7,5 @@
 #include "attn/generate.h"
 #include "attn/model.h"
 #include "attn/sampler.h"
+#include "attn/score.h"
 #include "attn/tokenizer.h"

@@ -84,9 +84,11 @@ class Session {
   // tokens would not fit in the context or an id is out of range.
   std::span<const float> forward(std::span<const TokenId> tokens, bool all_logits = false);
 
-  // Encoders only: runs independent sequences in one pass, packed back to
-  // back without padding. Returns every sequence's output rows in order,
-  // [total tokens, output width]; valid until the next call.
+  // Runs independent sequences in one pass, packed back to back without
+  // padding, each from position 0 and seeing only itself. Returns every
+  // sequence's output rows in order, [total tokens, output width] (a
+  // decoder's logits for every token); valid until the next call. A
+  // decoder's KV cache and position are left as they were.
   std::span<const float> forward_packed(std::span<const std::vector<TokenId>> sequences);
 
   // Forgets the sequence; keeps planned buffers.
