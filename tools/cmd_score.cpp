@@ -142,7 +142,7 @@ void run_scoring(const ScoreArgs& args) {
   options.batch_size = args.batch_size;
   options.truncate = args.truncate;
   options.token_logprobs = args.token_logprobs;
-  ProgressBar progress(args.input.empty() ? 0 : lines_to_do(args.input, shard, skip));
+  ProgressBar progress(ProgressBar::shown() && !args.input.empty() ? lines_to_do(args.input, shard, skip) : 0);
   catch_stop_signals();
   const auto start = std::chrono::steady_clock::now();
 

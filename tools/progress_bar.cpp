@@ -21,7 +21,9 @@ std::string duration_text(double seconds) {
 
 }  // namespace
 
-ProgressBar::ProgressBar(size_t total) : enabled_(isatty(STDERR_FILENO) == 1), total_(total) {}
+bool ProgressBar::shown() { return isatty(STDERR_FILENO) == 1; }
+
+ProgressBar::ProgressBar(size_t total) : enabled_(shown()), total_(total) {}
 
 void ProgressBar::update(size_t lines, int64_t tokens) {
   const auto now = Clock::now();

@@ -11,6 +11,8 @@ namespace attn::cli {
 
 class ProgressBar {
  public:
+  // Whether a bar is drawn at all (stderr is a terminal).
+  static bool shown();
   // total: lines this run will process; 0 when unknown (stdin).
   explicit ProgressBar(size_t total);
   void update(size_t lines, int64_t tokens);
