@@ -36,10 +36,10 @@ double log_softmax_at(const float* row, int64_t vocab, TokenId target, float* sc
 
 // Fills logprobs[i] with log p(ids[t] | ids[..t]) for t >= first_scored of
 // every sequence in one packed forward pass.
-void score_pass(Session& session, std::span<const ScoredSequence> pass, std::vector<std::vector<TokenId>>& packed,
+void score_pass(Session& session, std::span<const ScoredSequence> pass, std::vector<Encoding>& packed,
                 std::span<std::vector<double>> logprobs) {
   packed.clear();
-  for (const ScoredSequence& s : pass) packed.push_back(s.ids);
+  for (const ScoredSequence& s : pass) packed.push_back({s.ids, {}});
   const float* logits = session.forward_packed(packed).data();
   const int64_t vocab = session.model().info().vocab_size;
 
@@ -76,7 +76,7 @@ std::vector<std::vector<double>> score_sequences(Session& session, std::span<con
                                                  int batch_size) {
   const int64_t max_rows = std::max<int64_t>(1, kMaxLogitFloats / session.model().info().vocab_size);
   std::vector<std::vector<double>> logprobs(sequences.size());
-  std::vector<std::vector<TokenId>> packed;
+  std::vector<Encoding> packed;
   for (size_t first = 0; first < sequences.size();) {
     size_t end = first;
     int64_t rows = 0;

@@ -16,6 +16,7 @@
 #include "engine/model_impl.h"
 #include "engine/ops/attention.h"
 #include "engine/ops/linear.h"
+#include "engine/process_memory.h"
 
 namespace attn {
 namespace {
@@ -86,6 +87,18 @@ double decode_bytes_per_token(const Graph& graph, int tokens) {
 
 }  // namespace
 
+Startup measure_startup(const std::function<std::shared_ptr<const Model>()>& load, std::shared_ptr<const Model>& model) {
+  const auto start = Clock::now();
+  model = load();
+  Startup startup;
+  startup.load_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  Session session(model, SessionOptions{1});
+  const TokenId first = std::max<TokenId>(model->tokenizer().bos_id(), 0);
+  session.forward(std::span<const TokenId>(&first, 1));
+  startup.first_token_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return startup;
+}
+
 double BenchResult::ceiling_fraction() const {
   return ceiling > 0 ? median_tokens_per_second() * work_per_token / ceiling : 0;
 }
@@ -141,7 +154,10 @@ std::vector<BenchResult> run_bench(const std::shared_ptr<const Model>& model, co
     if (options.decode_tokens > 0) {
       BenchResult tg{"tg" + std::to_string(options.decode_tokens), threads, options.decode_tokens, {}};
       time_decode(session, std::vector<TokenId>(decode.begin(), decode.begin() + 1));  // warm-up
+      const bool peak_known = reset_peak_resident();
       for (int r = 0; r < options.repetitions; ++r) tg.seconds.push_back(time_decode(session, decode));
+      if (peak_known) tg.peak_rss_bytes = peak_resident_bytes();  // before the probes allocate
+      tg.kv_cache_bytes = session.stats().kv_cache_bytes;
       if (options.probe_ceilings) {
         tg.work_per_token = decode_bytes_per_token(graph, options.decode_tokens);
         tg.ceiling = probe_read_bandwidth();

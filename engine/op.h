@@ -33,6 +33,7 @@ struct SequenceSpan {
 
 struct RunContext {
   std::span<const TokenId> tokens;           // the ids of this step, one per row
+  std::span<const int32_t> token_types;      // segment of each row; empty: all 0
   std::span<const SequenceSpan> sequences;   // cover the rows in order
   // Packed: the sequences are whole and independent, so attention reads the
   // step's own k/v rows and leaves the KV cache alone.
@@ -48,7 +49,13 @@ class Op {
   // Width of the output rows, fixed when the graph is built.
   virtual int64_t output_width() const = 0;
   // Rows of the output for `input_rows` rows in; most ops keep the count.
+  // For memory planning this is an upper bound over every step of that size.
   virtual int64_t output_rows(int64_t input_rows, bool all_rows_out) const { return input_rows; }
+  // The rows this step actually produces, for ops whose count depends on the
+  // step's sequences (one row per sequence); never above output_rows.
+  virtual int64_t rows_in_step(const RunContext& context, int64_t input_rows) const {
+    return output_rows(input_rows, context.all_rows_out);
+  }
   virtual void run(const RunContext& context, std::span<const ActivationView> inputs,
                    const ActivationView& output) const = 0;
   // Called once when a session is created: reserve the per-session state the

@@ -21,7 +21,7 @@ for t in $threads; do
     runs=""
     for _ in $(seq "$reps"); do
       rate=$("$attn" score -m "$model" -i "$work/lines.txt" -o "$work/out.jsonl" -t "$t" --batch-size "$b" 2>&1 |
-             sed -n 's/.*(\([0-9.]*\) tokens\/s.*/\1/p')
+             sed -n 's/.* \([0-9.]*\) tokens\/s.*/\1/p')
       runs="$runs $rate"
     done
     median=$(echo $runs | tr ' ' '\n' | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}')

@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -95,7 +96,7 @@ TEST_CASE("attn score: log-probabilities of each line match the torch reference;
     double sum = 0;
     for (double v : expected) sum += v;
     CHECK(out["id"] == json::parse(inputs[k])["id"]);
-    CHECK(out.begin().key() == "id");  // input fields first, in their order
+    CHECK(nlohmann::ordered_json::parse(lines[k]).begin().key() == "id");  // input fields first
     CHECK_FALSE(out.contains("text"));
     CHECK(out["tokens"].get<size_t>() == expected.size());
     CHECK(std::fabs(out["logprob"].get<double>() - sum) < 1e-4 * expected.size());
@@ -237,4 +238,53 @@ TEST_CASE("attn score --shard: shards 1/3, 2/3, 3/3 merged with the README recip
   const auto merged =
       run_command("(cd " + quote(dir.path()) + " && paste -d '\\n' part1.jsonl part2.jsonl part3.jsonl | sed '/^$/d')");
   CHECK(merged.out == whole.out);
+}
+
+TEST_CASE("attn score with a sequence classifier: label scores by name, sentence pairs from tab-separated columns") {
+  const json classifiers = json::parse(read_file(fixtures_dir() / "family" / "reference.json"))["classifiers"];
+  for (const auto& [name, reference] : classifiers.items()) {
+    CAPTURE(name);
+    std::string tsv, jsonl;
+    for (const auto& c : reference["cases"]) {
+      tsv += c["text"].get<std::string>();
+      if (c.contains("pair")) {
+        tsv += '\t';
+        tsv += c["pair"].get<std::string>();
+      }
+      tsv += '\n';
+      json record{{"text", c["text"]}, {"n", jsonl.size()}};
+      if (c.contains("pair")) record["text_pair"] = c["pair"];
+      jsonl += record.dump() + "\n";
+    }
+    tsv.insert(tsv.find('\n') + 1, "\xff bad\n");  // an error in the middle of a batch
+    const std::string model = quote(fixtures_dir() / "family" / (name + "_classifier"));
+    const auto from_tsv = run_command(quote(cli_path()) + " score -t 1 --batch-size 4 -m " + model, tsv);
+    const auto from_jsonl = run_command(quote(cli_path()) + " score -t 1 -m " + model, jsonl);
+    CHECK(from_tsv.exit_code == 1);
+    REQUIRE(from_jsonl.exit_code == 0);
+    auto lines = lines_of(from_tsv.out);
+    REQUIRE(lines.size() == reference["cases"].size() + 1);
+    CHECK(json::parse(lines[1])["error"].get<std::string>().find("UTF-8") != std::string::npos);
+    lines.erase(lines.begin() + 1);
+    const auto jsonl_lines = lines_of(from_jsonl.out);
+    const auto labels = reference["labels"].get<std::vector<std::string>>();
+    for (size_t k = 0; k < lines.size(); ++k) {
+      CAPTURE(k);
+      const json out = json::parse(lines[k]);
+      const auto expected = reference["cases"][k]["scores"].get<std::vector<double>>();
+      for (size_t c = 0; c < labels.size(); ++c) CHECK(std::fabs(out["scores"][labels[c]].get<double>() - expected[c]) < 1e-4);
+      const bool multi_label = name == "roberta";
+      CHECK(out.contains("label") == !multi_label);
+      if (!multi_label) CHECK(out["label"] == labels[std::max_element(expected.begin(), expected.end()) - expected.begin()]);
+      const json from_record = json::parse(jsonl_lines[k]);
+      CHECK(nlohmann::ordered_json::parse(jsonl_lines[k]).begin().key() == "n");  // input fields first
+      CHECK_FALSE(from_record.contains("text_pair"));
+      for (const auto& label : labels) {
+        CHECK(std::fabs(from_record["scores"][label].get<double>() - out["scores"][label].get<double>()) < 1e-6);
+      }
+    }
+  }
+  const auto plain_encoder = run_command(quote(cli_path()) + " score -m " + quote(fixtures_dir() / "family" / "bert"), "Hi\n");
+  CHECK(plain_encoder.exit_code == 1);
+  CHECK(plain_encoder.err.find("without a classification head") != std::string::npos);
 }

@@ -1,5 +1,6 @@
-// attn score: log-likelihood of every input line under a decoder, one JSON
-// line per input line in input order; or --perplexity of the whole input.
+// attn score: log-likelihood of every input line under a decoder, or label
+// scores from a sequence classifier, one JSON line per input line in input
+// order; or --perplexity of the whole input.
 // Long jobs: batches are flushed as they complete, --resume continues a
 // killed run, SIGINT/SIGTERM stop after the batch in hand, --shard I/N
 // takes every N-th line for parallel processes.
@@ -18,6 +19,7 @@
 #include "line_input.h"
 #include "model_options.h"
 #include "progress_bar.h"
+#include "record_results.h"
 #include "score_input.h"
 #include "stop_signals.h"
 #include "validators.h"
@@ -70,49 +72,41 @@ std::string json_line(const nlohmann::ordered_json& json) {
   return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-nlohmann::ordered_json result_fields(InputRecord& record, const TextScore* score) {
-  nlohmann::ordered_json out = std::move(record.fields);
-  if (!record.error.empty()) {
-    out["error"] = record.error;
-  } else if (!score->ok()) {
-    out["error"] = score->error;
-  } else {
-    out["logprob"] = score->logprob;
-    out["tokens"] = score->tokens;
-    out["nll"] = score->nll();
-    out["ppl"] = score->ppl();
-    if (score->truncated_tokens > 0) out["truncated_tokens"] = score->truncated_tokens;
-    if (!score->token_logprobs.empty()) out["token_logprobs"] = score->token_logprobs;
-  }
-  return out;
-}
-
 struct Totals {
   size_t lines = 0;
   size_t errors = 0;
   int64_t tokens = 0;
 };
 
-// Scores one batch of records and writes its output lines.
-void score_batch(Session& session, std::vector<InputRecord>& batch, const ScoreOptions& options, JobOutput& output,
+// Scores one batch of records (log-likelihoods, or label scores from a
+// classifier) and writes its output lines.
+void score_batch(Session& session, std::vector<InputRecord>& batch, const ScoreArgs& args, JobOutput& output,
                  Totals& totals) {
-  std::vector<std::string> texts;
-  for (const InputRecord& record : batch) {
-    if (record.error.empty()) texts.push_back(record.text);
+  Results results;
+  if (session.model().info().encoder) {
+    results = classification_results(session, batch, ClassifyOptions{args.batch_size, args.truncate});
+  } else {
+    results = likelihood_results(session, batch, ScoreOptions{args.batch_size, args.truncate, args.token_logprobs},
+                                 totals.tokens);
   }
-  const std::vector<TextScore> scores = score_texts(session, texts, options);
   std::string lines;
-  size_t next_score = 0;
-  for (InputRecord& record : batch) {
-    const TextScore* score = record.error.empty() ? &scores[next_score++] : nullptr;
-    const nlohmann::ordered_json out = result_fields(record, score);
+  for (const nlohmann::ordered_json& out : results) {
     if (out.contains("error")) ++totals.errors;
-    if (score) totals.tokens += score->tokens;
     lines += json_line(out);
   }
   output.write_batch(lines);
   totals.lines += batch.size();
   batch.clear();
+}
+
+// Decoders are scored, sequence classifiers classify; other encoders have nothing to give.
+void check_scorable(const Model& model) {
+  const ModelInfo& info = model.info();
+  if (info.encoder && info.class_labels.empty()) {
+    throw Error(info.path.string() + ": " + info.architecture +
+                " is an encoder without a classification head; attn score needs a decoder (log-likelihood) or a "
+                "*ForSequenceClassification model (for sentence embeddings use attn embed)");
+  }
 }
 
 std::ifstream open_input(const std::string& path) {
@@ -138,10 +132,8 @@ void run_scoring(const ScoreArgs& args) {
   const size_t skip = output.lines_kept();
 
   Session session(args.model.load());
-  ScoreOptions options;
-  options.batch_size = args.batch_size;
-  options.truncate = args.truncate;
-  options.token_logprobs = args.token_logprobs;
+  check_scorable(session.model());
+  const bool pairs = session.model().info().encoder;
   ProgressBar progress(ProgressBar::shown() && !args.input.empty() ? lines_to_do(args.input, shard, skip) : 0);
   catch_stop_signals();
   const auto start = std::chrono::steady_clock::now();
@@ -154,13 +146,13 @@ void run_scoring(const ScoreArgs& args) {
   for (size_t index = 0; read_line(in, line); ++index) {
     if (index == 0 && args.input_format == "auto") format = detect_format(line);
     if (!shard.owns(index) || owned++ < skip) continue;
-    batch.push_back(parse_record(line, format));
+    batch.push_back(parse_record(line, format, pairs));
     if (batch.size() < static_cast<size_t>(args.batch_size)) continue;
-    score_batch(session, batch, options, output, totals);
+    score_batch(session, batch, args, output, totals);
     progress.update(totals.lines, totals.tokens);
     if (stop_signal() != 0) break;
   }
-  if (!batch.empty() && stop_signal() == 0) score_batch(session, batch, options, output, totals);
+  if (!batch.empty() && stop_signal() == 0) score_batch(session, batch, args, output, totals);
   progress.update(totals.lines, totals.tokens);
   progress.finish();
 
@@ -170,9 +162,14 @@ void run_scoring(const ScoreArgs& args) {
                 (args.output.empty() ? "" : ": rerun with --resume to continue"));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(stderr, "attn: %zu lines (%zu with errors%s), %lld tokens scored in %.3f s (%.1f tokens/s, %d threads)\n",
-               totals.lines, totals.errors, skip > 0 ? (", resumed after " + std::to_string(skip)).c_str() : "",
-               static_cast<long long>(totals.tokens), seconds, totals.tokens / std::max(seconds, 1e-9), num_threads());
+  std::fprintf(stderr, "attn: %zu lines (%zu with errors%s) in %.3f s (%.1f lines/s", totals.lines, totals.errors,
+               skip > 0 ? (", resumed after " + std::to_string(skip)).c_str() : "", seconds,
+               totals.lines / std::max(seconds, 1e-9));
+  if (totals.tokens > 0) {
+    std::fprintf(stderr, ", %lld tokens scored, %.1f tokens/s", static_cast<long long>(totals.tokens),
+                 totals.tokens / std::max(seconds, 1e-9));
+  }
+  std::fprintf(stderr, ", %d threads)\n", num_threads());
   if (totals.errors > 0) {
     throw Error(std::to_string(totals.errors) + " of the lines could not be scored (see their \"error\" fields)");
   }
@@ -211,7 +208,8 @@ void run_perplexity(const ScoreArgs& args) {
 
 void add_score_command(CLI::App& app) {
   auto args = std::make_shared<ScoreArgs>();
-  CLI::App* cmd = app.add_subcommand("score", "Log-likelihood of each input line under a decoder, or --perplexity");
+  CLI::App* cmd = app.add_subcommand(
+      "score", "Log-likelihood of each input line (decoders), label scores (classifiers), or --perplexity");
   args->model.add_to(*cmd);
   cmd->add_option("-i,--input", args->input, "input file: text lines or JSON lines {\"text\":...} (default: stdin)");
   cmd->add_option("-o,--output", args->output, "output file of JSON lines (default: stdout)");

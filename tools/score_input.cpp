@@ -13,10 +13,12 @@ InputFormat detect_format(const std::string& first_line) {
   return has_text(nlohmann::ordered_json::parse(first_line, nullptr, false)) ? InputFormat::JsonLines : InputFormat::Text;
 }
 
-InputRecord parse_record(const std::string& line, InputFormat format) {
+InputRecord parse_record(const std::string& line, InputFormat format, bool pairs) {
   InputRecord record;
   if (format == InputFormat::Text) {
-    record.text = line;
+    const size_t tab = pairs ? line.find('\t') : std::string::npos;
+    record.text = line.substr(0, tab);
+    if (tab != std::string::npos) record.pair = line.substr(tab + 1);
     return record;
   }
   nlohmann::ordered_json json = nlohmann::ordered_json::parse(line, nullptr, false);
@@ -25,6 +27,10 @@ InputRecord parse_record(const std::string& line, InputFormat format) {
   } else {
     record.text = json["text"].get<std::string>();
     json.erase("text");
+    if (pairs && json.contains("text_pair") && json["text_pair"].is_string()) {
+      record.pair = json["text_pair"].get<std::string>();
+      json.erase("text_pair");
+    }
   }
   if (json.is_object()) record.fields = std::move(json);  // an id still passes through with an error
   return record;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "attn/tokenizer.h"
@@ -38,6 +39,11 @@ struct ModelInfo {
   // BERT-style encoders attend both ways and cache nothing: each forward
   // call is a whole sequence, and they give hidden states, not logits.
   bool encoder = false;
+  int type_vocab_size = 0;  // encoders: segments (token types) the model knows
+  // Sequence-classification models: label names by class index (id2label);
+  // empty for other models. multi_label: independent sigmoids, not a softmax.
+  std::vector<std::string> class_labels;
+  bool multi_label = false;
   std::vector<TokenId> eos_ids;      // generation stops on any of these
   std::map<std::string, int> graph_ops;  // op name -> node count
   int graph_nodes = 0;
@@ -85,11 +91,18 @@ class Session {
   std::span<const float> forward(std::span<const TokenId> tokens, bool all_logits = false);
 
   // Runs independent sequences in one pass, packed back to back without
-  // padding, each from position 0 and seeing only itself. Returns every
-  // sequence's output rows in order, [total tokens, output width] (a
-  // decoder's logits for every token); valid until the next call. A
-  // decoder's KV cache and position are left as they were.
-  std::span<const float> forward_packed(std::span<const std::vector<TokenId>> sequences);
+  // padding, each from position 0 and seeing only itself. Each sequence's
+  // type_ids may be empty (segment 0 throughout). Returns every sequence's
+  // output rows in order, [total tokens, output width] (a decoder's logits
+  // for every token); valid until the next call. A decoder's KV cache and
+  // position are left as they were.
+  std::span<const float> forward_packed(std::span<const Encoding> sequences);
+
+  // A head's result from the last forward_packed call, one row per sequence:
+  // "pooler_output" ([sequences, hidden]; BERT models with a pooler) or
+  // "logits" ([sequences, labels]; classification models). Empty when the
+  // model has no such head. Valid until the next call.
+  std::span<const float> head_output(std::string_view name) const;
 
   // Forgets the sequence; keeps planned buffers.
   void reset();
