@@ -29,6 +29,9 @@ struct SequenceSpan {
   int64_t first_row;
   int64_t rows;
   int start_position;  // sequence position of the span's first row
+  // Whose KV cache (and attention scratch) the sequence uses: another
+  // session's when several sessions decode in one step; null: the running one.
+  SessionState* cache_owner = nullptr;
 };
 
 struct RunContext {

@@ -141,6 +141,32 @@ std::span<const float> Session::forward_packed(std::span<const Encoding> sequenc
   return s.run(s.packed_tokens, true, true);
 }
 
+std::span<const float> Session::decode_step(std::span<Session* const> sessions, std::span<const TokenId> tokens) {
+  if (sessions.empty() || sessions.size() != tokens.size()) {
+    throw Error("Session::decode_step: needs one token per session (" + std::to_string(sessions.size()) +
+                " sessions, " + std::to_string(tokens.size()) + " tokens)");
+  }
+  Impl& runner = *sessions[0]->impl_;
+  if (runner.model->info().encoder) throw Error("Session::decode_step: encoders have no sequence to continue");
+  std::vector<Impl*> seen;
+  runner.sequences.clear();
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Impl& s = *sessions[i]->impl_;
+    if (s.model != runner.model) throw Error("Session::decode_step: the sessions must share one model");
+    if (std::find(seen.begin(), seen.end(), &s) != seen.end()) {
+      throw Error("Session::decode_step: session " + std::to_string(i) + " appears twice");
+    }
+    seen.push_back(&s);
+    s.validate(tokens.subspan(i, 1), s.position);
+    s.state.prepare_threads(num_threads());  // attention uses each session's own scratch
+    runner.sequences.push_back(SequenceSpan{static_cast<int64_t>(i), 1, s.position, i == 0 ? nullptr : &s.state});
+  }
+  runner.packed_types.clear();
+  const std::span<const float> logits = runner.run(tokens, true, false);
+  for (Impl* s : seen) ++s->position;
+  return logits;
+}
+
 std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool all_rows_out, bool packed) {
   const int threads = num_threads();
   omp_set_num_threads(threads);  // per calling thread: an app may run sessions on several

@@ -94,6 +94,9 @@ void add_bench_command(CLI::App& app) {
       ->check(positive());
   cmd->add_option("-r,--repetitions", args->options.repetitions, "repetitions per test (median reported)")
       ->default_val(5)->check(positive());
+  cmd->add_option("-s,--sessions", args->options.sessions,
+                  "also decode with this many sessions in one forward pass per token (test tgN/S)")
+      ->default_val(1)->check(positive());
   cmd->add_flag("--json", args->json, "JSON lines, one per test");
   cmd->add_flag("!--no-probe", args->options.probe_ceilings, "skip the bandwidth and GEMM ceiling probes");
   cmd->callback([args] {

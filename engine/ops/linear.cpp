@@ -17,6 +17,12 @@ namespace {
 constexpr int64_t kRowBlock = 16;
 // Widened 16-bit weight panels of about this many bytes (fits in L2).
 constexpr int64_t kPanelBytes = 512 * 1024;
+// Up to this many input rows, GEMVs over weights read once beat a oneDNN
+// matmul, which packs and pads for larger products.
+constexpr int64_t kMaxGemvRows = 8;
+// Weight rows per GEMV block: about this many bytes, so that the block is
+// still in L1 when the next input row needs it.
+constexpr int64_t kGemvBlockBytes = 16 * 1024;
 
 }  // namespace
 
@@ -36,19 +42,28 @@ int64_t LinearOp::panel_rows() const {
 void LinearOp::run(const RunContext& context, std::span<const ActivationView> inputs,
                    const ActivationView& output) const {
   const ActivationView& x = inputs[0];
-  if (x.rows == 1) {
-    run_gemv(x.data, output.data);
+  if (x.rows <= kMaxGemvRows) {
+    run_gemv(x, output);
   } else {
     run_matmul(context, x, output);
   }
 }
 
-void LinearOp::run_gemv(const float* x, float* y) const {
+// Every output is the same GEMV row kernel's, so a row's result does not
+// depend on the thread split or on how many rows decode together.
+void LinearOp::run_gemv(const ActivationView& x, const ActivationView& y) const {
   const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
   const void* w = weight_.data();
+  const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / (k * static_cast<int64_t>(dtype_size(weight_.dtype()))));
+  const auto rows = [&](int64_t begin, int64_t end) {
+    for (int64_t first = begin; first < end; first += block) {
+      const int64_t last = std::min(end, first + block);
+      for (int64_t r = 0; r < x.rows; ++r) gemv(w, x.row(r), y.row(r), first, last, k);
+    }
+  };
   if (!worth_parallel(n * k)) {
-    gemv(w, x, y, 0, n, k);
+    rows(0, n);
   } else {
 #pragma omp parallel
     {
@@ -56,10 +71,12 @@ void LinearOp::run_gemv(const float* x, float* y) const {
       const int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
       const int64_t begin = blocks * t / threads * kRowBlock;
       const int64_t end = std::min(n, blocks * (t + 1) / threads * kRowBlock);
-      if (begin < end) gemv(w, x, y, begin, end, k);
+      if (begin < end) rows(begin, end);
     }
   }
-  if (bias_) kernels::active().add(y, bias_->data_as<float>(), y, n);
+  if (bias_) {
+    for (int64_t r = 0; r < x.rows; ++r) kernels::active().add(y.row(r), bias_->data_as<float>(), y.row(r), n);
+  }
 }
 
 void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {

@@ -10,7 +10,9 @@ namespace attn {
 // y = x W^T + b with W stored [out_features, in_features] (the layout of
 // PyTorch's nn.Linear and of every checkpoint format we read), in its stored
 // dtype (f32, f16 or bf16): weights are never copied at load.
-//  - One row (decoding): a GEMV that streams W once, rows split over threads.
+//  - A few rows (decoding, several sessions decoding together): GEMVs that
+//    stream W once, rows split over threads; each block of W rows, still in
+//    L1, serves every input row.
 //  - More rows (prefill, scoring): oneDNN matmul; 16-bit weights are widened
 //    to f32 one panel of rows at a time, so the copy stays in cache and its
 //    cost is shared by every input row.
@@ -25,7 +27,7 @@ class LinearOp : public Op {
   const Tensor& weight() const { return weight_; }
 
  private:
-  void run_gemv(const float* x, float* y) const;
+  void run_gemv(const ActivationView& x, const ActivationView& y) const;
   void run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   int64_t panel_rows() const;
 

@@ -16,13 +16,16 @@ struct BenchOptions {
   int decode_tokens = 64;    // 0 skips the decode test
   std::vector<int> threads;  // empty: physical_cores()
   int repetitions = 5;
+  // > 1: also decode with this many sessions together (Session::decode_step),
+  // test "tgN/S": tokens/s over all of them.
+  int sessions = 1;
   // Also measure the machine's ceilings (memory read bandwidth, oneDNN GEMM
   // FLOP/s at the model's shapes) and report each test's fraction of them.
   bool probe_ceilings = true;
 };
 
 struct BenchResult {
-  std::string test;       // "pp128", "tg64"
+  std::string test;       // "pp128", "tg64", "tg64/4"
   int threads = 0;
   int tokens = 0;
   std::vector<double> seconds;  // one per repetition

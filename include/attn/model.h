@@ -104,6 +104,15 @@ class Session {
   // model has no such head. Valid until the next call.
   std::span<const float> head_output(std::string_view name) const;
 
+  // Several sessions of one decoder model take one token each in a single
+  // forward pass, so the weights are streamed once for all of them (serving
+  // several users, batched generation). tokens[i] is appended to
+  // sessions[i], which advances one position. Returns [sessions, vocab]
+  // logits, valid until sessions[0] (whose scratch runs the step) is used
+  // again. Throws attn::Error if the sessions run different models, one
+  // appears twice, is an encoder, or is full.
+  static std::span<const float> decode_step(std::span<Session* const> sessions, std::span<const TokenId> tokens);
+
   // Forgets the sequence; keeps planned buffers.
   void reset();
   // Drops everything after the first `position` tokens of the sequence.
