@@ -1,6 +1,7 @@
 #!/bin/sh
-# Tokens/s of `attn score` per batch size and thread count: the median of
-# REPS runs (the machine may be shared; medians resist its noise).
+# Tokens/s of `attn score` per batch size and thread count (lines/s for
+# classifiers, which do not count tokens): the median of REPS runs (the
+# machine may be shared; medians resist its noise).
 # Usage: scripts/bench_score.sh MODEL [LINES=90] [REPS=3] [BATCH_SIZES="1 8 32"] [THREADS="1 2"]
 # Input: LINES lines cycled from tests/fixtures/score/corpus.txt (short
 # story sentences, ~20 tokens each with a Llama tokenizer).
@@ -14,17 +15,19 @@ trap 'rm -rf "$work"' EXIT
 while [ "$(wc -l <"$work/input.txt")" -lt "$lines" ]; do cat "$here/tests/fixtures/score/corpus.txt" >>"$work/input.txt"; done
 head -n "$lines" "$work/input.txt" >"$work/lines.txt"
 
-echo "| threads | batch size | tokens/s (median of $reps) | runs |"
+echo "| threads | batch size | rate (median of $reps) | runs |"
 echo "| ------: | ---------: | ------: | --- |"
 for t in $threads; do
   for b in $batch_sizes; do
     runs=""
     for _ in $(seq "$reps"); do
-      rate=$("$attn" score -m "$model" -i "$work/lines.txt" -o "$work/out.jsonl" -t "$t" --batch-size "$b" 2>&1 |
-             sed -n 's/.* \([0-9.]*\) tokens\/s.*/\1/p')
+      summary=$("$attn" score -m "$model" -i "$work/lines.txt" -o "$work/out.jsonl" -t "$t" --batch-size "$b" 2>&1 | tail -n 1)
+      unit="tokens/s"
+      case $summary in *tokens/s*) ;; *) unit="lines/s" ;; esac
+      rate=$(echo "$summary" | sed -n "s|.*[ (]\([0-9.]*\) $unit.*|\1|p")
       runs="$runs $rate"
     done
     median=$(echo $runs | tr ' ' '\n' | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}')
-    echo "| $t | $b | $median |$runs |"
+    echo "| $t | $b | $median $unit |$runs |"
   done
 done
