@@ -189,7 +189,12 @@ void run_perplexity(const ScoreArgs& args) {
   options.stride = args.stride;
   options.method = args.ppl_method == "llama.cpp" ? PerplexityMethod::SecondHalf : PerplexityMethod::SlidingWindow;
   options.batch_size = args.batch_size;
-  const std::vector<TokenId> tokens = session.model().tokenizer().encode(text, true);
+  std::vector<TokenId> tokens;
+  try {
+    tokens = session.model().tokenizer().encode(text, true);
+  } catch (const Error& e) {
+    throw Error((args.input.empty() ? std::string("stdin") : args.input) + ": " + e.what());
+  }
   const PerplexityResult result = perplexity(session, tokens, options);
 
   const int context = options.context > 0 ? options.context : session.context_length();

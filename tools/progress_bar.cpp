@@ -41,7 +41,8 @@ void ProgressBar::update(size_t lines, int64_t tokens) {
   }
   std::fprintf(stderr, "%zu", lines);
   if (total_ > 0) std::fprintf(stderr, "/%zu", total_);
-  std::fprintf(stderr, " lines  %.1f lines/s  %.0f tokens/s", rate, tokens / seconds);
+  std::fprintf(stderr, " lines  %.1f lines/s", rate);
+  if (tokens > 0) std::fprintf(stderr, "  %.0f tokens/s", tokens / seconds);
   if (total_ > 0 && rate > 0) std::fprintf(stderr, "  ETA %s", duration_text((total_ - std::min(lines, total_)) / rate).c_str());
   std::fprintf(stderr, "\x1b[K");  // clear what a longer previous line left
   std::fflush(stderr);

@@ -1,5 +1,6 @@
 // A one-line progress bar on stderr for long batch jobs: lines/s, tokens/s
-// and, when the total is known, the fraction done and an ETA. Drawn only
+// (when tokens are counted) and, when the total is known, the fraction done
+// and an ETA. Drawn only
 // when stderr is a terminal, so logs and pipes stay clean.
 #pragma once
 
