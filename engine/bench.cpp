@@ -75,7 +75,7 @@ PrefillWork prefill_work(const Graph& graph, int64_t rows) {
 double decode_bytes_per_token(const Graph& graph, int tokens) {
   double bytes = 0;
   for (const Node& node : graph.nodes()) {
-    if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) bytes += linear->weight().nbytes();
+    if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) bytes += linear->weight().nbytes_with_scales();
     if (const auto* attention = dynamic_cast<const AttentionOp*>(node.op.get())) {
       const auto& c = attention->config();
       bytes += 2.0 * c.num_kv_heads * c.head_dim * sizeof(float) * (tokens + 1) / 2.0;

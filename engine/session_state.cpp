@@ -35,6 +35,10 @@ void SessionState::require_weight_panel(int64_t floats) {
   if (static_cast<int64_t>(weight_panel_.size()) < floats) weight_panel_.resize(floats);
 }
 
+void SessionState::require_quantized_row(int64_t bytes) {
+  if (static_cast<int64_t>(quantized_row_.size()) < bytes) quantized_row_.resize(bytes);
+}
+
 void SessionState::prepare_threads(int threads) {
   const size_t needed = static_cast<size_t>(threads) * scratch_stride_;
   if (thread_scratch_.size() < needed) thread_scratch_.assign(needed, 0.f);

@@ -44,6 +44,10 @@ class SessionState {
   void require_weight_panel(int64_t floats);
   float* weight_panel() { return weight_panel_.data(); }
 
+  // One activation row quantised to int8, for the int8 GEMV.
+  void require_quantized_row(int64_t bytes);
+  int8_t* quantized_row() { return quantized_row_.data(); }
+
  private:
   dnnl::stream stream_;
   LinearPrimitiveCache linear_primitives_;
@@ -51,6 +55,7 @@ class SessionState {
   std::vector<float> thread_scratch_;
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;
+  std::vector<int8_t> quantized_row_;
 };
 
 }  // namespace attn

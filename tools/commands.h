@@ -10,5 +10,6 @@ void add_tokenize_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_embed_command(CLI::App& app);
+void add_quantize_command(CLI::App& app);
 
 }  // namespace attn::cli

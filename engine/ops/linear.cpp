@@ -3,8 +3,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include "engine/kernels/gemv.h"
+#include "engine/kernels/int8.h"
 #include "engine/kernels/kernels.h"
 #include "engine/parallel.h"
 #include "engine/session_state.h"
@@ -18,6 +21,24 @@ constexpr int64_t kRowBlock = 16;
 // Widened 16-bit weight panels of about this many bytes (fits in L2).
 constexpr int64_t kPanelBytes = 512 * 1024;
 
+// Calls rows(begin, end) over [0, n) in blocks of kRowBlock, split across
+// threads when the product (n x k) is big enough.
+template <typename Rows>
+void split_rows(int64_t n, int64_t k, const Rows& rows) {
+  if (!worth_parallel(n * k)) {
+    rows(0, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t blocks = (n + kRowBlock - 1) / kRowBlock;
+    const int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
+    const int64_t begin = blocks * t / threads * kRowBlock;
+    const int64_t end = std::min(n, blocks * (t + 1) / threads * kRowBlock);
+    if (begin < end) rows(begin, end);
+  }
+}
+
 }  // namespace
 
 LinearOp::LinearOp(Tensor weight, std::optional<Tensor> bias) : weight_(std::move(weight)) {
@@ -26,6 +47,7 @@ LinearOp::LinearOp(Tensor weight, std::optional<Tensor> bias) : weight_(std::mov
 
 void LinearOp::prepare(SessionState& state, int) const {
   if (weight_.dtype() != DType::F32) state.require_weight_panel(panel_rows() * weight_.dim(1));
+  if (weight_.dtype() == DType::I8) state.require_quantized_row(weight_.dim(1));
 }
 
 int64_t LinearOp::panel_rows() const {
@@ -37,27 +59,27 @@ void LinearOp::run(const RunContext& context, std::span<const ActivationView> in
                    const ActivationView& output) const {
   const ActivationView& x = inputs[0];
   if (x.rows == 1) {
-    run_gemv(x.data, output.data);
+    run_gemv(context, x.data, output.data);
   } else {
     run_matmul(context, x, output);
   }
 }
 
-void LinearOp::run_gemv(const float* x, float* y) const {
-  const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
+void LinearOp::run_gemv(const RunContext& context, const float* x, float* y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
-  const void* w = weight_.data();
-  if (!worth_parallel(n * k)) {
-    gemv(w, x, y, 0, n, k);
+  if (weight_.dtype() == DType::I8) {
+    // Dynamic activation quantisation: one scale for the row, computed once
+    // and shared by every thread.
+    const kernels::Int8Kernels& int8 = kernels::active_int8();
+    int8_t* qx = context.state.quantized_row();
+    const float x_scale = int8.quantize_row(x, qx, k);
+    const int8_t* w = weight_.data_as<int8_t>();
+    const float* w_scales = weight_.row_scales()->data_as<float>();
+    split_rows(n, k, [&](int64_t begin, int64_t end) { int8.gemv_rows(w, w_scales, qx, x_scale, y, begin, end, k); });
   } else {
-#pragma omp parallel
-    {
-      const int64_t blocks = (n + kRowBlock - 1) / kRowBlock;
-      const int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
-      const int64_t begin = blocks * t / threads * kRowBlock;
-      const int64_t end = std::min(n, blocks * (t + 1) / threads * kRowBlock);
-      if (begin < end) gemv(w, x, y, begin, end, k);
-    }
+    const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
+    const void* w = weight_.data();
+    split_rows(n, k, [&](int64_t begin, int64_t end) { gemv(w, x, y, begin, end, k); });
   }
   if (bias_) kernels::active().add(y, bias_->data_as<float>(), y, n);
 }
@@ -70,17 +92,26 @@ void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, co
     primitives.get(x.rows, k, n, bias != nullptr, n).run(context.state.stream(), x.data, weight_.data_as<float>(), bias, y.data);
     return;
   }
-  const auto& convert = kernels::active();
-  const auto widen = weight_.dtype() == DType::F16 ? convert.f16_to_f32 : convert.bf16_to_f32;
   float* panel = context.state.weight_panel();
   const int64_t panel_rows = this->panel_rows();
   for (int64_t first = 0; first < n; first += panel_rows) {
     const int64_t rows = std::min(panel_rows, n - first);
-    const uint16_t* source = weight_.data_as<uint16_t>() + first * k;
 #pragma omp parallel for
-    for (int64_t r = 0; r < rows; ++r) widen(source + r * k, panel + r * k, k);
+    for (int64_t r = 0; r < rows; ++r) widen_row(first + r, panel + r * k);
     primitives.get(x.rows, k, rows, bias != nullptr, n)
         .run(context.state.stream(), x.data, panel, bias ? bias + first : nullptr, y.data + first);
+  }
+}
+
+void LinearOp::widen_row(int64_t row, float* out) const {
+  const int64_t k = weight_.dim(1);
+  switch (weight_.dtype()) {
+    case DType::F16: return kernels::active().f16_to_f32(weight_.data_as<uint16_t>() + row * k, out, k);
+    case DType::BF16: return kernels::active().bf16_to_f32(weight_.data_as<uint16_t>() + row * k, out, k);
+    case DType::I8:
+      return kernels::active_int8().dequantize_row(weight_.data_as<int8_t>() + row * k,
+                                                   weight_.row_scales()->data_as<float>()[row], out, k);
+    default: throw std::logic_error("LinearOp: no widening for " + std::string(dtype_name(weight_.dtype())));
   }
 }
 

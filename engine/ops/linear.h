@@ -9,11 +9,13 @@ namespace attn {
 
 // y = x W^T + b with W stored [out_features, in_features] (the layout of
 // PyTorch's nn.Linear and of every checkpoint format we read), in its stored
-// dtype (f32, f16 or bf16): weights are never copied at load.
-//  - One row (decoding): a GEMV that streams W once, rows split over threads.
+// dtype (f32, f16, bf16, or int8 with per-row scales): weights are never
+// copied at load.
+//  - One row (decoding): a GEMV that streams W once, rows split over threads;
+//    for int8 weights the row is quantised to int8 first (one scale per row).
 //  - More rows (prefill, scoring): oneDNN matmul; 16-bit weights are widened
-//    to f32 one panel of rows at a time, so the copy stays in cache and its
-//    cost is shared by every input row.
+//    (int8 ones dequantised) to f32 one panel of rows at a time, so the copy
+//    stays in cache and its cost is shared by every input row.
 class LinearOp : public Op {
  public:
   LinearOp(Tensor weight, std::optional<Tensor> bias);
@@ -25,9 +27,11 @@ class LinearOp : public Op {
   const Tensor& weight() const { return weight_; }
 
  private:
-  void run_gemv(const float* x, float* y) const;
+  void run_gemv(const RunContext& context, const float* x, float* y) const;
   void run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   int64_t panel_rows() const;
+  // One row of a 16-bit or int8 weight as f32.
+  void widen_row(int64_t row, float* out) const;
 
   Tensor weight_;
   std::optional<Tensor> bias_;  // f32

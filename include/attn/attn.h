@@ -6,5 +6,6 @@
 #include "attn/error.h"
 #include "attn/generate.h"
 #include "attn/model.h"
+#include "attn/quantize.h"
 #include "attn/sampler.h"
 #include "attn/tokenizer.h"

@@ -1,0 +1,56 @@
+#include "models/linear_weights.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/ops/linear.h"
+#include "engine/weight_conversion.h"
+#include "models/architectures.h"
+
+namespace attn {
+
+void convert_linear_weights(Checkpoint& checkpoint, DType target) {
+  const BuiltModel built = find_architecture(checkpoint).build(checkpoint);
+  std::set<const void*> linear_data;
+  for (const Node& node : built.graph.nodes()) {
+    if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) linear_data.insert(linear->weight().data());
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : checkpoint.weights.entries()) {
+    if (linear_data.count(entry.tensor.data())) names.push_back(name);
+  }
+  for (const std::string& name : names) {
+    const std::string source = checkpoint.weights.source_of(name);
+    checkpoint.weights.add(name, convert_weight(checkpoint.weights.get(name), target), source);
+  }
+}
+
+DType to_dtype(WeightType type) {
+  switch (type) {
+    case WeightType::F32: return DType::F32;
+    case WeightType::F16: return DType::F16;
+    case WeightType::BF16: return DType::BF16;
+    case WeightType::Int8: return DType::I8;
+  }
+  return DType::F32;
+}
+
+std::string_view weight_type_name(WeightType type) {
+  switch (type) {
+    case WeightType::F32: return "f32";
+    case WeightType::F16: return "f16";
+    case WeightType::BF16: return "bf16";
+    case WeightType::Int8: return "int8";
+  }
+  return "?";
+}
+
+std::optional<WeightType> parse_weight_type(std::string_view name) {
+  for (WeightType type : {WeightType::F32, WeightType::F16, WeightType::BF16, WeightType::Int8}) {
+    if (weight_type_name(type) == name) return type;
+  }
+  return std::nullopt;
+}
+
+}  // namespace attn
