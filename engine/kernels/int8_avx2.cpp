@@ -60,34 +60,36 @@ inline int32_t horizontal_sum(__m256i v) {
   return _mm_cvtsi128_si32(sum);
 }
 
-// `Rows` rows share each load of x (and its absolute value).
-template <int Rows>
-void gemv_block(const int8_t* w, const float* w_scales, const int8_t* qx, float x_scale, float* y, int64_t k) {
+// One row at a time: each row is one sequential stream, which the hardware
+// prefetchers follow at full bandwidth. Interleaving several rows to share
+// the loads of x (as a compute-bound kernel would) measured 3-4x slower here
+// (AMD EPYC, k = 768: 23 GB/s for one row, 6.5 GB/s for four).
+float row_dot(const int8_t* w, const float* w_scale, const int8_t* qx, float x_scale, int64_t k) {
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256i acc[Rows];
-  for (int r = 0; r < Rows; ++r) acc[r] = _mm256_setzero_si256();
-  int64_t i = 0;
-  for (; i + 32 <= k; i += 32) {
+  __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+  auto multiply_add = [&](int64_t i, __m256i acc) {
     const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qx + i));
-    const __m256i x_abs = _mm256_sign_epi8(x, x);
-    for (int r = 0; r < Rows; ++r) {
-      const __m256i wr = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + r * k + i));
-      const __m256i pairs = _mm256_maddubs_epi16(x_abs, _mm256_sign_epi8(wr, x));
-      acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(pairs, ones));
-    }
+    const __m256i wi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + i));
+    const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(wi, x));
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, ones));
+  };
+  int64_t i = 0;
+  for (; i + 64 <= k; i += 64) {
+    acc0 = multiply_add(i, acc0);
+    acc1 = multiply_add(i + 32, acc1);
   }
-  for (int r = 0; r < Rows; ++r) {
-    int32_t sum = horizontal_sum(acc[r]);
-    for (int64_t j = i; j < k; ++j) sum += int32_t{w[r * k + j]} * qx[j];
-    y[r] = static_cast<float>(sum) * (w_scales[r] * x_scale);
+  if (i + 32 <= k) {
+    acc0 = multiply_add(i, acc0);
+    i += 32;
   }
+  int32_t sum = horizontal_sum(_mm256_add_epi32(acc0, acc1));
+  for (; i < k; ++i) sum += int32_t{w[i]} * qx[i];
+  return static_cast<float>(sum) * (*w_scale * x_scale);
 }
 
 void gemv_rows(const int8_t* w, const float* w_scales, const int8_t* qx, float x_scale, float* y, int64_t row_begin,
                int64_t row_end, int64_t k) {
-  int64_t r = row_begin;
-  for (; r + 4 <= row_end; r += 4) gemv_block<4>(w + r * k, w_scales + r, qx, x_scale, y + r, k);
-  for (; r < row_end; ++r) gemv_block<1>(w + r * k, w_scales + r, qx, x_scale, y + r, k);
+  for (int64_t r = row_begin; r < row_end; ++r) y[r] = row_dot(w + r * k, w_scales + r, qx, x_scale, k);
 }
 
 }  // namespace
