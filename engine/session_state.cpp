@@ -35,8 +35,9 @@ void SessionState::require_weight_panel(int64_t floats) {
   if (static_cast<int64_t>(weight_panel_.size()) < floats) weight_panel_.resize(floats);
 }
 
-void SessionState::require_quantized_row(int64_t bytes) {
-  if (static_cast<int64_t>(quantized_row_.size()) < bytes) quantized_row_.resize(bytes);
+void SessionState::require_quantized_rows(int64_t rows, int64_t width) {
+  if (static_cast<int64_t>(quantized_rows_.size()) < rows * width) quantized_rows_.resize(rows * width);
+  if (static_cast<int64_t>(quantized_row_scales_.size()) < rows) quantized_row_scales_.resize(rows);
 }
 
 void SessionState::prepare_threads(int threads) {

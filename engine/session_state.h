@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/dnnl_int8_linear.h"
 #include "engine/dnnl_linear.h"
 
 namespace attn {
@@ -44,9 +45,13 @@ class SessionState {
   void require_weight_panel(int64_t floats);
   float* weight_panel() { return weight_panel_.data(); }
 
-  // One activation row quantised to int8, for the int8 GEMV.
-  void require_quantized_row(int64_t bytes);
-  int8_t* quantized_row() { return quantized_row_.data(); }
+  // Activation rows quantised to int8 and their scales, for int8 weights:
+  // reserved for one row when the session is created (decoding never
+  // allocates), grown when a longer prefill needs more.
+  void require_quantized_rows(int64_t rows, int64_t width);
+  int8_t* quantized_rows() { return quantized_rows_.data(); }
+  float* quantized_row_scales() { return quantized_row_scales_.data(); }
+  PrimitiveCache<Int8LinearPrimitive>& int8_linear_primitives() { return int8_linear_primitives_; }
 
  private:
   dnnl::stream stream_;
@@ -55,7 +60,9 @@ class SessionState {
   std::vector<float> thread_scratch_;
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;
-  std::vector<int8_t> quantized_row_;
+  std::vector<int8_t> quantized_rows_;
+  std::vector<float> quantized_row_scales_;
+  PrimitiveCache<Int8LinearPrimitive> int8_linear_primitives_;
 };
 
 }  // namespace attn

@@ -175,7 +175,16 @@ TEST_CASE("int8 weight bytes count the scales; an int8 model reloaded as f32 is 
   const auto dequantised = load_as(out.path(), WeightType::F32);
   CHECK(dequantised->info().parameters_by_dtype.count("I8") == 0);
   const std::vector<TokenId> ids{1, 403, 407};
-  CHECK(attn::test::max_abs_diff(logits_of(dequantised, ids, false), logits_of(int8, ids, false)) < 1e-4f);
+  // Only the int8 model quantises activations; logits reach ~20 here.
+  CHECK(attn::test::max_abs_diff(logits_of(dequantised, ids, false), logits_of(int8, ids, false)) < 0.5f);
+}
+
+TEST_CASE("int8 prefill (oneDNN s8 matmul) and decode (int8 GEMV) agree up to float rounding") {
+  const auto int8 = load_as(kStoriesHf, WeightType::Int8);
+  const std::vector<TokenId> ids{1, 403, 407, 261, 378, 300, 42, 17, 99};
+  // Both quantise each activation row the same way and sum exactly in int32;
+  // only the order of the two scale multiplications differs.
+  CHECK(attn::test::max_abs_diff(logits_of(int8, ids, false), logits_of(int8, ids, true)) < 1e-4f);
 }
 
 TEST_CASE("quantize_model from a llama2.c checkpoint keeps its tokenizer and stop ids") {

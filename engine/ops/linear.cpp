@@ -46,8 +46,9 @@ LinearOp::LinearOp(Tensor weight, std::optional<Tensor> bias) : weight_(std::mov
 }
 
 void LinearOp::prepare(SessionState& state, int) const {
-  if (weight_.dtype() != DType::F32) state.require_weight_panel(panel_rows() * weight_.dim(1));
-  if (weight_.dtype() == DType::I8) state.require_quantized_row(weight_.dim(1));
+  const DType dtype = weight_.dtype();
+  if (dtype == DType::F16 || dtype == DType::BF16) state.require_weight_panel(panel_rows() * weight_.dim(1));
+  if (dtype == DType::I8) state.require_quantized_rows(1, weight_.dim(1));
 }
 
 int64_t LinearOp::panel_rows() const {
@@ -71,7 +72,7 @@ void LinearOp::run_gemv(const RunContext& context, const float* x, float* y) con
     // Dynamic activation quantisation: one scale for the row, computed once
     // and shared by every thread.
     const kernels::Int8Kernels& int8 = kernels::active_int8();
-    int8_t* qx = context.state.quantized_row();
+    int8_t* qx = context.state.quantized_rows();
     const float x_scale = int8.quantize_row(x, qx, k);
     const int8_t* w = weight_.data_as<int8_t>();
     const float* w_scales = weight_.row_scales()->data_as<float>();
@@ -92,6 +93,7 @@ void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, co
     primitives.get(x.rows, k, n, bias != nullptr, n).run(context.state.stream(), x.data, weight_.data_as<float>(), bias, y.data);
     return;
   }
+  if (weight_.dtype() == DType::I8) return run_int8_matmul(context, x, y);
   float* panel = context.state.weight_panel();
   const int64_t panel_rows = this->panel_rows();
   for (int64_t first = 0; first < n; first += panel_rows) {
@@ -103,14 +105,31 @@ void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, co
   }
 }
 
+void LinearOp::run_int8_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
+  const int64_t n = weight_.dim(0), k = weight_.dim(1);
+  SessionState& state = context.state;
+  state.require_quantized_rows(x.rows, k);
+  int8_t* qx = state.quantized_rows();
+  float* x_scales = state.quantized_row_scales();
+  const auto quantize_row = kernels::active_int8().quantize_row;
+#pragma omp parallel for if (worth_parallel(x.rows * k))
+  for (int64_t r = 0; r < x.rows; ++r) x_scales[r] = quantize_row(x.row(r), qx + r * k, k);
+  state.int8_linear_primitives()
+      .get(x.rows, k, n, false, n)
+      .run(state.stream(), qx, weight_.data_as<int8_t>(), weight_.row_scales()->data_as<float>(), y.data);
+  const auto& vector = kernels::active();
+#pragma omp parallel for if (worth_parallel(x.rows * n))
+  for (int64_t r = 0; r < x.rows; ++r) {
+    vector.scale(y.row(r), x_scales[r], n);
+    if (bias_) vector.add(y.row(r), bias_->data_as<float>(), y.row(r), n);
+  }
+}
+
 void LinearOp::widen_row(int64_t row, float* out) const {
   const int64_t k = weight_.dim(1);
   switch (weight_.dtype()) {
     case DType::F16: return kernels::active().f16_to_f32(weight_.data_as<uint16_t>() + row * k, out, k);
     case DType::BF16: return kernels::active().bf16_to_f32(weight_.data_as<uint16_t>() + row * k, out, k);
-    case DType::I8:
-      return kernels::active_int8().dequantize_row(weight_.data_as<int8_t>() + row * k,
-                                                   weight_.row_scales()->data_as<float>()[row], out, k);
     default: throw std::logic_error("LinearOp: no widening for " + std::string(dtype_name(weight_.dtype())));
   }
 }
