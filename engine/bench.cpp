@@ -16,6 +16,7 @@
 #include "engine/model_impl.h"
 #include "engine/ops/attention.h"
 #include "engine/ops/linear.h"
+#include "engine/process_memory.h"
 
 namespace attn {
 namespace {
@@ -40,6 +41,22 @@ double time_decode(Session& session, const std::vector<TokenId>& tokens) {
   session.reset();
   const auto start = Clock::now();
   for (TokenId id : tokens) session.forward(std::span<const TokenId>(&id, 1));
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// `tokens` steps of Session::decode_step over all the sessions.
+double time_decode_together(std::vector<Session>& sessions, const std::vector<TokenId>& tokens) {
+  std::vector<Session*> batch;
+  for (Session& s : sessions) {
+    s.reset();
+    batch.push_back(&s);
+  }
+  std::vector<TokenId> step(sessions.size());
+  const auto start = Clock::now();
+  for (TokenId id : tokens) {
+    std::fill(step.begin(), step.end(), id);
+    Session::decode_step(batch, step);
+  }
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
@@ -70,12 +87,19 @@ PrefillWork prefill_work(const Graph& graph, int64_t rows) {
   return work;
 }
 
-// Bytes one decode step reads when `tokens` steps start from an empty cache:
-// every Linear weight once, and on average half the cache.
-double decode_bytes_per_token(const Graph& graph, int tokens) {
+double linear_weight_bytes(const Graph& graph) {
   double bytes = 0;
   for (const Node& node : graph.nodes()) {
     if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) bytes += linear->weight().nbytes_with_scales();
+  }
+  return bytes;
+}
+
+// Bytes one decode step reads when `tokens` steps start from an empty cache:
+// every Linear weight once, and on average half the cache.
+double decode_bytes_per_token(const Graph& graph, int tokens) {
+  double bytes = linear_weight_bytes(graph);
+  for (const Node& node : graph.nodes()) {
     if (const auto* attention = dynamic_cast<const AttentionOp*>(node.op.get())) {
       const auto& c = attention->config();
       bytes += 2.0 * c.num_kv_heads * c.head_dim * sizeof(float) * (tokens + 1) / 2.0;
@@ -85,6 +109,18 @@ double decode_bytes_per_token(const Graph& graph, int tokens) {
 }
 
 }  // namespace
+
+Startup measure_startup(const std::function<std::shared_ptr<const Model>()>& load, std::shared_ptr<const Model>& model) {
+  const auto start = Clock::now();
+  model = load();
+  Startup startup;
+  startup.load_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  Session session(model, SessionOptions{1});
+  const TokenId first = std::max<TokenId>(model->tokenizer().bos_id(), 0);
+  session.forward(std::span<const TokenId>(&first, 1));
+  startup.first_token_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return startup;
+}
 
 double BenchResult::ceiling_fraction() const {
   return ceiling > 0 ? median_tokens_per_second() * work_per_token / ceiling : 0;
@@ -141,9 +177,28 @@ std::vector<BenchResult> run_bench(const std::shared_ptr<const Model>& model, co
     if (options.decode_tokens > 0) {
       BenchResult tg{"tg" + std::to_string(options.decode_tokens), threads, options.decode_tokens, {}};
       time_decode(session, std::vector<TokenId>(decode.begin(), decode.begin() + 1));  // warm-up
+      const bool peak_known = reset_peak_resident();
       for (int r = 0; r < options.repetitions; ++r) tg.seconds.push_back(time_decode(session, decode));
+      if (peak_known) tg.peak_rss_bytes = peak_resident_bytes();  // before the probes allocate
+      tg.kv_cache_bytes = session.stats().kv_cache_bytes;
       if (options.probe_ceilings) {
         tg.work_per_token = decode_bytes_per_token(graph, options.decode_tokens);
+        tg.ceiling = probe_read_bandwidth();
+      }
+      results.push_back(tg);
+    }
+    if (options.decode_tokens > 0 && options.sessions > 1) {
+      std::vector<Session> sessions;
+      for (int i = 0; i < options.sessions; ++i) sessions.emplace_back(model, SessionOptions{needed});
+      const int total = options.decode_tokens * options.sessions;
+      BenchResult tg{"tg" + std::to_string(options.decode_tokens) + "/" + std::to_string(options.sessions), threads,
+                     total, {}};
+      time_decode_together(sessions, std::vector<TokenId>(decode.begin(), decode.begin() + 1));  // warm-up
+      for (int r = 0; r < options.repetitions; ++r) tg.seconds.push_back(time_decode_together(sessions, decode));
+      if (options.probe_ceilings) {
+        // The weights are read once per step for all sessions; each reads its own cache.
+        const double cache = decode_bytes_per_token(graph, options.decode_tokens) - linear_weight_bytes(graph);
+        tg.work_per_token = linear_weight_bytes(graph) / options.sessions + cache;
         tg.ceiling = probe_read_bandwidth();
       }
       results.push_back(tg);

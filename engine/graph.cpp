@@ -18,6 +18,11 @@ void Graph::set_output(ValueId value) {
   output_ = value;
 }
 
+void Graph::add_head(std::string name, ValueId value) {
+  if (value < 0 || value >= value_count()) throw std::logic_error("Graph::add_head: no such value");
+  heads_[std::move(name)] = value;
+}
+
 int64_t Graph::output_width() const { return nodes_.at(output_).op->output_width(); }
 
 std::map<std::string, int> Graph::op_counts() const {

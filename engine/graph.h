@@ -26,10 +26,14 @@ class Graph {
   // Appends a node; returns the value it produces. Inputs must exist.
   ValueId add(std::unique_ptr<Op> op, std::vector<ValueId> inputs);
   void set_output(ValueId value);
+  // A further result read after a run, one row per sequence (an encoder's
+  // "pooler_output", a classifier's "logits").
+  void add_head(std::string name, ValueId value);
 
   const std::vector<Node>& nodes() const { return nodes_; }
   int value_count() const { return static_cast<int>(nodes_.size()); }
   ValueId output() const { return output_; }
+  const std::map<std::string, ValueId>& heads() const { return heads_; }
   int64_t output_width() const;
   // Op name -> how many nodes use it (for `attn inspect`).
   std::map<std::string, int> op_counts() const;
@@ -37,6 +41,7 @@ class Graph {
  private:
   std::vector<Node> nodes_;  // node i produces value i
   ValueId output_ = -1;
+  std::map<std::string, ValueId> heads_;
 };
 
 }  // namespace attn

@@ -9,6 +9,8 @@
 #include "engine/ops/linear.h"
 #include "engine/ops/position_embedding.h"
 #include "engine/ops/rms_norm.h"
+#include "engine/ops/sequence_row.h"
+#include "engine/ops/token_type_embedding.h"
 
 namespace attn {
 
@@ -78,6 +80,22 @@ ValueId GraphBuilder::add(ValueId a, ValueId b) {
 }
 
 ValueId GraphBuilder::last_row(ValueId x) { return graph_.add(std::make_unique<LastRowOp>(width(x)), {x}); }
+
+ValueId GraphBuilder::token_type_embedding(ValueId x, const Tensor& table) {
+  if (table.rank() != 2) throw std::logic_error("GraphBuilder: token type table must be 2-D");
+  require_width(x, table.dim(1), "TokenTypeEmbedding");
+  return graph_.add(std::make_unique<TokenTypeEmbeddingOp>(table), {x});
+}
+
+ValueId GraphBuilder::first_row(ValueId x) {
+  return graph_.add(std::make_unique<SequenceRowOp>(width(x), SequenceRowOp::Which::First), {x});
+}
+
+ValueId GraphBuilder::sequence_last_row(ValueId x) {
+  return graph_.add(std::make_unique<SequenceRowOp>(width(x), SequenceRowOp::Which::Last), {x});
+}
+
+ValueId GraphBuilder::tanh(ValueId x) { return graph_.add(std::make_unique<TanhOp>(width(x)), {x}); }
 
 Graph GraphBuilder::finish(ValueId output) {
   graph_.set_output(output);

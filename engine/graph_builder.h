@@ -26,6 +26,13 @@ class GraphBuilder {
   ValueId swiglu(ValueId gate, ValueId up);
   ValueId add(ValueId a, ValueId b);
   ValueId last_row(ValueId x);
+  // x + table[token type of each row]
+  ValueId token_type_embedding(ValueId x, const Tensor& table);
+  // One row per sequence: its first or last token's.
+  ValueId first_row(ValueId x);
+  ValueId sequence_last_row(ValueId x);
+  ValueId tanh(ValueId x);
+  void add_head(std::string name, ValueId value) { graph_.add_head(std::move(name), value); }
 
   Graph finish(ValueId output);
 

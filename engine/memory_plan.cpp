@@ -31,7 +31,8 @@ MemoryPlan plan_memory(const Graph& graph, int64_t row_capacity, bool all_rows_o
     const int64_t input_rows = node.inputs.empty() ? row_capacity : plan.rows[node.inputs.front()];
     plan.rows[node.output] = node.op->output_rows(input_rows, all_rows_out);
   }
-  last_use[graph.output()] = count;  // the output must survive the whole run
+  last_use[graph.output()] = count;  // the outputs must survive the whole run
+  for (const auto& [name, value] : graph.heads()) last_use[value] = count;
 
   // Greedy first fit in definition order: place each value at the lowest
   // offset that does not overlap a value alive at the same time.

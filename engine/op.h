@@ -28,10 +28,14 @@ struct SequenceSpan {
   int64_t first_row;
   int64_t rows;
   int start_position;  // sequence position of the span's first row
+  // Whose KV cache (and attention scratch) the sequence uses: another
+  // session's when several sessions decode in one step; null: the running one.
+  SessionState* cache_owner = nullptr;
 };
 
 struct RunContext {
   std::span<const TokenId> tokens;           // the ids of this step, one per row
+  std::span<const int32_t> token_types;      // segment of each row; empty: all 0
   std::span<const SequenceSpan> sequences;   // cover the rows in order
   bool all_rows_out;                         // keep every row at the output (scoring) or only the last
   SessionState& state;
@@ -44,7 +48,13 @@ class Op {
   // Width of the output rows, fixed when the graph is built.
   virtual int64_t output_width() const = 0;
   // Rows of the output for `input_rows` rows in; most ops keep the count.
+  // For memory planning this is an upper bound over every step of that size.
   virtual int64_t output_rows(int64_t input_rows, bool all_rows_out) const { return input_rows; }
+  // The rows this step actually produces, for ops whose count depends on the
+  // step's sequences (one row per sequence); never above output_rows.
+  virtual int64_t rows_in_step(const RunContext& context, int64_t input_rows) const {
+    return output_rows(input_rows, context.all_rows_out);
+  }
   virtual void run(const RunContext& context, std::span<const ActivationView> inputs,
                    const ActivationView& output) const = 0;
   // Called once when a session is created: reserve the per-session state the

@@ -1,5 +1,6 @@
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <map>
@@ -37,12 +38,15 @@ struct Session::Impl {
   std::vector<int64_t> value_rows;  // rows of each value in the current run
 
   std::vector<TokenId> packed_tokens;  // forward_packed's sequences, back to back
+  std::vector<int32_t> packed_types;   // their token types; empty when all are 0
   std::vector<SequenceSpan> sequences;
 
   const Graph& graph() const { return model->impl().graph; }
   const MemoryPlan& plan_for(int64_t rows, bool all_rows_out);
   void validate(std::span<const TokenId> tokens) const;
   std::span<const float> run(std::span<const TokenId> tokens, bool all_rows_out);
+  std::span<const float> value_data(ValueId value) const;
+  const MemoryPlan* last_plan = nullptr;
 };
 
 const MemoryPlan& Session::Impl::plan_for(int64_t rows, bool all_rows_out) {
@@ -95,12 +99,13 @@ std::span<const float> Session::forward(std::span<const TokenId> tokens, bool al
   if (encoder) s.position = 0;
   s.validate(tokens);
   s.sequences.assign({SequenceSpan{0, static_cast<int64_t>(tokens.size()), s.position}});
+  s.packed_types.clear();
   const std::span<const float> out = s.run(tokens, all_logits);
   if (!encoder) s.position += static_cast<int>(tokens.size());
   return out;
 }
 
-std::span<const float> Session::forward_packed(std::span<const std::vector<TokenId>> sequences) {
+std::span<const float> Session::forward_packed(std::span<const Encoding> sequences) {
   Impl& s = *impl_;
   if (!s.model->info().encoder) {
     throw Error("Session::forward_packed: " + s.model->info().architecture +
@@ -109,13 +114,59 @@ std::span<const float> Session::forward_packed(std::span<const std::vector<Token
   if (sequences.empty()) throw Error("Session::forward_packed: no sequences given");
   s.position = 0;
   s.packed_tokens.clear();
+  s.packed_types.clear();
   s.sequences.clear();
-  for (const std::vector<TokenId>& ids : sequences) {
+  const bool typed = std::any_of(sequences.begin(), sequences.end(), [](const Encoding& e) { return !e.type_ids.empty(); });
+  const int type_count = s.model->info().type_vocab_size;
+  for (const Encoding& sequence : sequences) {
+    const std::vector<TokenId>& ids = sequence.ids;
     s.validate(ids);  // each sequence must fit the context on its own
     s.sequences.push_back(SequenceSpan{static_cast<int64_t>(s.packed_tokens.size()), static_cast<int64_t>(ids.size()), 0});
     s.packed_tokens.insert(s.packed_tokens.end(), ids.begin(), ids.end());
+    if (!typed) continue;
+    if (sequence.type_ids.empty()) {
+      s.packed_types.resize(s.packed_tokens.size(), 0);
+      continue;
+    }
+    if (sequence.type_ids.size() != ids.size()) {
+      throw Error("Session::forward_packed: " + std::to_string(sequence.type_ids.size()) + " token types for " +
+                  std::to_string(ids.size()) + " tokens");
+    }
+    for (const int32_t type : sequence.type_ids) {
+      if (type < 0 || type >= type_count) {
+        throw Error("token type " + std::to_string(type) + " is outside the model's " + std::to_string(type_count) +
+                    " segment types");
+      }
+    }
+    s.packed_types.insert(s.packed_types.end(), sequence.type_ids.begin(), sequence.type_ids.end());
   }
   return s.run(s.packed_tokens, true);
+}
+
+std::span<const float> Session::decode_step(std::span<Session* const> sessions, std::span<const TokenId> tokens) {
+  if (sessions.empty() || sessions.size() != tokens.size()) {
+    throw Error("Session::decode_step: needs one token per session (" + std::to_string(sessions.size()) +
+                " sessions, " + std::to_string(tokens.size()) + " tokens)");
+  }
+  Impl& runner = *sessions[0]->impl_;
+  if (runner.model->info().encoder) throw Error("Session::decode_step: encoders have no sequence to continue");
+  std::vector<Impl*> seen;
+  runner.sequences.clear();
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Impl& s = *sessions[i]->impl_;
+    if (s.model != runner.model) throw Error("Session::decode_step: the sessions must share one model");
+    if (std::find(seen.begin(), seen.end(), &s) != seen.end()) {
+      throw Error("Session::decode_step: session " + std::to_string(i) + " appears twice");
+    }
+    seen.push_back(&s);
+    s.validate(tokens.subspan(i, 1));
+    s.state.prepare_threads(num_threads());  // attention uses each session's own scratch
+    runner.sequences.push_back(SequenceSpan{static_cast<int64_t>(i), 1, s.position, i == 0 ? nullptr : &s.state});
+  }
+  runner.packed_types.clear();
+  const std::span<const float> logits = runner.run(tokens, true);
+  for (Impl* s : seen) ++s->position;
+  return logits;
 }
 
 std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool all_rows_out) {
@@ -125,7 +176,7 @@ std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool 
 
   const int64_t rows = static_cast<int64_t>(tokens.size());
   const MemoryPlan& plan = plan_for(rows, all_rows_out);
-  const RunContext context{tokens, sequences, all_rows_out, state};
+  const RunContext context{tokens, packed_types, sequences, all_rows_out, state};
   const auto& nodes = graph().nodes();
 
   std::array<ActivationView, kMaxOpInputs> inputs{};
@@ -136,13 +187,25 @@ std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool 
     }
     // Rows flow from the first input; the input-less embedding has one per token.
     const int64_t in_rows = node.inputs.empty() ? rows : inputs[0].rows;
-    value_rows[node.output] = node.op->output_rows(in_rows, all_rows_out);
+    value_rows[node.output] = node.op->rows_in_step(context, in_rows);
     const ActivationView output{arena.get() + plan.offsets[node.output], value_rows[node.output],
                                 node.op->output_width()};
     node.op->run(context, std::span<const ActivationView>(inputs.data(), node.inputs.size()), output);
   }
-  const ValueId out = graph().output();
-  return {arena.get() + plan.offsets[out], static_cast<size_t>(value_rows[out] * graph().output_width())};
+  last_plan = &plan;
+  return value_data(graph().output());
+}
+
+std::span<const float> Session::Impl::value_data(ValueId value) const {
+  const int64_t width = graph().nodes()[value].op->output_width();
+  return {arena.get() + last_plan->offsets[value], static_cast<size_t>(value_rows[value] * width)};
+}
+
+std::span<const float> Session::head_output(std::string_view name) const {
+  const auto& heads = impl_->graph().heads();
+  const auto it = heads.find(std::string(name));
+  if (it == heads.end() || !impl_->last_plan) return {};
+  return impl_->value_data(it->second);
 }
 
 void Session::reset() { impl_->position = 0; }

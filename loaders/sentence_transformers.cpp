@@ -52,6 +52,17 @@ EmbeddingConfig read_sentence_transformers(const fs::path& dir) {
   EmbeddingConfig config;
   const fs::path modules_path = dir / "modules.json";
   std::error_code ignored;
+  const fs::path settings_path = dir / "sentence_bert_config.json";
+  if (fs::is_regular_file(settings_path, ignored)) {
+    const json settings = read_json(settings_path);
+    const auto length = settings.find("max_seq_length");
+    if (length != settings.end() && !length->is_null()) {
+      if (!length->is_number_integer() || length->get<int64_t>() < 1 || length->get<int64_t>() > 1 << 30) {
+        throw Error(settings_path.string() + ": max_seq_length must be a positive integer");
+      }
+      config.max_length = length->get<int>();
+    }
+  }
   if (!fs::is_regular_file(modules_path, ignored)) return config;
   const json modules = read_json(modules_path);
   if (!modules.is_array()) throw Error(modules_path.string() + ": expected a JSON array of modules");

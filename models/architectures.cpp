@@ -14,12 +14,15 @@ constexpr std::array kArchitectures{
     Architecture{"MistralForCausalLM", build_llama},
     Architecture{"Qwen2ForCausalLM", build_llama},
     Architecture{"GPT2LMHeadModel", build_gpt2},
-    // The encoder alone: heads of the task classes (MLM, classification) are ignored.
+    // Encoders; of the task classes' heads, sequence classification runs
+    // (the MLM head is ignored: attn gives hidden states, not masked tokens).
     Architecture{"BertModel", build_bert},
     Architecture{"BertForMaskedLM", build_bert},
     Architecture{"BertForSequenceClassification", build_bert},
     Architecture{"RobertaModel", build_bert},
+    Architecture{"RobertaForSequenceClassification", build_bert},
     Architecture{"XLMRobertaModel", build_bert},
+    Architecture{"XLMRobertaForSequenceClassification", build_bert},
 };
 
 std::string supported_list() {

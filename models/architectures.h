@@ -20,6 +20,8 @@ struct BuiltModel {
   int num_kv_heads = 0;
   int context_length = 0;
   bool encoder = false;  // see ModelInfo::encoder
+  int type_vocab_size = 0;
+  std::vector<std::string> class_labels = {};  // see ModelInfo::class_labels
 };
 
 struct Architecture {

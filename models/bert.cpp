@@ -2,9 +2,12 @@
 // BertForSequenceClassification under "bert."; RobertaModel and
 // XLMRobertaModel, which differ only in where positions start): word +
 // position + token-type embeddings, post-LayerNorm blocks of bidirectional
-// attention and a GELU FFN. The graph's output is last_hidden_state; pooling
-// for sentence embeddings happens in attn::embed.
+// attention and a GELU FFN. The graph's output is last_hidden_state (pooling
+// for sentence embeddings happens in attn::embed); the pooler and sequence
+// classifier are heads, one row per sequence.
 #include <algorithm>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "engine/graph_builder.h"
@@ -47,20 +50,28 @@ BertShape read_shape(const Checkpoint& checkpoint) {
   return s;
 }
 
-// Single-segment inputs (what sentence-transformers feeds) have token type 0
-// everywhere, so its embedding row is folded into every position's row once
-// at load instead of being added per token.
 // The table from row `offset` on, so row i is the embedding of position i.
-Tensor positions_with_type0(const Tensor& positions, const Tensor& types, int offset) {
-  const Tensor p = positions.to_f32(), t = types.to_f32();
-  const int64_t count = p.dim(0) - offset, width = p.dim(1);
-  Tensor folded = Tensor::zeros(DType::F32, {count, width});
-  float* out = folded.mutable_data_as<float>();
-  const float* in = p.data_as<float>() + offset * width;
-  for (int64_t i = 0; i < count; ++i) {
-    for (int64_t j = 0; j < width; ++j) out[i * width + j] = in[i * width + j] + t.data_as<float>()[j];
+Tensor positions_from(const Tensor& table, int offset) {
+  const Tensor f32 = table.to_f32();
+  const int64_t count = f32.dim(0) - offset, width = f32.dim(1);
+  Tensor rows = Tensor::zeros(DType::F32, {count, width});
+  std::copy_n(f32.data_as<float>() + offset * width, count * width, rows.mutable_data_as<float>());
+  return rows;
+}
+
+// Label names by class index: config.json's id2label ("LABEL_i" where it
+// gives none, as transformers does), num_labels of them.
+std::vector<std::string> class_labels(const ConfigReader& config) {
+  const auto& json = config.json();
+  const bool has_map = json.contains("id2label") && json["id2label"].is_object();
+  const int count = has_map ? static_cast<int>(json["id2label"].size()) : config.get_int("num_labels", 2);
+  std::vector<std::string> labels(count);
+  for (int i = 0; i < count; ++i) {
+    const std::string key = std::to_string(i);
+    if (has_map && !json["id2label"].contains(key)) config.fail("id2label lacks class " + key);
+    labels[i] = has_map ? json["id2label"][key].get<std::string>() : "LABEL_" + key;
   }
-  return folded;
+  return labels;
 }
 
 }  // namespace
@@ -83,10 +94,9 @@ BuiltModel build_bert(const Checkpoint& checkpoint) {
   };
 
   const std::string e = root + "embeddings.";
-  const Tensor positions = positions_with_type0(w.get(e + "position_embeddings.weight", {s.positions, d}),
-                                                w.get(e + "token_type_embeddings.weight", {s.type_vocab, d}),
-                                                s.position_offset);
-  ValueId x = g.position_embedding(g.embedding(w.get(e + "word_embeddings.weight", {s.vocab, d})), positions);
+  ValueId x = g.embedding(w.get(e + "word_embeddings.weight", {s.vocab, d}));
+  x = g.position_embedding(x, positions_from(w.get(e + "position_embeddings.weight", {s.positions, d}), s.position_offset));
+  x = g.token_type_embedding(x, w.get(e + "token_type_embeddings.weight", {s.type_vocab, d}));
   x = norm(x, e + "LayerNorm");
 
   AttentionConfig attention;
@@ -107,8 +117,33 @@ BuiltModel build_bert(const Checkpoint& checkpoint) {
     x = norm(g.add(x, dense(up, p + "output.dense", d, s.intermediate)), p + "output.LayerNorm");
   }
 
+  // Heads read each sequence's first token. BERT's pooler (absent when saved
+  // with add_pooling_layer=False) feeds its classifier; RoBERTa's classifier
+  // has a dense + tanh of its own.
+  std::optional<ValueId> pooled;
+  if (w.contains(root + "pooler.dense.weight")) {
+    pooled = g.tanh(dense(g.first_row(x), root + "pooler.dense", d, d));
+    g.add_head("pooler_output", *pooled);
+  }
+  std::vector<std::string> labels;
+  if (checkpoint.config["architectures"][0].get<std::string>().ends_with("ForSequenceClassification")) {
+    const ConfigReader config(checkpoint.config, checkpoint.config_source());
+    labels = class_labels(config);
+    const int64_t n = static_cast<int64_t>(labels.size());
+    ValueId logits;
+    if (root == "bert.") {
+      if (!pooled) config.fail("BertForSequenceClassification needs the pooler weights (bert.pooler.dense.*)");
+      logits = dense(*pooled, "classifier", n, d);
+    } else {
+      logits = dense(g.tanh(dense(g.first_row(x), "classifier.dense", d, d)), "classifier.out_proj", n, d);
+    }
+    g.add_head("logits", logits);
+  }
+
   BuiltModel built{g.finish(x), s.vocab, s.hidden, s.layers, s.heads, s.heads, s.positions - s.position_offset};
   built.encoder = true;
+  built.type_vocab_size = s.type_vocab;
+  built.class_labels = std::move(labels);
   return built;
 }
 

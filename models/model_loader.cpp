@@ -54,6 +54,10 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   info.num_kv_heads = built.num_kv_heads;
   info.context_length = built.context_length;
   info.encoder = built.encoder;
+  info.type_vocab_size = built.type_vocab_size;
+  info.class_labels = built.class_labels;
+  const auto& config = checkpoint.config;
+  info.multi_label = config.contains("problem_type") && config["problem_type"] == "multi_label_classification";
   info.graph_ops = built.graph.op_counts();
   info.graph_nodes = built.graph.value_count();
   return info;

@@ -421,6 +421,9 @@ TEST_CASE("bench: JSON lines and the table") {
       CHECK(result["samples_seconds"].size() == 2);
       CHECK(result["parameters"] == 260032);
       CHECK(result["n_tokens"] == (result["test"] == "pp16" ? 16 : 8));
+      CHECK(result["first_token_seconds"].get<double>() >= result["load_seconds"].get<double>());
+      // Decoding holds at least the weights it read (the whole file here).
+      if (result["test"] == "tg8") CHECK(result["peak_rss_bytes"].get<int64_t>() > result["weight_bytes"].get<int64_t>());
     }
     CHECK(seen == std::set<std::pair<int, std::string>>{{1, "pp16"}, {1, "tg8"}, {2, "pp16"}, {2, "tg8"}});
   }
@@ -429,10 +432,13 @@ TEST_CASE("bench: JSON lines and the table") {
     INFO(describe(r));
     REQUIRE(r.exit_code == 0);
     const auto lines = lines_of(r.out);
-    REQUIRE(lines.size() == 4);
+    REQUIRE(lines.size() == 7);
     CHECK(lines[0].rfind("| model | size | params | threads | test | t/s |", 0) == 0);
     CHECK(contains(lines[2], "pp16"));
     CHECK(contains(lines[3], "tg8"));
+    CHECK(lines[4].empty());
+    CHECK(lines[5].rfind("start-up: model loaded in ", 0) == 0);
+    CHECK(lines[6].rfind("peak RSS while decoding (1 threads): ", 0) == 0);
   }
 }
 

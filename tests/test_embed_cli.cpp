@@ -86,6 +86,24 @@ TEST_CASE("attn embed: a bad line gets {\"error\"} in place, the rest still embe
   CHECK(result.err.find("line 2") != std::string::npos);
 }
 
+TEST_CASE("attn embed: over-long lines are truncated and marked, or with --no-truncate an error line") {
+  std::string long_line;
+  for (int i = 0; i < 100; ++i) long_line += "word ";
+  const std::string input = "Hello world\n" + long_line + "\n";
+  const auto lines = json_lines(run_command(embed_command(""), input).out);
+  REQUIRE(lines.size() == 2);
+  CHECK_FALSE(lines[0].contains("truncated"));
+  CHECK(lines[1]["truncated"] == true);
+  CHECK(lines[1].contains("embedding"));
+
+  const auto strict = run_command(embed_command("--no-truncate"), input);
+  CHECK(strict.exit_code != 0);
+  const auto strict_lines = json_lines(strict.out);
+  REQUIRE(strict_lines.size() == 2);
+  CHECK(strict_lines[0].contains("embedding"));
+  CHECK(strict_lines[1]["error"].get<std::string>().find("at most 64") != std::string::npos);
+}
+
 TEST_CASE("attn embed: a decoder model is refused with a clear error") {
   const auto result = run_command(quote(cli_path()) + " embed -m " + quote(fixtures_dir() / "family" / "gpt2"), "hi\n");
   CHECK(result.exit_code == 1);

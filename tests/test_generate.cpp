@@ -2,6 +2,7 @@
 // errors, streaming, and many sessions sharing one immutable Model.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "attn/attn.h"
@@ -132,4 +133,69 @@ TEST_CASE("a seeded sampler gives the same text for the same seed") {
   };
   CHECK(sample(7) == sample(7));
   CHECK(sample(7) != sample(8));
+}
+
+namespace {
+
+TokenId argmax(std::span<const float> row) {
+  return static_cast<TokenId>(std::max_element(row.begin(), row.end()) - row.begin());
+}
+
+}  // namespace
+
+TEST_CASE("decode_step: sessions decoding together give what each gives alone (f32 and int8 weights)") {
+  LoadOptions int8;
+  int8.dtype = WeightType::Int8;
+  for (const auto& model : {stories(), Model::load(attn::test::shared_dir() / "models" / "stories260K-hf", int8)}) {
+    const int vocab = model->info().vocab_size;
+    const std::vector<std::string> prompts{"Once upon a time", "Lily and Tom went to the park and saw", "The"};
+    std::vector<Session> together, alone;
+    std::vector<TokenId> next_together, next_alone;
+    for (const std::string& prompt : prompts) {
+      const auto ids = model->tokenizer().encode(prompt);
+      for (auto* group : {&together, &alone}) {
+        group->emplace_back(model);
+        const auto logits = group->back().forward(ids);
+        (group == &together ? next_together : next_alone).push_back(argmax(logits));
+      }
+    }
+    std::vector<Session*> batch;
+    for (Session& s : together) batch.push_back(&s);
+    for (int step = 0; step < 40; ++step) {
+      const std::vector<float> logits = [&] {
+        const auto out = Session::decode_step(batch, next_together);
+        return std::vector<float>(out.begin(), out.end());
+      }();
+      REQUIRE(logits.size() == prompts.size() * vocab);
+      for (size_t i = 0; i < prompts.size(); ++i) {
+        CAPTURE(step);
+        CAPTURE(i);
+        const auto single = alone[i].forward(std::span<const TokenId>(&next_alone[i], 1));
+        const std::span<const float> row(logits.data() + i * vocab, vocab);
+        // Every row goes through the same kernels as a single session's.
+        CHECK(attn::test::max_abs_diff(row, single) == 0.f);
+        next_together[i] = argmax(row);
+        next_alone[i] = argmax(single);
+        CHECK(next_together[i] == next_alone[i]);
+        CHECK(together[i].position() == alone[i].position());
+      }
+    }
+  }
+}
+
+TEST_CASE("decode_step: mismatched tokens, repeated sessions, other models and full contexts are errors") {
+  auto model = stories();
+  Session a(model), b(model, SessionOptions{1});
+  const std::vector<TokenId> two{1, 2}, one{1};
+  std::vector<Session*> pair{&a, &b};
+  CHECK_THROWS_AS(Session::decode_step(pair, one), Error);
+  std::vector<Session*> twice{&a, &a};
+  CHECK_THROWS_AS(Session::decode_step(twice, two), Error);
+  CHECK(a.position() == 0);
+  Session::decode_step(pair, two);  // b is now full
+  CHECK_THROWS_AS(Session::decode_step(pair, two), Error);
+  auto other = Model::load(attn::test::shared_dir() / "models" / "stories260K-hf");
+  Session c(other);
+  std::vector<Session*> mixed{&a, &c};
+  CHECK_THROWS_AS(Session::decode_step(mixed, two), Error);
 }

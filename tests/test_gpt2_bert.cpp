@@ -177,14 +177,14 @@ TEST_CASE("bert: last_hidden_state matches the float64 reference") {
 TEST_CASE("bert: packed batches give every sentence what it gets alone") {
   const auto model = Model::load(kFamily / "bert");
   Session session(model);
-  std::vector<std::vector<TokenId>> batch;
-  for (const auto& c : reference()["bert"]["cases"]) batch.push_back(ids_of(c["ids"]));
+  std::vector<Encoding> batch;
+  for (const auto& c : reference()["bert"]["cases"]) batch.push_back({ids_of(c["ids"]), {}});
   const auto packed = session.forward_packed(batch);
   const std::vector<float> all(packed.begin(), packed.end());
   size_t offset = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     CAPTURE(i);
-    const auto alone = session.forward(batch[i], true);
+    const auto alone = session.forward(batch[i].ids, true);
     const std::span<const float> part(all.data() + offset, alone.size());
     CHECK(max_abs_diff(part, alone) < 1e-5f);
     CHECK(max_abs_diff(part, floats(reference()["bert"]["cases"][i]["last_hidden_state"])) < 1e-4f);
@@ -209,9 +209,10 @@ TEST_CASE("bert: sentence-transformers embeddings, alone and batched, match the 
     CAPTURE(texts[i]);
     const auto expected = floats(reference()["bert"]["cases"][i]["embedding"]);
     const auto alone = embed(session, std::span<const std::string>(&texts[i], 1));
-    CHECK(cosine(alone[0], expected) >= 0.99999);
-    CHECK(cosine(together[i], expected) >= 0.99999);
-    CHECK(max_abs_diff(alone[0], together[i]) < 1e-5f);
+    CHECK(cosine(alone[0].vector, expected) >= 0.99999);
+    CHECK(cosine(together[i].vector, expected) >= 0.99999);
+    CHECK(max_abs_diff(alone[0].vector, together[i].vector) < 1e-5f);
+    CHECK_FALSE(together[i].truncated);
   }
 }
 
@@ -227,7 +228,7 @@ TEST_CASE("bert: every pooling mode, unnormalised, matches the reference") {
     options.normalize = false;
     const auto vectors = embed(session, texts, options);
     for (size_t i = 0; i < texts.size(); ++i) {
-      CHECK(max_abs_diff(vectors[i], floats(reference()["bert"]["cases"][i]["pooled"][mode])) < 1e-4f);
+      CHECK(max_abs_diff(vectors[i].vector, floats(reference()["bert"]["cases"][i]["pooled"][mode])) < 1e-4f);
     }
   }
   CHECK_FALSE(parse_pooling("median"));
@@ -325,8 +326,10 @@ TEST_CASE("errors: unknown architecture, missing tensor, wrong shape, unsupporte
     Session session(model);
     const std::vector<std::string> texts{"hello"};
     CHECK_THROWS_AS(embed(session, texts), Error);
-    const std::vector<std::vector<TokenId>> batch{{1, 2}};
+    const std::vector<Encoding> batch{{{1, 2}, {}}};
     CHECK_THROWS_AS(session.forward_packed(batch), Error);
+    const std::vector<ClassifyInput> inputs{{"hello", std::nullopt}};
+    CHECK_THROWS_AS(classify(session, inputs), Error);
   }
   SUBCASE("a sentence longer than the context") {
     const auto model = Model::load(kFamily / "bert");
@@ -334,8 +337,132 @@ TEST_CASE("errors: unknown architecture, missing tensor, wrong shape, unsupporte
     std::string text;
     for (int i = 0; i < 100; ++i) text += " word";  // 102 tokens with [CLS] and [SEP]; the context is 64
     const std::vector<std::string> texts{text};
-    CHECK_THROWS_AS(embed(session, texts), Error);
+    EmbedOptions strict;
+    strict.truncate = false;
+    CHECK_THROWS_AS(embed(session, texts, strict), Error);
   }
+  SUBCASE("token types the model does not know, or not one per token") {
+    const auto model = Model::load(kFamily / "bert");
+    Session session(model);
+    CHECK_THROWS_AS(session.forward_packed(std::vector<Encoding>{{{101, 102}, {0, 2}}}), Error);
+    CHECK_THROWS_AS(session.forward_packed(std::vector<Encoding>{{{101, 102}, {0}}}), Error);
+  }
+  SUBCASE("classifying with a model that has no classification head") {
+    const auto model = Model::load(kFamily / "bert");
+    Session session(model);
+    const std::vector<ClassifyInput> inputs{{"hello", std::nullopt}};
+    CHECK_THROWS_AS(classify(session, inputs), Error);
+  }
+  SUBCASE("a BERT classifier without its pooler") {
+    const fs::path copy = copy_fixture(dir, "bert_classifier");
+    edit_weights(copy, [](auto& tensors) {
+      tensors.erase("bert.pooler.dense.weight");
+      tensors.erase("bert.pooler.dense.bias");
+    });
+    CHECK(load_error(copy).find("pooler") != std::string::npos);
+  }
+}
+
+TEST_CASE("bert: pooler_output and sentence pairs with token types match the reference") {
+  const auto model = Model::load(kFamily / "bert");
+  Session session(model);
+  const auto& bert = reference()["bert"];
+  std::vector<Encoding> batch;
+  std::vector<json> expected;
+  for (const auto& c : bert["cases"]) {
+    batch.push_back({ids_of(c["ids"]), {}});
+    expected.push_back(c);
+  }
+  for (const auto& c : bert["pairs"]) {
+    const Encoding encoding = encode_for_model(model->tokenizer(), c["a"].get<std::string>(), c["b"].get<std::string>());
+    CHECK(encoding.ids == ids_of(c["ids"]));
+    CHECK(encoding.type_ids == c["type_ids"].get<std::vector<int32_t>>());
+    batch.push_back(encoding);
+    expected.push_back(c);
+  }
+  const std::vector<float> hidden = [&] {
+    const auto out = session.forward_packed(batch);
+    return std::vector<float>(out.begin(), out.end());
+  }();
+  const auto pooled = session.head_output("pooler_output");
+  REQUIRE(pooled.size() == batch.size() * 12);
+  CHECK(session.head_output("logits").empty());
+  size_t offset = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    CAPTURE(i);
+    const auto states = floats(expected[i]["last_hidden_state"]);
+    CHECK(max_abs_diff(std::span<const float>(hidden.data() + offset, states.size()), states) < 1e-4f);
+    CHECK(max_abs_diff(pooled.subspan(i * 12, 12), floats(expected[i]["pooler_output"])) < 1e-4f);
+    offset += states.size();
+  }
+}
+
+TEST_CASE("bert: embed truncates over-long texts as sentence-transformers does, and says so") {
+  const auto model = Model::load(kFamily / "bert");
+  CHECK(embedding_config(*model).max_length == 64);
+  Session session(model);
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += " word";
+  const std::vector<std::string> texts{text};
+  const auto embedded = embed(session, texts);
+  REQUIRE(embedded.size() == 1);
+  CHECK(embedded[0].truncated);
+  // The same as embedding the first 62 words between [CLS] and [SEP].
+  std::vector<TokenId> ids{101};
+  for (int i = 0; i < 62; ++i) ids.push_back(model->tokenizer().encode("word", false).at(0));
+  ids.push_back(102);
+  const auto hidden = session.forward(ids, true);
+  std::vector<float> mean(12, 0.f);
+  for (size_t r = 0; r < ids.size(); ++r) {
+    for (size_t j = 0; j < 12; ++j) mean[j] += hidden[r * 12 + j] / ids.size();
+  }
+  CHECK(cosine(mean, embedded[0].vector) > 0.99999);
+}
+
+TEST_CASE("classifiers: BERT (softmax) and RoBERTa (multi-label sigmoid) heads match the reference") {
+  for (const char* name : {"bert", "roberta"}) {
+    CAPTURE(name);
+    const json& fixture = reference()["classifiers"][name];
+    const auto model = Model::load(kFamily / (std::string(name) + "_classifier"));
+    CHECK(model->info().class_labels == fixture["labels"].get<std::vector<std::string>>());
+    CHECK(model->info().multi_label == (std::string(name) == "roberta"));
+    std::vector<ClassifyInput> inputs;
+    for (const auto& c : fixture["cases"]) {
+      inputs.push_back({c["text"].get<std::string>(),
+                        c.contains("pair") ? std::optional<std::string>(c["pair"].get<std::string>()) : std::nullopt});
+      const Encoding encoding = encode_for_model(model->tokenizer(), inputs.back().text, inputs.back().pair);
+      CHECK(encoding.ids == ids_of(c["ids"]));
+    }
+    Session session(model);
+    ClassifyOptions options;
+    options.batch_size = 4;  // a full batch and a partial one
+    const auto together = classify(session, inputs, options);
+    REQUIRE(together.size() == inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      CAPTURE(i);
+      const auto alone = classify(session, std::span<const ClassifyInput>(&inputs[i], 1));
+      const auto expected = floats(fixture["cases"][i]["scores"]);
+      CHECK(max_abs_diff(together[i].scores, expected) < 1e-4f);
+      CHECK(max_abs_diff(alone[0].scores, together[i].scores) < 1e-5f);
+      CHECK_FALSE(together[i].truncated);
+    }
+  }
+}
+
+TEST_CASE("classifiers: truncation cuts a long pair to the context, longest text first") {
+  const auto model = Model::load(kFamily / "bert_classifier");
+  Session session(model);
+  std::string long_text;
+  for (int i = 0; i < 100; ++i) long_text += " word";
+  const std::vector<ClassifyInput> inputs{{long_text, std::string("short question")}};
+  CHECK_THROWS_AS(classify(session, inputs), Error);
+  ClassifyOptions options;
+  options.truncate = true;
+  const auto result = classify(session, inputs, options);
+  CHECK(result[0].truncated);
+  double sum = 0;
+  for (float p : result[0].scores) sum += p;
+  CHECK(sum == doctest::Approx(1.0).epsilon(1e-5));
 }
 
 TEST_CASE("kernels: LayerNorm and both GELUs, vector against scalar") {

@@ -277,6 +277,9 @@ class DecodeLengthProbe final : public Tokenizer {
   std::vector<TokenId> encode(std::string_view text, bool add_special) const override {
     return inner_.encode(text, add_special);
   }
+  Encoding add_special_tokens(std::vector<TokenId> first, const std::vector<TokenId>* second) const override {
+    return inner_.add_special_tokens(std::move(first), second);
+  }
   std::string decode(std::span<const TokenId> ids) const override {
     longest = std::max(longest, ids.size());
     return inner_.decode(ids);

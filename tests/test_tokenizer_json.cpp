@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "attn/error.h"
@@ -282,4 +283,45 @@ TEST_CASE("malformed tokenizer files and input give clear errors") {
     CHECK(contains(error_message([&] { tokenizer->encode("abc\xC3(def"); }), "offset 3"));
     CHECK(contains(error_message([&] { tokenizer->encode("\xED\xA0\x80"); }), "offset 0"));  // a surrogate
   }
+}
+
+TEST_CASE("sentence pairs and longest_first truncation match Hugging Face tokenizers") {
+  std::istringstream lines(read_file(fixtures_dir() / "tokenizers" / "expected_pairs.jsonl"));
+  std::map<std::string, std::shared_ptr<const attn::Tokenizer>> tokenizers;
+  size_t checked = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const auto json = nlohmann::json::parse(line);
+    const std::string suite = json.at("suite");
+    auto& tokenizer = tokenizers[suite];
+    if (!tokenizer) {
+      const bool shared = suite == "gpt2" || suite == "bert-base-uncased";
+      tokenizer = attn::load_hf_tokenizer((shared ? shared_dir() / "tokenizers" : fixtures_dir() / "tokenizers") / suite);
+    }
+    const std::string a = json.at("a"), b = json.at("b");
+    const int max_length = json.at("max_length");
+    CAPTURE(suite);
+    CAPTURE(max_length);
+    bool truncated = false;
+    const attn::Encoding encoding = attn::encode_for_model(*tokenizer, a, b, max_length, &truncated);
+    CHECK(encoding.ids == json.at("ids").get<std::vector<TokenId>>());
+    CHECK(encoding.type_ids == json.at("type_ids").get<std::vector<int32_t>>());
+    const size_t full = attn::encode_for_model(*tokenizer, a, b).ids.size();
+    CHECK(truncated == (max_length > 0 && full > static_cast<size_t>(max_length)));
+    ++checked;
+  }
+  CHECK(checked > 150);
+}
+
+TEST_CASE("encode_for_model: a single text is cut at its end; a length below the special tokens is an error") {
+  const auto bert = attn::load_hf_tokenizer(shared_dir() / "tokenizers" / "bert-base-uncased");
+  const std::string text = "the quick brown fox jumps over the lazy dog";
+  bool truncated = false;
+  const attn::Encoding cut = attn::encode_for_model(*bert, text, std::nullopt, 5, &truncated);
+  CHECK(truncated);
+  CHECK(cut.ids == std::vector<TokenId>{101, 1996, 4248, 2829, 102});
+  CHECK(cut.type_ids == std::vector<int32_t>(5, 0));
+  CHECK_FALSE(attn::encode_for_model(*bert, text, std::nullopt, 0, &truncated).ids.empty());
+  CHECK_FALSE(truncated);
+  CHECK_THROWS_AS(attn::encode_for_model(*bert, text, std::nullopt, 2), attn::Error);
+  CHECK_THROWS_AS(attn::encode_for_model(*bert, "ok", std::string_view("\xff")), attn::Error);
 }

@@ -1,7 +1,6 @@
-// tokenizer.json "post_processor": adds the special tokens around an
-// encoded sequence (attn encodes one sequence at a time, so only the
-// "single" template applies). Types: TemplateProcessing BertProcessing
-// RobertaProcessing ByteLevel Sequence.
+// tokenizer.json "post_processor": adds the special tokens around one
+// encoded text or a pair, and gives every id its segment (type id). Types:
+// TemplateProcessing BertProcessing RobertaProcessing ByteLevel Sequence.
 #pragma once
 
 #include <memory>
@@ -15,7 +14,12 @@ namespace attn::hf {
 class PostProcessor {
  public:
   virtual ~PostProcessor() = default;
-  virtual void process(std::vector<TokenId>& ids) const = 0;
+  // `encoding` holds the texts' ids so far, the second text's with type 1
+  // (as tokenizers encodes a pair before post-processing); `first_length`
+  // says where the first text ends, `pair` whether there is a second.
+  virtual void process(Encoding& encoding, size_t first_length, bool pair) const = 0;
+  // Whether a pair comes out as one sequence (templates) or still two.
+  virtual bool joins_pair() const { return true; }
 };
 
 // nullptr for a null config. Throws attn::Error on an unknown type.

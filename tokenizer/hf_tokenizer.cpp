@@ -77,8 +77,18 @@ std::vector<TokenId> HfTokenizer::encode(std::string_view text, bool add_special
     if (pre_tokenizer_) pre_tokenizer_->pre_tokenize(words);
     for (const PreToken& word : words) model_->tokenize(word.text, ids);
   }
-  if (add_special && post_processor_) post_processor_->process(ids);
-  return ids;
+  return add_special ? add_special_tokens(std::move(ids), nullptr).ids : ids;
+}
+
+Encoding HfTokenizer::add_special_tokens(std::vector<TokenId> first, const std::vector<TokenId>* second) const {
+  const size_t first_length = first.size();
+  Encoding encoding{std::move(first), std::vector<int32_t>(first_length, 0)};
+  if (second) {
+    encoding.ids.insert(encoding.ids.end(), second->begin(), second->end());
+    encoding.type_ids.resize(encoding.ids.size(), 1);
+  }
+  if (post_processor_) post_processor_->process(encoding, first_length, second != nullptr);
+  return encoding;
 }
 
 std::string HfTokenizer::decode(std::span<const TokenId> ids) const {

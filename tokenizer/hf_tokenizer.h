@@ -36,6 +36,7 @@ class HfTokenizer final : public Tokenizer {
   HfTokenizer(const Json& tokenizer, const TokenizerConfig& config);
 
   std::vector<TokenId> encode(std::string_view text, bool add_special = true) const override;
+  Encoding add_special_tokens(std::vector<TokenId> first, const std::vector<TokenId>* second) const override;
   std::string decode(std::span<const TokenId> ids) const override;
   int vocab_size() const override { return static_cast<int>(tokens_.size()); }
   TokenId bos_id() const override { return bos_id_; }

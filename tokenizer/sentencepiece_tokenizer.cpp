@@ -64,12 +64,22 @@ std::vector<TokenId> SentencePieceTokenizer::encode(std::string_view text, bool 
   std::vector<int> pieces;
   const auto status = processor_->Encode(text, &pieces);
   if (!status.ok()) throw Error(std::string("SentencePiece could not encode the text: ") + status.message());
-  std::vector<TokenId> ids;
-  ids.reserve(pieces.size() + 2);
-  if (add_special && add_bos_ && bos_id() >= 0) ids.push_back(bos_id());
-  ids.insert(ids.end(), pieces.begin(), pieces.end());
-  if (add_special && add_eos_ && eos_id() >= 0) ids.push_back(eos_id());
-  return ids;
+  std::vector<TokenId> ids(pieces.begin(), pieces.end());
+  return add_special ? add_special_tokens(std::move(ids), nullptr).ids : ids;
+}
+
+Encoding SentencePieceTokenizer::add_special_tokens(std::vector<TokenId> first,
+                                                    const std::vector<TokenId>* second) const {
+  Encoding encoding;
+  const auto append = [&](const std::vector<TokenId>& ids, int32_t type) {
+    if (add_bos_ && bos_id() >= 0) encoding.ids.push_back(bos_id());
+    encoding.ids.insert(encoding.ids.end(), ids.begin(), ids.end());
+    if (add_eos_ && eos_id() >= 0) encoding.ids.push_back(eos_id());
+    encoding.type_ids.resize(encoding.ids.size(), type);
+  };
+  append(first, 0);
+  if (second) append(*second, 1);
+  return encoding;
 }
 
 // SentencePiece itself skips control tokens, joins byte-fallback pieces into

@@ -21,6 +21,9 @@ class SentencePieceTokenizer final : public Tokenizer {
   ~SentencePieceTokenizer() override;
 
   std::vector<TokenId> encode(std::string_view text, bool add_special = true) const override;
+  // As LlamaTokenizer: [BOS] a [EOS] per text, per tokenizer_config.json;
+  // the second text's part of a pair has type 1.
+  Encoding add_special_tokens(std::vector<TokenId> first, const std::vector<TokenId>* second) const override;
   std::string decode(std::span<const TokenId> ids) const override;
   int vocab_size() const override;
   TokenId bos_id() const override;

@@ -43,7 +43,20 @@ void print_table(const ModelInfo& info, const std::vector<BenchResult>& results)
   }
 }
 
-void print_json_lines(const ModelInfo& info, const std::vector<BenchResult>& results) {
+// Peak RSS against what decoding must hold: the weights and the KV cache.
+void print_memory_and_startup(const ModelInfo& info, const Startup& startup, const std::vector<BenchResult>& results) {
+  std::printf("\nstart-up: model loaded in %.3f s, first token after %.3f s\n", startup.load_seconds,
+              startup.first_token_seconds);
+  for (const BenchResult& r : results) {
+    if (r.peak_rss_bytes == 0) continue;
+    const double needed = static_cast<double>(info.weight_bytes + r.kv_cache_bytes);
+    std::printf("peak RSS while decoding (%d threads): %.1f MiB = weights %.1f MiB + KV cache %.1f MiB %+.1f %%\n",
+                r.threads, r.peak_rss_bytes / 1048576.0, info.weight_bytes / 1048576.0, r.kv_cache_bytes / 1048576.0,
+                100 * (r.peak_rss_bytes / needed - 1));
+  }
+}
+
+void print_json_lines(const ModelInfo& info, const Startup& startup, const std::vector<BenchResult>& results) {
   for (const BenchResult& r : results) {
     const nlohmann::json line{{"model", info.path.string()},
                               {"architecture", info.architecture},
@@ -58,6 +71,10 @@ void print_json_lines(const ModelInfo& info, const std::vector<BenchResult>& res
                               {"work_per_token", r.work_per_token},
                               {"ceiling", r.ceiling},
                               {"ceiling_fraction", r.ceiling_fraction()},
+                              {"peak_rss_bytes", r.peak_rss_bytes},
+                              {"kv_cache_bytes", r.kv_cache_bytes},
+                              {"load_seconds", startup.load_seconds},
+                              {"first_token_seconds", startup.first_token_seconds},
                               {"runtime", runtime_description()}};
     std::printf("%s\n", line.dump().c_str());
   }
@@ -78,14 +95,22 @@ void add_bench_command(CLI::App& app) {
       ->check(positive());
   cmd->add_option("-r,--repetitions", args->options.repetitions, "repetitions per test (median reported)")
       ->default_val(5)->check(positive());
+  cmd->add_option("-s,--sessions", args->options.sessions,
+                  "also decode with this many sessions in one forward pass per token (test tgN/S)")
+      ->default_val(1)->check(positive());
   cmd->add_flag("--json", args->json, "JSON lines, one per test");
   cmd->add_flag("!--no-probe", args->options.probe_ceilings, "skip the bandwidth and GEMM ceiling probes");
   cmd->callback([args] {
-    const auto model = args->model.load();
+    std::shared_ptr<const Model> model;
+    const Startup startup = measure_startup([&] { return args->model.load(); }, model);
     args->options.threads = args->threads;
     const auto results = run_bench(model, args->options);
-    if (args->json) print_json_lines(model->info(), results);
-    else print_table(model->info(), results);
+    if (args->json) {
+      print_json_lines(model->info(), startup, results);
+    } else {
+      print_table(model->info(), results);
+      print_memory_and_startup(model->info(), startup, results);
+    }
   });
 }
 

@@ -21,18 +21,21 @@ struct EmbedArgs {
   std::string pooling;
   std::optional<bool> normalize;  // unset: as the directory says
   int batch_size = 32;
+  bool truncate = true;
   std::string format = "json";
 };
 
 class Writer {
  public:
   explicit Writer(bool raw) : raw_(raw) {}
-  void vector(const std::vector<float>& v) {
+  void embedding(const Embedding& e) {
     if (raw_) {
-      std::fwrite(v.data(), sizeof(float), v.size(), stdout);  // x86-64 floats are little-endian
-    } else {
-      std::printf("%s\n", nlohmann::json{{"embedding", v}}.dump().c_str());
+      std::fwrite(e.vector.data(), sizeof(float), e.vector.size(), stdout);  // x86-64 floats are little-endian
+      return;
     }
+    nlohmann::json line{{"embedding", e.vector}};
+    if (e.truncated) line["truncated"] = true;
+    std::printf("%s\n", line.dump().c_str());
   }
   // Raw rows cannot carry an error, so the caller stops at the first one.
   void error(const std::string& message) { std::printf("%s\n", nlohmann::json{{"error", message}}.dump().c_str()); }
@@ -47,7 +50,7 @@ class Writer {
 bool embed_batch(Session& session, const std::vector<std::string>& lines, size_t first_line,
                  const EmbedOptions& options, Writer& out) {
   try {
-    for (const auto& v : embed(session, lines, options)) out.vector(v);
+    for (const Embedding& e : embed(session, lines, options)) out.embedding(e);
     return true;
   } catch (const Error&) {
     if (lines.size() == 1 && !out.raw()) throw;
@@ -55,7 +58,7 @@ bool embed_batch(Session& session, const std::vector<std::string>& lines, size_t
   bool ok = true;
   for (size_t i = 0; i < lines.size(); ++i) {
     try {
-      out.vector(embed(session, std::span<const std::string>(&lines[i], 1), options).front());
+      out.embedding(embed(session, std::span<const std::string>(&lines[i], 1), options).front());
     } catch (const Error& e) {
       std::fprintf(stderr, "attn: line %zu: %s\n", first_line + i, e.what());
       if (out.raw()) throw Error("line " + std::to_string(first_line + i) + ": " + e.what());
@@ -72,6 +75,7 @@ bool run(const EmbedArgs& args) {
   if (!args.pooling.empty()) options.pooling = parse_pooling(args.pooling);  // validated by CLI11
   options.normalize = args.normalize;
   options.batch_size = args.batch_size;
+  options.truncate = args.truncate;
 
   std::ifstream file;
   if (!args.input.empty()) {
@@ -116,6 +120,9 @@ void add_embed_command(CLI::App& app) {
   CLI::Option* normalize_flag =
       cmd->add_flag("--normalize,!--no-normalize", *normalize, "L2-normalise (default: as the directory says)");
   cmd->add_option("--batch-size", args->batch_size, "sentences per forward pass")->check(number_in(1, 1e9, ">= 1"));
+  cmd->add_flag("!--no-truncate", args->truncate,
+                "fail on lines longer than the model's maximum length instead of truncating them "
+                "(truncated lines get \"truncated\":true)");
   cmd->add_option("--format", args->format, "json: {\"embedding\":[...]} lines; f32: raw little-endian float32 rows")
       ->check(CLI::IsMember({"json", "f32"}));
   cmd->callback([args, normalize, normalize_flag] {

@@ -16,6 +16,10 @@ namespace {
 
 int64_t head_scratch_floats(int head_dim) { return (head_dim + 15) / 16 * 16; }
 
+SessionState& cache_state(const RunContext& context, const SequenceSpan& sequence) {
+  return sequence.cache_owner ? *sequence.cache_owner : context.state;
+}
+
 }  // namespace
 
 
@@ -32,16 +36,18 @@ void AttentionOp::prepare(SessionState& state, int context_length) const {
 }
 
 void AttentionOp::append_to_cache(const RunContext& context, const ActivationView& k, const ActivationView& v) const {
-  KvCacheLayer& cache = context.state.kv_cache(config_.cache_slot);
   const int d = config_.head_dim;
-  const int start_position = context.sequences.front().start_position;  // decoders run one sequence
-  for (int64_t r = 0; r < k.rows; ++r) {
-    const int position = start_position + static_cast<int>(r);
-    for (int h = 0; h < config_.num_kv_heads; ++h) {
-      float* key = cache.key(h, position);
-      std::memcpy(key, k.row(r) + h * d, d * sizeof(float));
-      if (rotary_) rotary_->apply(key, position);
-      std::memcpy(cache.value(h, position), v.row(r) + h * d, d * sizeof(float));
+  for (const SequenceSpan& sequence : context.sequences) {
+    KvCacheLayer& cache = cache_state(context, sequence).kv_cache(config_.cache_slot);
+    for (int64_t i = 0; i < sequence.rows; ++i) {
+      const int64_t r = sequence.first_row + i;
+      const int position = sequence.start_position + static_cast<int>(i);
+      for (int h = 0; h < config_.num_kv_heads; ++h) {
+        float* key = cache.key(h, position);
+        std::memcpy(key, k.row(r) + h * d, d * sizeof(float));
+        if (rotary_) rotary_->apply(key, position);
+        std::memcpy(cache.value(h, position), v.row(r) + h * d, d * sizeof(float));
+      }
     }
   }
 }
@@ -60,24 +66,30 @@ void AttentionOp::run_causal(const RunContext& context, std::span<const Activati
   const ActivationView& q = inputs[0];
   append_to_cache(context, inputs[1], inputs[2]);
 
-  KvCacheLayer& cache = context.state.kv_cache(config_.cache_slot);
   const auto& k = kernels::active();
   const int d = config_.head_dim;
   const int group = config_.num_heads / config_.num_kv_heads;
   const int64_t tasks = q.rows * config_.num_heads;
-  const int64_t attended = context.sequences.front().start_position + q.rows;
+  const auto sequences = context.sequences;
+  int64_t attended = 0;  // cached positions read, for the parallel threshold
+  for (const SequenceSpan& s : sequences) attended += s.rows * (s.start_position + s.rows);
 
   // One (row, head) pair per task: each writes its own slice of the output,
   // so the result does not depend on how tasks are spread over threads.
-#pragma omp parallel for schedule(static) if (worth_parallel(tasks * attended * d))
+#pragma omp parallel for schedule(static) if (worth_parallel(tasks / q.rows * attended * d))
   for (int64_t task = 0; task < tasks; ++task) {
     const int64_t r = task / config_.num_heads;
     const int h = static_cast<int>(task % config_.num_heads);
     const int kv_head = h / group;
-    const int position = context.sequences.front().start_position + static_cast<int>(r);
+    const SequenceSpan& sequence = sequences.size() == 1 ? sequences.front()
+        : *std::upper_bound(sequences.begin(), sequences.end(), r,
+                            [](int64_t row, const SequenceSpan& s) { return row < s.first_row + s.rows; });
+    SessionState& state = cache_state(context, sequence);
+    KvCacheLayer& cache = state.kv_cache(config_.cache_slot);
+    const int position = sequence.start_position + static_cast<int>(r - sequence.first_row);
     const int length = position + 1;  // causal: attend to positions 0..position
 
-    float* query = context.state.thread_scratch(omp_get_thread_num());
+    float* query = state.thread_scratch(omp_get_thread_num());
     float* scores = query + head_scratch_floats(d);
     std::memcpy(query, q.row(r) + h * d, d * sizeof(float));
     if (rotary_) rotary_->apply(query, position);

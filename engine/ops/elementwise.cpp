@@ -1,5 +1,6 @@
 #include "engine/ops/elementwise.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "engine/kernels/kernels.h"
@@ -16,6 +17,12 @@ void SwiGluOp::run(const RunContext&, std::span<const ActivationView> inputs, co
   const ActivationView& gate = inputs[0];
 #pragma omp parallel for if (worth_parallel(gate.rows * gate.width))
   for (int64_t r = 0; r < gate.rows; ++r) k.silu_mul(gate.row(r), inputs[1].row(r), output.row(r), width_);
+}
+
+// Heads run on one row per sequence: too little work to vectorise.
+void TanhOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const int64_t n = inputs[0].rows * width_;
+  for (int64_t i = 0; i < n; ++i) output.data[i] = std::tanh(inputs[0].data[i]);
 }
 
 void LastRowOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {

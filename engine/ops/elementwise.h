@@ -31,6 +31,19 @@ class SwiGluOp : public Op {
   int64_t width_;
 };
 
+// tanh, elementwise: the activation of BERT's pooler and classifier heads.
+class TanhOp : public Op {
+ public:
+  explicit TanhOp(int64_t width) : width_(width) {}
+  std::string_view name() const override { return "Tanh"; }
+  int64_t output_width() const override { return width_; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+};
+
 // Keeps only the last row unless the caller wants every row: generation
 // needs the next-token logits alone, so the LM head runs on one row.
 class LastRowOp : public Op {

@@ -20,24 +20,12 @@ namespace {
 constexpr int64_t kRowBlock = 16;
 // Widened 16-bit weight panels of about this many bytes (fits in L2).
 constexpr int64_t kPanelBytes = 512 * 1024;
-
-// Calls rows(begin, end) over [0, n) in blocks of kRowBlock, split across
-// threads when the product (n x k) is big enough.
-template <typename Rows>
-void split_rows(int64_t n, int64_t k, const Rows& rows) {
-  if (!worth_parallel(n * k)) {
-    rows(0, n);
-    return;
-  }
-#pragma omp parallel
-  {
-    const int64_t blocks = (n + kRowBlock - 1) / kRowBlock;
-    const int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
-    const int64_t begin = blocks * t / threads * kRowBlock;
-    const int64_t end = std::min(n, blocks * (t + 1) / threads * kRowBlock);
-    if (begin < end) rows(begin, end);
-  }
-}
+// Up to this many input rows, GEMVs over weights read once beat a oneDNN
+// matmul, which packs and pads for larger products.
+constexpr int64_t kMaxGemvRows = 8;
+// Weight rows per GEMV block: about this many bytes, so that the block is
+// still in L1 when the next input row needs it.
+constexpr int64_t kGemvBlockBytes = 16 * 1024;
 
 }  // namespace
 
@@ -48,7 +36,7 @@ LinearOp::LinearOp(Tensor weight, std::optional<Tensor> bias) : weight_(std::mov
 void LinearOp::prepare(SessionState& state, int) const {
   const DType dtype = weight_.dtype();
   if (dtype == DType::F16 || dtype == DType::BF16) state.require_weight_panel(panel_rows() * weight_.dim(1));
-  if (dtype == DType::I8) state.require_quantized_rows(1, weight_.dim(1));
+  if (dtype == DType::I8) state.require_quantized_rows(kMaxGemvRows, weight_.dim(1));
 }
 
 int64_t LinearOp::panel_rows() const {
@@ -59,30 +47,56 @@ int64_t LinearOp::panel_rows() const {
 void LinearOp::run(const RunContext& context, std::span<const ActivationView> inputs,
                    const ActivationView& output) const {
   const ActivationView& x = inputs[0];
-  if (x.rows == 1) {
-    run_gemv(context, x.data, output.data);
+  if (x.rows <= kMaxGemvRows) {
+    run_gemv(context, x, output);
   } else {
     run_matmul(context, x, output);
   }
 }
 
-void LinearOp::run_gemv(const RunContext& context, const float* x, float* y) const {
+// Every output is the same GEMV row kernel's, so a row's result does not
+// depend on the thread split or on how many rows decode together.
+void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
-  if (weight_.dtype() == DType::I8) {
-    // Dynamic activation quantisation: one scale for the row, computed once
-    // and shared by every thread.
-    const kernels::Int8Kernels& int8 = kernels::active_int8();
-    int8_t* qx = context.state.quantized_rows();
-    const float x_scale = int8.quantize_row(x, qx, k);
-    const int8_t* w = weight_.data_as<int8_t>();
-    const float* w_scales = weight_.row_scales()->data_as<float>();
-    split_rows(n, k, [&](int64_t begin, int64_t end) { int8.gemv_rows(w, w_scales, qx, x_scale, y, begin, end, k); });
-  } else {
-    const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
-    const void* w = weight_.data();
-    split_rows(n, k, [&](int64_t begin, int64_t end) { gemv(w, x, y, begin, end, k); });
+  const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / (k * static_cast<int64_t>(dtype_size(weight_.dtype()))));
+  const bool int8 = weight_.dtype() == DType::I8;
+  const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
+  const kernels::Int8Kernels& int8_kernels = kernels::active_int8();
+  // Int8 weights: dynamic activation quantisation, one scale per input row,
+  // computed once and shared by every thread.
+  int8_t* qx = context.state.quantized_rows();
+  float* x_scales = context.state.quantized_row_scales();
+  if (int8) {
+    for (int64_t r = 0; r < x.rows; ++r) x_scales[r] = int8_kernels.quantize_row(x.row(r), qx + r * k, k);
   }
-  if (bias_) kernels::active().add(y, bias_->data_as<float>(), y, n);
+  const auto rows = [&](int64_t begin, int64_t end) {
+    for (int64_t first = begin; first < end; first += block) {
+      const int64_t last = std::min(end, first + block);
+      for (int64_t r = 0; r < x.rows; ++r) {
+        if (int8) {
+          int8_kernels.gemv_rows(weight_.data_as<int8_t>(), weight_.row_scales()->data_as<float>(), qx + r * k,
+                                 x_scales[r], y.row(r), first, last, k);
+        } else {
+          gemv(weight_.data(), x.row(r), y.row(r), first, last, k);
+        }
+      }
+    }
+  };
+  if (!worth_parallel(n * k)) {
+    rows(0, n);
+  } else {
+#pragma omp parallel
+    {
+      const int64_t blocks = (n + kRowBlock - 1) / kRowBlock;
+      const int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
+      const int64_t begin = blocks * t / threads * kRowBlock;
+      const int64_t end = std::min(n, blocks * (t + 1) / threads * kRowBlock);
+      if (begin < end) rows(begin, end);
+    }
+  }
+  if (bias_) {
+    for (int64_t r = 0; r < x.rows; ++r) kernels::active().add(y.row(r), bias_->data_as<float>(), y.row(r), n);
+  }
 }
 
 void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {

@@ -11,8 +11,10 @@ namespace attn {
 // PyTorch's nn.Linear and of every checkpoint format we read), in its stored
 // dtype (f32, f16, bf16, or int8 with per-row scales): weights are never
 // copied at load.
-//  - One row (decoding): a GEMV that streams W once, rows split over threads;
-//    for int8 weights the row is quantised to int8 first (one scale per row).
+//  - A few rows (decoding, several sessions decoding together): GEMVs that
+//    stream W once, rows split over threads; each block of W rows, still in
+//    L1, serves every input row. For int8 weights each input row is first
+//    quantised to int8 (one scale per row).
 //  - More rows (prefill, scoring): oneDNN matmul; 16-bit weights are widened
 //    to f32 one panel of rows at a time, so the copy stays in cache and its
 //    cost is shared by every input row. Int8 weights use oneDNN's s8 x s8
@@ -29,7 +31,7 @@ class LinearOp : public Op {
   const Tensor& weight() const { return weight_; }
 
  private:
-  void run_gemv(const RunContext& context, const float* x, float* y) const;
+  void run_gemv(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_int8_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   int64_t panel_rows() const;

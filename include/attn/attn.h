@@ -2,6 +2,7 @@
 #pragma once
 
 #include "attn/bench.h"
+#include "attn/classify.h"
 #include "attn/embed.h"
 #include "attn/error.h"
 #include "attn/generate.h"

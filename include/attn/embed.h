@@ -25,6 +25,7 @@ std::string_view pooling_name(Pooling pooling);
 struct EmbeddingConfig {
   Pooling pooling = Pooling::Mean;
   bool normalize = false;
+  int max_length = 0;  // sentence_bert_config.json max_seq_length; 0: the model's context
 };
 const EmbeddingConfig& embedding_config(const Model& model);
 
@@ -32,12 +33,19 @@ struct EmbedOptions {
   std::optional<Pooling> pooling;  // default: embedding_config(model)
   std::optional<bool> normalize;   // default: embedding_config(model)
   int batch_size = 32;             // sentences per forward pass
+  // As sentence-transformers: texts longer than the maximum length
+  // (embedding_config's, else the context) are cut to it; false: an error.
+  bool truncate = true;
 };
 
-// One vector of hidden_size floats per text, in input order. The session's
-// model must be an encoder. Throws attn::Error for invalid UTF-8 or a text
-// longer than the model's context.
-std::vector<std::vector<float>> embed(Session& session, std::span<const std::string> texts,
-                                      const EmbedOptions& options = {});
+struct Embedding {
+  std::vector<float> vector;  // hidden_size floats
+  bool truncated = false;     // the text was cut to the maximum length
+};
+
+// One embedding per text, in input order. The session's model must be an
+// encoder. Throws attn::Error naming the text for invalid UTF-8, no tokens,
+// or (without truncate) a text longer than the maximum length.
+std::vector<Embedding> embed(Session& session, std::span<const std::string> texts, const EmbedOptions& options = {});
 
 }  // namespace attn

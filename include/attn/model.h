@@ -32,7 +32,7 @@ struct LoadOptions {
   // Converts every Linear weight (the LM head included) to this type while
   // loading; embeddings, norms and biases keep their stored type. A tied
   // embedding table is the LM head, so it is converted too.
-  std::optional<WeightType> dtype;
+  std::optional<WeightType> dtype = std::nullopt;
 };
 
 struct ModelInfo {
@@ -51,6 +51,11 @@ struct ModelInfo {
   // BERT-style encoders attend both ways and cache nothing: each forward
   // call is a whole sequence, and they give hidden states, not logits.
   bool encoder = false;
+  int type_vocab_size = 0;  // encoders: segments (token types) the model knows
+  // Sequence-classification models: label names by class index (id2label);
+  // empty for other models. multi_label: independent sigmoids, not a softmax.
+  std::vector<std::string> class_labels;
+  bool multi_label = false;
   std::vector<TokenId> eos_ids;      // generation stops on any of these
   std::map<std::string, int> graph_ops;  // op name -> node count
   int graph_nodes = 0;
@@ -98,9 +103,25 @@ class Session {
   std::span<const float> forward(std::span<const TokenId> tokens, bool all_logits = false);
 
   // Encoders only: runs independent sequences in one pass, packed back to
-  // back without padding. Returns every sequence's output rows in order,
+  // back without padding. Each sequence's type_ids may be empty (segment 0
+  // throughout). Returns every sequence's output rows in order,
   // [total tokens, output width]; valid until the next call.
-  std::span<const float> forward_packed(std::span<const std::vector<TokenId>> sequences);
+  std::span<const float> forward_packed(std::span<const Encoding> sequences);
+
+  // A head's result from the last forward_packed call, one row per sequence:
+  // "pooler_output" ([sequences, hidden]; BERT models with a pooler) or
+  // "logits" ([sequences, labels]; classification models). Empty when the
+  // model has no such head. Valid until the next call.
+  std::span<const float> head_output(std::string_view name) const;
+
+  // Several sessions of one decoder model take one token each in a single
+  // forward pass, so the weights are streamed once for all of them (serving
+  // several users, batched generation). tokens[i] is appended to
+  // sessions[i], which advances one position. Returns [sessions, vocab]
+  // logits, valid until sessions[0] (whose scratch runs the step) is used
+  // again. Throws attn::Error if the sessions run different models, one
+  // appears twice, is an encoder, or is full.
+  static std::span<const float> decode_step(std::span<Session* const> sessions, std::span<const TokenId> tokens);
 
   // Forgets the sequence; keeps planned buffers.
   void reset();

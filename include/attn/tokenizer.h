@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,6 +14,13 @@ namespace attn {
 
 using TokenId = int32_t;
 
+// Token ids with each one's segment (token type id): 0 for a single text and
+// the first of a pair; what the tokenizer's template says for the second.
+struct Encoding {
+  std::vector<TokenId> ids;
+  std::vector<int32_t> type_ids;
+};
+
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
@@ -21,6 +29,11 @@ class Tokenizer {
   // configuration asks for (e.g. BOS) are added. Throws attn::Error on
   // invalid UTF-8.
   virtual std::vector<TokenId> encode(std::string_view text, bool add_special = true) const = 0;
+
+  // Adds the special tokens around ids encoded without them, for one text or
+  // a pair (BERT: [CLS] a [SEP] b [SEP], the second segment of type 1).
+  virtual Encoding add_special_tokens(std::vector<TokenId> first,
+                                      const std::vector<TokenId>* second = nullptr) const = 0;
 
   // Decodes ids to UTF-8 text; special/control tokens are skipped. An
   // incomplete UTF-8 sequence at the end decodes to U+FFFD.
@@ -33,6 +46,16 @@ class Tokenizer {
   // The piece as stored in the vocabulary (e.g. "▁the", "<0x0A>").
   virtual std::string token_text(TokenId id) const = 0;
 };
+
+// Encodes a text, or a pair of texts, the way a model takes it: with special
+// tokens and, when max_length > 0 and the result would be longer, tokens cut
+// from the end of the longer text first (Hugging Face's
+// truncation="longest_first"). `truncated` (if given) tells whether anything
+// was cut. Throws attn::Error on invalid UTF-8, or when max_length cannot
+// hold even the special tokens.
+Encoding encode_for_model(const Tokenizer& tokenizer, std::string_view first,
+                          std::optional<std::string_view> second = std::nullopt, int max_length = 0,
+                          bool* truncated = nullptr);
 
 // Loads a tokenizer from a file (tokenizer.model) or a model directory.
 // Throws attn::Error naming the path when nothing usable is found.
