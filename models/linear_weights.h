@@ -5,7 +5,6 @@
 // building, so they are not found and keep their type.)
 #pragma once
 
-#include "attn/model.h"
 #include "engine/tensor.h"
 #include "loaders/checkpoint.h"
 
@@ -13,7 +12,5 @@ namespace attn {
 
 // Replaces every Linear weight of the checkpoint with its `target` version.
 void convert_linear_weights(Checkpoint& checkpoint, DType target);
-
-DType to_dtype(WeightType type);
 
 }  // namespace attn

@@ -7,6 +7,7 @@
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
 #include "models/linear_weights.h"
+#include "models/weight_type.h"
 
 namespace attn {
 namespace {

@@ -11,6 +11,7 @@
 #include "loaders/safetensors_writer.h"
 #include "models/architectures.h"
 #include "models/linear_weights.h"
+#include "models/weight_type.h"
 
 namespace attn {
 namespace {
