@@ -55,7 +55,9 @@ ValueId GraphBuilder::gelu(ValueId x, GeluKind kind) { return graph_.add(std::ma
 
 ValueId GraphBuilder::linear(ValueId x, const Tensor& weight, const Tensor* bias) {
   require_width(x, weight.dim(1), "Linear");
-  if (weight.dtype() == DType::I8 && !weight.row_scales()) throw std::logic_error("GraphBuilder: int8 Linear weight without row scales");
+  if (weight.dtype() == DType::I8 && !weight.row_scales()) {
+    throw std::logic_error("GraphBuilder: int8 Linear weight without row scales");
+  }
   std::optional<Tensor> bias_copy;
   if (bias) bias_copy = *bias;
   return graph_.add(std::make_unique<LinearOp>(weight, bias_copy), {x});

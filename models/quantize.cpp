@@ -38,7 +38,9 @@ void write_configs(const Checkpoint& checkpoint, WeightType type, const fs::path
     config["torch_dtype"] = type == WeightType::F32 ? "float32" : type == WeightType::F16 ? "float16" : "bfloat16";
   }
   write_json(output / "config.json", config);
-  if (checkpoint.config.contains("generation")) write_json(output / "generation_config.json", checkpoint.config["generation"]);
+  if (checkpoint.config.contains("generation")) {
+    write_json(output / "generation_config.json", checkpoint.config["generation"]);
+  }
 }
 
 bool is_weight_or_config(const fs::path& relative) {
@@ -74,7 +76,8 @@ void copy_other_files(const Checkpoint& checkpoint, const fs::path& output) {
       checkpoint.tokenizer->parent_path() != checkpoint.path) {
     const bool is_json = checkpoint.tokenizer->extension() == ".json";
     copy_into(*checkpoint.tokenizer, output / (is_json ? "tokenizer.json" : "tokenizer.model"));
-  } else if (checkpoint.tokenizer && fs::is_directory(*checkpoint.tokenizer) && *checkpoint.tokenizer != checkpoint.path) {
+  } else if (checkpoint.tokenizer && fs::is_directory(*checkpoint.tokenizer) &&
+             *checkpoint.tokenizer != checkpoint.path) {
     for (const char* name : {"tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"}) {
       if (fs::is_regular_file(*checkpoint.tokenizer / name)) copy_into(*checkpoint.tokenizer / name, output / name);
     }

@@ -702,7 +702,8 @@ TEST_CASE("quantize: int8, bf16 and f16 directories load and generate; --dtype c
 
 TEST_CASE("quantize and --dtype: bad types, unwritable outputs and missing inputs fail cleanly") {
   TempDir dir;
-  check_clean_failure(attn_cli("quantize " + hf_model() + " -o " + sh(dir / "q") + " --type int4"), {"--type", "int4", "int8"});
+  check_clean_failure(attn_cli("quantize " + hf_model() + " -o " + sh(dir / "q") + " --type int4"),
+                      {"--type", "int4", "int8"});
   check_clean_failure(attn_cli("quantize " + hf_model() + " -o " + sh(dir / "q")), {"--type"});
   check_clean_failure(attn_cli(generate_args(kHfDir, "--dtype f64")), {"--dtype", "f64"});
   write_file(dir / "a-file", "x");

@@ -70,8 +70,8 @@ TEST_CASE("int8 stories260K: perplexity on the llama2.c greedy texts within 2 % 
   const auto f32 = load_as(kStoriesHf, std::nullopt);
   const auto int8 = load_as(kStoriesHf, WeightType::Int8);
   CHECK(int8->info().parameters_by_dtype.count("I8") == 1);
-  for (std::string name : {"runc_greedy_n256_Once_upon_a_time.txt", "runc_greedy_n256_Lily_and_Tom_went_to_the_park.txt",
-                           "runc_greedy_n256_EMPTY.txt"}) {
+  for (std::string name : {"runc_greedy_n256_Once_upon_a_time.txt",
+                           "runc_greedy_n256_Lily_and_Tom_went_to_the_park.txt", "runc_greedy_n256_EMPTY.txt"}) {
     CAPTURE(name);
     const auto ids = f32->tokenizer().encode(read_file(kStories / "reference" / name));
     REQUIRE(ids.size() > 100);
@@ -86,8 +86,7 @@ TEST_CASE("int8 stories260K: perplexity on the llama2.c greedy texts within 2 % 
       for (size_t p = 0; p < ids.size(); ++p) {
         agree += argmax(int8_logits.data() + p * vocab, vocab) == argmax(f32_logits.data() + p * vocab, vocab);
       }
-      MESSAGE(name << (decode ? " decode" : " prefill") << ": ppl f32 " << reference << ", int8 " << quantized
-                   << "; top-1 agrees at " << agree << " of " << ids.size());
+      INFO("ppl f32 " << reference << ", int8 " << quantized << "; top-1 agrees at " << agree << " of " << ids.size());
       CHECK(std::fabs(quantized / reference - 1) < 0.02);
       // Argmax flips only where f32's top two are nearly tied: 250-255 of 258 agree.
       CHECK(agree >= 0.96 * ids.size());
@@ -95,7 +94,7 @@ TEST_CASE("int8 stories260K: perplexity on the llama2.c greedy texts within 2 % 
   }
 }
 
-TEST_CASE("int8 fixtures: the top-1 token agrees with the float64 reference at >= 99 % of positions") {
+TEST_CASE("int8 fixtures: the top-1 token agrees with the float64 reference at >= 98.5 % of positions") {
   // Positions of each case's input and of its 16-token greedy continuation,
   // whose reference top-1 is the next greedy token.
   const fs::path dir = attn::test::fixtures_dir() / "llama";
@@ -114,10 +113,12 @@ TEST_CASE("int8 fixtures: the top-1 token agrees with the float64 reference at >
         REQUIRE(expected.size() == ids.size());
         const auto logits = logits_of(model, ids, decode);
         const size_t vocab = model->info().vocab_size;
-        for (size_t p = 0; p < ids.size(); ++p, ++positions) agree += argmax(logits.data() + p * vocab, vocab) == expected[p];
+        for (size_t p = 0; p < ids.size(); ++p, ++positions) {
+          agree += argmax(logits.data() + p * vocab, vocab) == expected[p];
+        }
       }
     }
-    MESSAGE((decode ? "decode" : "prefill") << ": " << agree << " of " << positions << " positions agree");
+    INFO(agree << " of " << positions << " positions agree");
     CHECK(positions >= 300);
     // The issue asks for 99 %; these random 32-wide models reach 306 of 310
     // (98.7 %): the four misses are positions where the reference's top two
@@ -139,8 +140,8 @@ TEST_CASE("16-bit --dtype stays close to the float64 reference on the f32 fixtur
     // Logits span ~15 here; f16 keeps 11 significant bits, bf16 only 8.
     const float tolerance = type == WeightType::F16 ? 2e-2f : 0.15f;
     for (bool decode : {false, true}) {
-      CHECK(attn::test::max_abs_diff(logits_of(model, ids, decode), read_f32(dir / c["logits_file"].get<std::string>())) <
-            tolerance);
+      const auto expected = read_f32(dir / c["logits_file"].get<std::string>());
+      CHECK(attn::test::max_abs_diff(logits_of(model, ids, decode), expected) < tolerance);
     }
   }
 }
@@ -153,7 +154,9 @@ TEST_CASE("quantize_model writes a directory that loads as the same model as --d
     quantize_model(kStoriesHf, out.path(), {type, std::nullopt});
     const json config = json::parse(read_file(out / "config.json"));
     CHECK(config.contains("quantization") == (type == WeightType::Int8));
-    for (const char* file : {"tokenizer.model", "generation_config.json", "model.safetensors"}) CHECK(fs::exists(out / file));
+    for (const char* file : {"tokenizer.model", "generation_config.json", "model.safetensors"}) {
+      CHECK(fs::exists(out / file));
+    }
     const auto written = Model::load(out.path());
     const auto converted = load_as(kStoriesHf, type);
     CHECK(written->info().parameters_by_dtype == converted->info().parameters_by_dtype);
