@@ -40,6 +40,11 @@ float* SessionState::step_buffer(int64_t floats) {
   return step_buffer_.data();
 }
 
+void SessionState::require_quantized_rows(int64_t rows, int64_t width) {
+  if (static_cast<int64_t>(quantized_rows_.size()) < rows * width) quantized_rows_.resize(rows * width);
+  if (static_cast<int64_t>(quantized_row_scales_.size()) < rows) quantized_row_scales_.resize(rows);
+}
+
 void SessionState::prepare_threads(int threads) {
   const size_t needed = static_cast<size_t>(threads) * scratch_stride_;
   if (thread_scratch_.size() < needed) thread_scratch_.assign(needed, 0.f);

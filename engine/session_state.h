@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/dnnl_int8_linear.h"
 #include "engine/dnnl_linear.h"
 
 namespace attn {
@@ -49,6 +50,14 @@ class SessionState {
   void require_weight_panel(int64_t floats);
   float* weight_panel() { return weight_panel_.data(); }
 
+  // Activation rows quantised to int8 and their scales, for int8 weights:
+  // reserved for one row when the session is created (decoding never
+  // allocates), grown when a longer prefill needs more.
+  void require_quantized_rows(int64_t rows, int64_t width);
+  int8_t* quantized_rows() { return quantized_rows_.data(); }
+  float* quantized_row_scales() { return quantized_row_scales_.data(); }
+  PrimitiveCache<Int8LinearPrimitive>& int8_linear_primitives() { return int8_linear_primitives_; }
+
  private:
   dnnl::stream stream_;
   LinearPrimitiveCache linear_primitives_;
@@ -57,6 +66,9 @@ class SessionState {
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;
   std::vector<float> step_buffer_;
+  std::vector<int8_t> quantized_rows_;
+  std::vector<float> quantized_row_scales_;
+  PrimitiveCache<Int8LinearPrimitive> int8_linear_primitives_;
 };
 
 }  // namespace attn

@@ -6,6 +6,8 @@
 #include "loaders/checkpoint.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
+#include "models/linear_weights.h"
+#include "models/weight_type.h"
 
 namespace attn {
 namespace {
@@ -44,7 +46,7 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   for (const auto& [name, entry] : checkpoint.weights.entries()) {
     info.parameter_count += entry.tensor.numel();
     info.parameters_by_dtype[std::string(dtype_name(entry.tensor.dtype()))] += entry.tensor.numel();
-    info.weight_bytes += static_cast<int64_t>(entry.tensor.nbytes());  // ops read weights as stored
+    info.weight_bytes += static_cast<int64_t>(entry.tensor.nbytes_with_scales());  // ops read weights as stored
   }
   info.vocab_size = built.vocab_size;
   info.hidden_size = built.hidden_size;
@@ -65,7 +67,8 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
 }  // namespace
 
 std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
-  const Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
+  Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
+  if (options.dtype) convert_linear_weights(checkpoint, to_dtype(*options.dtype));
   const Architecture& architecture = find_architecture(checkpoint);
   BuiltModel built = architecture.build(checkpoint);
 

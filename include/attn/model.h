@@ -17,10 +17,22 @@
 
 namespace attn {
 
+// How the weight matrices of Linear layers are stored and read. Int8 is
+// per-output-channel symmetric, with each activation row quantised to int8
+// on the fly for the decode GEMV (see loaders/int8_format.h).
+enum class WeightType { F32, F16, BF16, Int8 };
+std::string_view weight_type_name(WeightType type);  // "f32", "f16", "bf16", "int8"
+// nullopt for anything but those names.
+std::optional<WeightType> parse_weight_type(std::string_view name);
+
 struct LoadOptions {
   // Tokenizer to use instead of the one found beside the model (required for
   // llama2.c .bin checkpoints that have no tokenizer.model next to them).
   std::optional<std::filesystem::path> tokenizer;
+  // Converts every Linear weight (the LM head included) to this type while
+  // loading; embeddings, norms and biases keep their stored type. A tied
+  // embedding table is the LM head, so it is converted too.
+  std::optional<WeightType> dtype = std::nullopt;
 };
 
 struct ModelInfo {
