@@ -216,6 +216,7 @@ void add_score_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "score", "Log-likelihood of each input line (decoders), label scores (classifiers), or --perplexity");
   args->model.add_to(*cmd);
+  args->model.add_dtype_to(*cmd);
   cmd->add_option("-i,--input", args->input, "input file: text lines or JSON lines {\"text\":...} (default: stdin)");
   cmd->add_option("-o,--output", args->output, "output file of JSON lines (default: stdout)");
   cmd->add_option("--input-format", args->input_format, "auto: JSON lines if the first line is {\"text\":...}")
