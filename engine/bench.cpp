@@ -90,7 +90,7 @@ PrefillWork prefill_work(const Graph& graph, int64_t rows) {
 double linear_weight_bytes(const Graph& graph) {
   double bytes = 0;
   for (const Node& node : graph.nodes()) {
-    if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) bytes += linear->weight().nbytes();
+    if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) bytes += linear->weight().nbytes_with_scales();
   }
   return bytes;
 }

@@ -40,13 +40,4 @@ void LinearPrimitive::run(dnnl::stream& stream, const float* x, const float* wei
   stream.wait();
 }
 
-LinearPrimitive& LinearPrimitiveCache::get(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias,
-                                           int64_t y_stride) {
-  const auto key = std::make_tuple(rows, in_features, out_features, has_bias, y_stride);
-  auto it = primitives_.find(key);
-  if (it != primitives_.end()) return it->second;
-  if (primitives_.size() >= kMaxPrimitives) primitives_.clear();
-  return primitives_.try_emplace(key, rows, in_features, out_features, has_bias, y_stride).first->second;
-}
-
 }  // namespace attn

@@ -29,16 +29,25 @@ class LinearPrimitive {
 };
 
 // Per-session cache of primitives keyed by shape.
-class LinearPrimitiveCache {
+template <typename Primitive>
+class PrimitiveCache {
  public:
-  LinearPrimitive& get(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias, int64_t y_stride);
+  Primitive& get(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias, int64_t y_stride) {
+    const auto key = std::make_tuple(rows, in_features, out_features, has_bias, y_stride);
+    auto it = primitives_.find(key);
+    if (it != primitives_.end()) return it->second;
+    if (primitives_.size() >= kMaxPrimitives) primitives_.clear();
+    return primitives_.try_emplace(key, rows, in_features, out_features, has_bias, y_stride).first->second;
+  }
   size_t size() const { return primitives_.size(); }
 
  private:
   // Prefill lengths vary without bound in scoring jobs; past this many
   // shapes the cache starts over rather than growing forever.
   static constexpr size_t kMaxPrimitives = 512;
-  std::map<std::tuple<int64_t, int64_t, int64_t, bool, int64_t>, LinearPrimitive> primitives_;
+  std::map<std::tuple<int64_t, int64_t, int64_t, bool, int64_t>, Primitive> primitives_;
 };
+
+using LinearPrimitiveCache = PrimitiveCache<LinearPrimitive>;
 
 }  // namespace attn

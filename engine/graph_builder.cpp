@@ -26,8 +26,10 @@ void GraphBuilder::require_width(ValueId value, int64_t expected, const char* wh
 }
 
 ValueId GraphBuilder::embedding(const Tensor& table) {
-  if (table.rank() != 2 || (table.dtype() != DType::F32 && table.dtype() != DType::F16 && table.dtype() != DType::BF16)) {
-    throw std::logic_error("GraphBuilder: embedding table must be a 2-D float tensor");
+  const bool readable = table.dtype() == DType::F32 || table.dtype() == DType::F16 || table.dtype() == DType::BF16 ||
+                        (table.dtype() == DType::I8 && table.row_scales());
+  if (table.rank() != 2 || !readable) {
+    throw std::logic_error("GraphBuilder: embedding table must be a 2-D float (or scaled int8) tensor");
   }
   return graph_.add(std::make_unique<EmbeddingOp>(table), {});
 }
@@ -53,6 +55,9 @@ ValueId GraphBuilder::gelu(ValueId x, GeluKind kind) { return graph_.add(std::ma
 
 ValueId GraphBuilder::linear(ValueId x, const Tensor& weight, const Tensor* bias) {
   require_width(x, weight.dim(1), "Linear");
+  if (weight.dtype() == DType::I8 && !weight.row_scales()) {
+    throw std::logic_error("GraphBuilder: int8 Linear weight without row scales");
+  }
   std::optional<Tensor> bias_copy;
   if (bias) bias_copy = *bias;
   return graph_.add(std::make_unique<LinearOp>(weight, bias_copy), {x});

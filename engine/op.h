@@ -23,7 +23,8 @@ struct ActivationView {
 
 // One sequence of a step's rows. A step holds one sequence (decoding over
 // the KV cache) or several packed back to back without padding (an encoder
-// batch); ops that mix rows (attention, positions) stay within a sequence.
+// batch, or a decoder scoring batch); ops that mix rows (attention,
+// positions) stay within a sequence.
 struct SequenceSpan {
   int64_t first_row;
   int64_t rows;
@@ -37,6 +38,9 @@ struct RunContext {
   std::span<const TokenId> tokens;           // the ids of this step, one per row
   std::span<const int32_t> token_types;      // segment of each row; empty: all 0
   std::span<const SequenceSpan> sequences;   // cover the rows in order
+  // Packed: the sequences are whole and independent, so attention reads the
+  // step's own k/v rows and leaves the KV cache alone.
+  bool packed;
   bool all_rows_out;                         // keep every row at the output (scoring) or only the last
   SessionState& state;
 };

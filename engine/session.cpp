@@ -43,8 +43,9 @@ struct Session::Impl {
 
   const Graph& graph() const { return model->impl().graph; }
   const MemoryPlan& plan_for(int64_t rows, bool all_rows_out);
-  void validate(std::span<const TokenId> tokens) const;
-  std::span<const float> run(std::span<const TokenId> tokens, bool all_rows_out);
+  // Throws unless `tokens` fit the context after `start_position` and are in the vocabulary.
+  void validate(std::span<const TokenId> tokens, int start_position) const;
+  std::span<const float> run(std::span<const TokenId> tokens, bool all_rows_out, bool packed);
   std::span<const float> value_data(ValueId value) const;
   const MemoryPlan* last_plan = nullptr;
 };
@@ -61,10 +62,10 @@ const MemoryPlan& Session::Impl::plan_for(int64_t rows, bool all_rows_out) {
   return it->second;
 }
 
-void Session::Impl::validate(std::span<const TokenId> tokens) const {
+void Session::Impl::validate(std::span<const TokenId> tokens, int start_position) const {
   if (tokens.empty()) throw Error("Session::forward: no tokens given");
-  if (position + static_cast<int64_t>(tokens.size()) > context_length) {
-    throw Error("the sequence would be " + std::to_string(position + tokens.size()) +
+  if (start_position + static_cast<int64_t>(tokens.size()) > context_length) {
+    throw Error("the sequence would be " + std::to_string(start_position + tokens.size()) +
                 " tokens but the context holds " + std::to_string(context_length) +
                 "; shorten the input or use a larger context length");
   }
@@ -97,22 +98,19 @@ std::span<const float> Session::forward(std::span<const TokenId> tokens, bool al
   // Encoders cache nothing, so every call is a whole sequence from position 0.
   const bool encoder = s.model->info().encoder;
   if (encoder) s.position = 0;
-  s.validate(tokens);
+  s.validate(tokens, s.position);
   s.sequences.assign({SequenceSpan{0, static_cast<int64_t>(tokens.size()), s.position}});
   s.packed_types.clear();
-  const std::span<const float> out = s.run(tokens, all_logits);
+  const std::span<const float> out = s.run(tokens, all_logits, encoder);
   if (!encoder) s.position += static_cast<int>(tokens.size());
   return out;
 }
 
 std::span<const float> Session::forward_packed(std::span<const Encoding> sequences) {
   Impl& s = *impl_;
-  if (!s.model->info().encoder) {
-    throw Error("Session::forward_packed: " + s.model->info().architecture +
-                " is a decoder; packed batches need an encoder model (no KV cache)");
-  }
   if (sequences.empty()) throw Error("Session::forward_packed: no sequences given");
-  s.position = 0;
+  // Packed steps leave the KV cache, and so a decoder's current sequence, as it was.
+  if (s.model->info().encoder) s.position = 0;
   s.packed_tokens.clear();
   s.packed_types.clear();
   s.sequences.clear();
@@ -120,7 +118,7 @@ std::span<const float> Session::forward_packed(std::span<const Encoding> sequenc
   const int type_count = s.model->info().type_vocab_size;
   for (const Encoding& sequence : sequences) {
     const std::vector<TokenId>& ids = sequence.ids;
-    s.validate(ids);  // each sequence must fit the context on its own
+    s.validate(ids, 0);  // each sequence must fit the context on its own
     s.sequences.push_back(SequenceSpan{static_cast<int64_t>(s.packed_tokens.size()), static_cast<int64_t>(ids.size()), 0});
     s.packed_tokens.insert(s.packed_tokens.end(), ids.begin(), ids.end());
     if (!typed) continue;
@@ -140,7 +138,7 @@ std::span<const float> Session::forward_packed(std::span<const Encoding> sequenc
     }
     s.packed_types.insert(s.packed_types.end(), sequence.type_ids.begin(), sequence.type_ids.end());
   }
-  return s.run(s.packed_tokens, true);
+  return s.run(s.packed_tokens, true, true);
 }
 
 std::span<const float> Session::decode_step(std::span<Session* const> sessions, std::span<const TokenId> tokens) {
@@ -159,24 +157,24 @@ std::span<const float> Session::decode_step(std::span<Session* const> sessions, 
       throw Error("Session::decode_step: session " + std::to_string(i) + " appears twice");
     }
     seen.push_back(&s);
-    s.validate(tokens.subspan(i, 1));
+    s.validate(tokens.subspan(i, 1), s.position);
     s.state.prepare_threads(num_threads());  // attention uses each session's own scratch
     runner.sequences.push_back(SequenceSpan{static_cast<int64_t>(i), 1, s.position, i == 0 ? nullptr : &s.state});
   }
   runner.packed_types.clear();
-  const std::span<const float> logits = runner.run(tokens, true);
+  const std::span<const float> logits = runner.run(tokens, true, false);
   for (Impl* s : seen) ++s->position;
   return logits;
 }
 
-std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool all_rows_out) {
+std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool all_rows_out, bool packed) {
   const int threads = num_threads();
   omp_set_num_threads(threads);  // per calling thread: an app may run sessions on several
   state.prepare_threads(threads);
 
   const int64_t rows = static_cast<int64_t>(tokens.size());
   const MemoryPlan& plan = plan_for(rows, all_rows_out);
-  const RunContext context{tokens, packed_types, sequences, all_rows_out, state};
+  const RunContext context{tokens, packed_types, sequences, packed, all_rows_out, state};
   const auto& nodes = graph().nodes();
 
   std::array<ActivationView, kMaxOpInputs> inputs{};

@@ -35,6 +35,16 @@ void SessionState::require_weight_panel(int64_t floats) {
   if (static_cast<int64_t>(weight_panel_.size()) < floats) weight_panel_.resize(floats);
 }
 
+float* SessionState::step_buffer(int64_t floats) {
+  if (static_cast<int64_t>(step_buffer_.size()) < floats) step_buffer_.resize(floats);
+  return step_buffer_.data();
+}
+
+void SessionState::require_quantized_rows(int64_t rows, int64_t width) {
+  if (static_cast<int64_t>(quantized_rows_.size()) < rows * width) quantized_rows_.resize(rows * width);
+  if (static_cast<int64_t>(quantized_row_scales_.size()) < rows) quantized_row_scales_.resize(rows);
+}
+
 void SessionState::prepare_threads(int threads) {
   const size_t needed = static_cast<size_t>(threads) * scratch_stride_;
   if (thread_scratch_.size() < needed) thread_scratch_.assign(needed, 0.f);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "attn/tokenizer.h"
+#include "engine/dnnl_int8_linear.h"
 #include "engine/dnnl_linear.h"
 
 namespace attn {
@@ -40,6 +41,11 @@ class SessionState {
   void prepare_threads(int threads);
   float* thread_scratch(int thread) { return thread_scratch_.data() + thread * scratch_stride_; }
 
+  // A buffer of at least `floats` for one op's use during a step (e.g. the
+  // rotated keys of a packed batch); ops run one after another, so they
+  // share it. Grows only when a step is larger than any before.
+  float* step_buffer(int64_t floats);
+
   // One buffer for 16-bit weights widened to f32 a panel at a time; ops
   // run one after another, so they share it.
   void require_weight_panel(int64_t floats);
@@ -48,6 +54,13 @@ class SessionState {
   // The sequence's tokens by position, for ops that recompute the whole
   // sequence each step instead of caching (imported graphs run op by op).
   std::vector<TokenId>& token_history() { return token_history_; }
+  // Activation rows quantised to int8 and their scales, for int8 weights:
+  // reserved for one row when the session is created (decoding never
+  // allocates), grown when a longer prefill needs more.
+  void require_quantized_rows(int64_t rows, int64_t width);
+  int8_t* quantized_rows() { return quantized_rows_.data(); }
+  float* quantized_row_scales() { return quantized_row_scales_.data(); }
+  PrimitiveCache<Int8LinearPrimitive>& int8_linear_primitives() { return int8_linear_primitives_; }
 
  private:
   dnnl::stream stream_;
@@ -57,6 +70,10 @@ class SessionState {
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;
   std::vector<TokenId> token_history_;
+  std::vector<float> step_buffer_;
+  std::vector<int8_t> quantized_rows_;
+  std::vector<float> quantized_row_scales_;
+  PrimitiveCache<Int8LinearPrimitive> int8_linear_primitives_;
 };
 
 }  // namespace attn

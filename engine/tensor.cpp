@@ -16,6 +16,7 @@ size_t dtype_size(DType dtype) {
     case DType::BF16: return 2;
     case DType::I32: return 4;
     case DType::I64: return 8;
+    case DType::I8: return 1;
   }
   return 0;
 }
@@ -27,6 +28,7 @@ std::string_view dtype_name(DType dtype) {
     case DType::BF16: return "BF16";
     case DType::I32: return "I32";
     case DType::I64: return "I64";
+    case DType::I8: return "I8";
   }
   return "?";
 }
@@ -87,9 +89,25 @@ Tensor Tensor::to_f32() const {
     case DType::I64:
       for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(data_as<int64_t>()[i]);
       break;
+    case DType::I8:
+      if (!row_scales_) throw std::logic_error("Tensor::to_f32: int8 tensor without row scales");
+      for (int64_t r = 0, width = numel() / dim(0); r < dim(0); ++r) {
+        const float scale = row_scales_->data_as<float>()[r];
+        for (int64_t i = r * width; i < (r + 1) * width; ++i) dst[i] = data_as<int8_t>()[i] * scale;
+      }
+      break;
     case DType::F32:
       break;
   }
+  return out;
+}
+
+Tensor Tensor::with_row_scales(Tensor scales) const {
+  if (dtype_ != DType::I8 || rank() < 1 || scales.dtype() != DType::F32 || scales.shape() != Shape{dim(0)}) {
+    throw std::logic_error("Tensor::with_row_scales: needs an int8 tensor and f32 scales [rows]");
+  }
+  Tensor out = *this;
+  out.row_scales_ = std::make_shared<const Tensor>(std::move(scales));
   return out;
 }
 

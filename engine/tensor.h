@@ -1,5 +1,6 @@
 // Tensor: a typed, shaped view of memory that may be owned, shared, or
-// memory-mapped. Weights are stored as f32, f16 or bf16; compute is f32.
+// memory-mapped. Weights are stored as f32, f16, bf16 or int8 with one f32
+// scale per row (value = int8 * row scale); compute is f32.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +12,7 @@
 
 namespace attn {
 
-enum class DType : uint8_t { F32, F16, BF16, I32, I64 };
+enum class DType : uint8_t { F32, F16, BF16, I32, I64, I8 };
 
 size_t dtype_size(DType dtype);
 std::string_view dtype_name(DType dtype);  // "F32", "F16", ... as safetensors spells them
@@ -47,8 +48,15 @@ class Tensor {
   template <typename T>
   T* mutable_data_as() { return static_cast<T*>(const_cast<void*>(data_)); }
 
-  // The same values as f32: `*this` when already f32, else a converted copy.
+  // The same values as f32: `*this` when already f32, else a converted copy
+  // (int8 tensors dequantized with their row scales).
   Tensor to_f32() const;
+
+  // Int8 tensors carry their per-row scales: an f32 tensor [dim(0)].
+  Tensor with_row_scales(Tensor scales) const;
+  const Tensor* row_scales() const { return row_scales_.get(); }
+  // Bytes of the values plus their scales.
+  size_t nbytes_with_scales() const { return nbytes() + (row_scales_ ? row_scales_->nbytes() : 0); }
 
  private:
   DType dtype_ = DType::F32;
@@ -56,6 +64,7 @@ class Tensor {
   Shape strides_;
   const void* data_ = nullptr;
   std::shared_ptr<const void> owner_;
+  std::shared_ptr<const Tensor> row_scales_;
 };
 
 // Scalar conversions used by loaders and kernels' fallbacks.

@@ -8,6 +8,11 @@ void WeightStore::add(std::string name, Tensor tensor, std::string source) {
   tensors_.insert_or_assign(std::move(name), Entry{std::move(tensor), std::move(source)});
 }
 
+void WeightStore::remove(std::string_view name) {
+  auto it = tensors_.find(name);
+  if (it != tensors_.end()) tensors_.erase(it);
+}
+
 bool WeightStore::contains(std::string_view name) const { return tensors_.find(name) != tensors_.end(); }
 
 const Tensor* WeightStore::find(std::string_view name) const {

@@ -14,7 +14,9 @@ namespace attn {
 class WeightStore {
  public:
   // `source` names where the tensor came from (a file path), for errors.
+  // Replaces a tensor of the same name.
   void add(std::string name, Tensor tensor, std::string source);
+  void remove(std::string_view name);
 
   bool contains(std::string_view name) const;
   const Tensor* find(std::string_view name) const;

@@ -8,7 +8,9 @@
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
 #include "engine/ops/onnx_graph.h"
+#include "models/linear_weights.h"
 #include "models/onnx_import.h"
+#include "models/weight_type.h"
 
 namespace attn {
 namespace {
@@ -47,7 +49,7 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   for (const auto& [name, entry] : checkpoint.weights.entries()) {
     info.parameter_count += entry.tensor.numel();
     info.parameters_by_dtype[std::string(dtype_name(entry.tensor.dtype()))] += entry.tensor.numel();
-    info.weight_bytes += static_cast<int64_t>(entry.tensor.nbytes());  // ops read weights as stored
+    info.weight_bytes += static_cast<int64_t>(entry.tensor.nbytes_with_scales());  // ops read weights as stored
   }
   info.vocab_size = built.vocab_size;
   info.hidden_size = built.hidden_size;
@@ -109,7 +111,12 @@ std::shared_ptr<const Model> Model::assemble(const Checkpoint& checkpoint, const
 }
 
 std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
-  const Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
+  Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
+  if (checkpoint.onnx && options.dtype) {
+    throw Error(path.string() + ": converting weights (--dtype) is not supported for ONNX models yet; "
+                "load it without --dtype");
+  }
+  if (options.dtype) convert_linear_weights(checkpoint, to_dtype(*options.dtype));
   if (checkpoint.onnx) {
     // Each reading of the graph the fusion passes offer is checked against
     // the graph run op by op; the first that computes the same outputs wins.

@@ -15,7 +15,7 @@ std::optional<NormMatch> match_rms_norm(const OnnxGraphView& g, const std::strin
   if (const NodeIR* n = g.producer_of(out, "SimplifiedLayerNormalization")) {
     auto w = n->inputs.size() > 1 ? g.weight(n->inputs[1], 1) : std::nullopt;
     if (!w) return std::nullopt;
-    return NormMatch{g.strip(n->inputs[0]), *w, n->get_float("epsilon", 1e-5f)};
+    return NormMatch{g.strip(n->inputs[0]), *w, n->get_float("epsilon", 1e-5f), std::nullopt};
   }
   const NodeIR* scale = g.producer_of(out, "Mul");
   if (!scale) return std::nullopt;
@@ -42,7 +42,7 @@ std::optional<NormMatch> match_rms_norm(const OnnxGraphView& g, const std::strin
                                            g.strip(square->inputs[0]) == x) ||
                                           (square->op_type == "Mul" && g.strip(square->inputs[0]) == x &&
                                            g.strip(square->inputs[1]) == x));
-        if (eps && squares_x) return NormMatch{x, *w, static_cast<float>(*eps)};
+        if (eps && squares_x) return NormMatch{x, *w, static_cast<float>(*eps), std::nullopt};
       }
     }
   }

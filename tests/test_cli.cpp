@@ -666,4 +666,52 @@ TEST_CASE("bad paths, prompts and options fail cleanly") {
   }
 }
 
+TEST_CASE("quantize: int8, bf16 and f16 directories load and generate; --dtype converts at load") {
+  // Greedy text of the f32 model, to compare the converted ones with.
+  const CommandResult f32 = attn_cli(generate_args(kHfDir, "--json"));
+  REQUIRE(f32.exit_code == 0);
+  const std::string f32_text = parse_json(f32.out)["text"];
+  for (const std::string type : {"int8", "bf16", "f16"}) {
+    CAPTURE(type);
+    for (const std::string& source : {hf_model(), bin_model()}) {
+      TempDir out;
+      const CommandResult q = attn_cli("quantize " + source + " -o " + sh(out.path()) + " --type " + type);
+      INFO(describe(q));
+      REQUIRE(q.exit_code == 0);
+      CHECK(q.out.empty());
+      const json config = json::parse(read_file(out / "config.json"));
+      if (type == "int8") {
+        CHECK(config["quantization"]["quant_method"] == "attn-int8");
+        CHECK(config["quantization"]["weights"]["strategy"] == "channel");
+      }
+      const CommandResult info = attn_cli("inspect -m " + sh(out.path()) + " --json");
+      REQUIRE(info.exit_code == 0);
+      const std::string stored = type == "int8" ? "I8" : type == "bf16" ? "BF16" : "F16";
+      CHECK(parse_json(info.out)["parameters_by_dtype"].contains(stored));
+      // The first eight greedy tokens of this story are far from any tie.
+      const CommandResult g = attn_cli(generate_args(out.path(), "--json"));
+      INFO(describe(g));
+      REQUIRE(g.exit_code == 0);
+      CHECK(parse_json(g.out)["text"] == f32_text);
+    }
+    const CommandResult converted = attn_cli(generate_args(kHfDir, "--json --dtype " + type));
+    REQUIRE(converted.exit_code == 0);
+    CHECK(parse_json(converted.out)["text"] == f32_text);
+  }
+}
+
+TEST_CASE("quantize and --dtype: bad types, unwritable outputs and missing inputs fail cleanly") {
+  TempDir dir;
+  check_clean_failure(attn_cli("quantize " + hf_model() + " -o " + sh(dir / "q") + " --type int4"),
+                      {"--type", "int4", "int8"});
+  check_clean_failure(attn_cli("quantize " + hf_model() + " -o " + sh(dir / "q")), {"--type"});
+  check_clean_failure(attn_cli(generate_args(kHfDir, "--dtype f64")), {"--dtype", "f64"});
+  write_file(dir / "a-file", "x");
+  check_clean_failure(attn_cli("quantize " + hf_model() + " -o " + sh(dir / "a-file" / "q") + " --type int8"),
+                      {"a-file", "cannot create"});
+  check_clean_failure(attn_cli("quantize -m " + sh(dir / "missing") + " -o " + sh(dir / "q") + " --type int8"),
+                      {"missing", "no such file"});
+  check_clean_failure(attn_cli("quantize -m " + sh(kBin) + " -o " + sh(dir / "q") + " --type int8"), {"tokenizer"});
+}
+
 }  // namespace

@@ -143,39 +143,42 @@ TokenId argmax(std::span<const float> row) {
 
 }  // namespace
 
-TEST_CASE("decode_step: sessions decoding together give what each gives alone") {
-  auto model = stories();
-  const int vocab = model->info().vocab_size;
-  const std::vector<std::string> prompts{"Once upon a time", "Lily and Tom went to the park and saw", "The"};
-  std::vector<Session> together, alone;
-  std::vector<TokenId> next_together, next_alone;
-  for (const std::string& prompt : prompts) {
-    const auto ids = model->tokenizer().encode(prompt);
-    for (auto* group : {&together, &alone}) {
-      group->emplace_back(model);
-      const auto logits = group->back().forward(ids);
-      (group == &together ? next_together : next_alone).push_back(argmax(logits));
+TEST_CASE("decode_step: sessions decoding together give what each gives alone (f32 and int8 weights)") {
+  LoadOptions int8;
+  int8.dtype = WeightType::Int8;
+  for (const auto& model : {stories(), Model::load(attn::test::shared_dir() / "models" / "stories260K-hf", int8)}) {
+    const int vocab = model->info().vocab_size;
+    const std::vector<std::string> prompts{"Once upon a time", "Lily and Tom went to the park and saw", "The"};
+    std::vector<Session> together, alone;
+    std::vector<TokenId> next_together, next_alone;
+    for (const std::string& prompt : prompts) {
+      const auto ids = model->tokenizer().encode(prompt);
+      for (auto* group : {&together, &alone}) {
+        group->emplace_back(model);
+        const auto logits = group->back().forward(ids);
+        (group == &together ? next_together : next_alone).push_back(argmax(logits));
+      }
     }
-  }
-  std::vector<Session*> batch;
-  for (Session& s : together) batch.push_back(&s);
-  for (int step = 0; step < 40; ++step) {
-    const std::vector<float> logits = [&] {
-      const auto out = Session::decode_step(batch, next_together);
-      return std::vector<float>(out.begin(), out.end());
-    }();
-    REQUIRE(logits.size() == prompts.size() * vocab);
-    for (size_t i = 0; i < prompts.size(); ++i) {
-      CAPTURE(step);
-      CAPTURE(i);
-      const auto single = alone[i].forward(std::span<const TokenId>(&next_alone[i], 1));
-      const std::span<const float> row(logits.data() + i * vocab, vocab);
-      // Every row goes through the same kernels as a single session's.
-      CHECK(attn::test::max_abs_diff(row, single) == 0.f);
-      next_together[i] = argmax(row);
-      next_alone[i] = argmax(single);
-      CHECK(next_together[i] == next_alone[i]);
-      CHECK(together[i].position() == alone[i].position());
+    std::vector<Session*> batch;
+    for (Session& s : together) batch.push_back(&s);
+    for (int step = 0; step < 40; ++step) {
+      const std::vector<float> logits = [&] {
+        const auto out = Session::decode_step(batch, next_together);
+        return std::vector<float>(out.begin(), out.end());
+      }();
+      REQUIRE(logits.size() == prompts.size() * vocab);
+      for (size_t i = 0; i < prompts.size(); ++i) {
+        CAPTURE(step);
+        CAPTURE(i);
+        const auto single = alone[i].forward(std::span<const TokenId>(&next_alone[i], 1));
+        const std::span<const float> row(logits.data() + i * vocab, vocab);
+        // Every row goes through the same kernels as a single session's.
+        CHECK(attn::test::max_abs_diff(row, single) == 0.f);
+        next_together[i] = argmax(row);
+        next_alone[i] = argmax(single);
+        CHECK(next_together[i] == next_alone[i]);
+        CHECK(together[i].position() == alone[i].position());
+      }
     }
   }
 }

@@ -86,6 +86,7 @@ void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure prefill (pp) and decode (tg) tokens/s");
   args->model.add_to(*cmd, false);
+  args->model.add_dtype_to(*cmd);
   cmd->add_option("-p,--n-prompt", args->options.prompt_tokens, "prompt tokens for the prefill test (0 = skip)")
       ->default_val(128)->check(non_negative());
   cmd->add_option("-n,--n-gen", args->options.decode_tokens, "tokens for the decode test (0 = skip)")

@@ -61,6 +61,7 @@ void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt");
   args->model.add_to(*cmd);
+  args->model.add_dtype_to(*cmd);
   SamplerConfig& s = args->options.sampling;
   cmd->add_option("-p,--prompt", args->prompt, "prompt text (default: empty, i.e. BOS only)");
   cmd->add_option("-n,--max-length", args->options.max_length,

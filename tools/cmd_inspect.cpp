@@ -70,6 +70,7 @@ void add_inspect_command(CLI::App& app) {
   auto args = std::make_shared<InspectArgs>();
   CLI::App* cmd = app.add_subcommand("inspect", "Describe a model: architecture, parameters, dtypes, graph");
   args->model.add_to(*cmd, false);
+  args->model.add_dtype_to(*cmd);
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args] {
     const auto model = args->model.load();

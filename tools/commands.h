@@ -11,5 +11,7 @@ void add_inspect_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_embed_command(CLI::App& app);
 void add_onnx_test_command(CLI::App& app);
+void add_score_command(CLI::App& app);
+void add_quantize_command(CLI::App& app);
 
 }  // namespace attn::cli

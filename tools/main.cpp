@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   attn::cli::add_bench_command(app);
   attn::cli::add_embed_command(app);
   attn::cli::add_onnx_test_command(app);
+  attn::cli::add_score_command(app);
+  attn::cli::add_quantize_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

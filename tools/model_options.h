@@ -1,5 +1,5 @@
 // Options every model-using subcommand shares: the model path, a tokenizer
-// override and the thread count.
+// override, the thread count and the weight type to convert to at load.
 #pragma once
 
 #include <filesystem>
@@ -18,6 +18,7 @@ struct ModelOptions {
   std::string model;
   std::string tokenizer;
   int threads = 0;  // 0: physical cores
+  std::string dtype;  // empty: as stored
 
   void add_to(CLI::App& command, bool with_threads = true) {
     command.add_option("-m,--model", model, "Hugging Face model directory or llama2.c .bin checkpoint")->required();
@@ -25,10 +26,16 @@ struct ModelOptions {
     if (with_threads) command.add_option("-t,--threads", threads, "threads (default: physical cores)")->check(non_negative());
   }
 
+  void add_dtype_to(CLI::App& command) {
+    command.add_option("--dtype", dtype, "convert Linear weights at load: f32, f16, bf16 or int8 (default: as stored)")
+        ->check(weight_type({"f32", "f16", "bf16", "int8"}));
+  }
+
   std::shared_ptr<const Model> load() const {
     if (threads > 0) set_num_threads(threads);
     LoadOptions options;
     if (!tokenizer.empty()) options.tokenizer = tokenizer;
+    if (!dtype.empty()) options.dtype = parse_weight_type(dtype);
     return Model::load(model, options);
   }
 };

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <stdexcept>
 
 #include "engine/kernels/kernels.h"
 #include "engine/parallel.h"
@@ -25,7 +24,6 @@ SessionState& cache_state(const RunContext& context, const SequenceSpan& sequenc
 
 AttentionOp::AttentionOp(const AttentionConfig& config)
     : config_(config), scale_(1.f / std::sqrt(static_cast<float>(config.head_dim))) {
-  if (config.rope && !config.causal) throw std::logic_error("AttentionOp: RoPE is only supported with the causal cache path");
   if (config.rope) rotary_.emplace(config.head_dim, config.max_positions, config.rope_theta, *config.rope);
 }
 
@@ -54,10 +52,10 @@ void AttentionOp::append_to_cache(const RunContext& context, const ActivationVie
 
 void AttentionOp::run(const RunContext& context, std::span<const ActivationView> inputs,
                       const ActivationView& output) const {
-  if (config_.causal) {
-    run_causal(context, inputs, output);
+  if (context.packed) {
+    run_packed(context, inputs, output);
   } else {
-    run_bidirectional(context, inputs, output);
+    run_causal(context, inputs, output);
   }
 }
 
@@ -105,9 +103,25 @@ void AttentionOp::run_causal(const RunContext& context, std::span<const Activati
   }
 }
 
-void AttentionOp::run_bidirectional(const RunContext& context, std::span<const ActivationView> inputs,
-                                    const ActivationView& output) const {
-  const ActivationView &q = inputs[0], &keys = inputs[1], &values = inputs[2];
+ActivationView AttentionOp::positioned_keys(const RunContext& context, const ActivationView& k) const {
+  if (!rotary_) return k;
+  const ActivationView rotated{context.state.step_buffer(k.rows * k.width), k.rows, k.width};
+  std::memcpy(rotated.data, k.data, k.rows * k.width * sizeof(float));
+  for (const SequenceSpan& sequence : context.sequences) {
+    for (int64_t i = 0; i < sequence.rows; ++i) {
+      const int position = sequence.start_position + static_cast<int>(i);
+      float* row = rotated.row(sequence.first_row + i);
+      for (int h = 0; h < config_.num_kv_heads; ++h) rotary_->apply(row + h * config_.head_dim, position);
+    }
+  }
+  return rotated;
+}
+
+void AttentionOp::run_packed(const RunContext& context, std::span<const ActivationView> inputs,
+                             const ActivationView& output) const {
+  const ActivationView& q = inputs[0];
+  const ActivationView keys = positioned_keys(context, inputs[1]);
+  const ActivationView& values = inputs[2];
   const auto& k = kernels::active();
   const int d = config_.head_dim;
   const int group = config_.num_heads / config_.num_kv_heads;
@@ -122,13 +136,15 @@ void AttentionOp::run_bidirectional(const RunContext& context, std::span<const A
     const int kv_offset = (h / group) * d;
     const SequenceSpan& sequence = *std::upper_bound(sequences.begin(), sequences.end(), r,
         [](int64_t row, const SequenceSpan& s) { return row < s.first_row + s.rows; });
+    const int64_t index = r - sequence.first_row;  // the row's place in its sequence
 
     float* query = context.state.thread_scratch(omp_get_thread_num());
     float* scores = query + head_scratch_floats(d);
     std::memcpy(query, q.row(r) + h * d, d * sizeof(float));
+    if (rotary_) rotary_->apply(query, sequence.start_position + static_cast<int>(index));
     k.scale(query, scale_, d);
 
-    const int64_t length = sequence.rows;
+    const int64_t length = config_.causal ? index + 1 : sequence.rows;
     for (int64_t j = 0; j < length; ++j) scores[j] = k.dot(query, keys.row(sequence.first_row + j) + kv_offset, d);
     const float inverse_sum = 1.f / k.exp_shifted(scores, length);
 

@@ -15,17 +15,21 @@ struct AttentionConfig {
   std::optional<RopeStyle> rope;  // none: positions come from elsewhere (e.g. learned)
   double rope_theta = 10000.0;
   // false: an encoder; each row attends to every row of its own sequence,
-  // read straight from k/v (no KV cache, no RoPE).
+  // read straight from k/v (no KV cache).
   bool causal = true;
   int cache_slot = 0;  // which KV cache layer of the session this op owns
 };
 
 // Multi-head attention. Inputs are the projected q [rows, heads*d], k and v
-// [rows, kv_heads*d]. Causal (decoders): RoPE is applied here (to q on the
-// fly, to k as it enters the cache), the new k/v rows are appended at the
-// context's positions, and each query row attends to every cached position
-// up to its own. Non-causal (encoders): see AttentionConfig::causal; packing
-// sequences without padding makes the padding mask implicit.
+// [rows, kv_heads*d]. RoPE, when configured, is applied here (to q on the
+// fly, to k as it enters the cache or the step's key buffer).
+//  - Causal step over the KV cache (decoding one sequence): the new k/v rows
+//    are appended at the context's positions, and each query row attends to
+//    every cached position up to its own.
+//  - Packed step (RunContext::packed: encoder batches, decoder scoring
+//    batches): each row attends to the rows of its own sequence in this step
+//    (up to its own when causal), so packing sequences without padding makes
+//    the padding mask implicit and no sequence sees another.
 class AttentionOp : public Op {
  public:
   explicit AttentionOp(const AttentionConfig& config);
@@ -40,8 +44,11 @@ class AttentionOp : public Op {
  private:
   void append_to_cache(const RunContext& context, const ActivationView& k, const ActivationView& v) const;
   void run_causal(const RunContext& context, std::span<const ActivationView> inputs, const ActivationView& output) const;
-  void run_bidirectional(const RunContext& context, std::span<const ActivationView> inputs,
-                         const ActivationView& output) const;
+  void run_packed(const RunContext& context, std::span<const ActivationView> inputs,
+                  const ActivationView& output) const;
+  // k with RoPE applied at each row's position in its sequence (in the
+  // session's step buffer), or k itself when there is no RoPE.
+  ActivationView positioned_keys(const RunContext& context, const ActivationView& k) const;
 
   AttentionConfig config_;
   std::optional<RotaryTable> rotary_;

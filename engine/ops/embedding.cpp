@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "engine/kernels/int8.h"
 #include "engine/kernels/kernels.h"
 
 namespace attn {
@@ -18,6 +19,10 @@ void EmbeddingOp::run(const RunContext& context, std::span<const ActivationView>
       case DType::F32: std::memcpy(out, table_.data_as<float>() + offset, width * sizeof(float)); break;
       case DType::F16: k.f16_to_f32(table_.data_as<uint16_t>() + offset, out, width); break;
       case DType::BF16: k.bf16_to_f32(table_.data_as<uint16_t>() + offset, out, width); break;
+      case DType::I8:  // a table shared with a quantised LM head
+        kernels::active_int8().dequantize_row(table_.data_as<int8_t>() + offset,
+                                              table_.row_scales()->data_as<float>()[context.tokens[r]], out, width);
+        break;
       default: break;  // rejected at construction by the builder
     }
   }

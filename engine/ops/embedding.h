@@ -6,7 +6,8 @@
 namespace attn {
 
 // Rows of the embedding table for the step's token ids. The table stays in
-// its stored dtype (f32/f16/bf16); rows are converted as they are gathered.
+// its stored dtype (f32/f16/bf16, or int8 with row scales when it doubles as
+// a quantised LM head); rows are converted as they are gathered.
 class EmbeddingOp : public Op {
  public:
   explicit EmbeddingOp(Tensor table);

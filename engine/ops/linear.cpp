@@ -3,8 +3,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include "engine/kernels/gemv.h"
+#include "engine/kernels/int8.h"
 #include "engine/kernels/kernels.h"
 #include "engine/parallel.h"
 #include "engine/session_state.h"
@@ -31,7 +34,9 @@ LinearOp::LinearOp(Tensor weight, std::optional<Tensor> bias) : weight_(std::mov
 }
 
 void LinearOp::prepare(SessionState& state, int) const {
-  if (weight_.dtype() != DType::F32) state.require_weight_panel(panel_rows() * weight_.dim(1));
+  const DType dtype = weight_.dtype();
+  if (dtype == DType::F16 || dtype == DType::BF16) state.require_weight_panel(panel_rows() * weight_.dim(1));
+  if (dtype == DType::I8) state.require_quantized_rows(kMaxGemvRows, weight_.dim(1));
 }
 
 int64_t LinearOp::panel_rows() const {
@@ -43,7 +48,7 @@ void LinearOp::run(const RunContext& context, std::span<const ActivationView> in
                    const ActivationView& output) const {
   const ActivationView& x = inputs[0];
   if (x.rows <= kMaxGemvRows) {
-    run_gemv(x, output);
+    run_gemv(context, x, output);
   } else {
     run_matmul(context, x, output);
   }
@@ -51,15 +56,30 @@ void LinearOp::run(const RunContext& context, std::span<const ActivationView> in
 
 // Every output is the same GEMV row kernel's, so a row's result does not
 // depend on the thread split or on how many rows decode together.
-void LinearOp::run_gemv(const ActivationView& x, const ActivationView& y) const {
-  const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
+void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
-  const void* w = weight_.data();
   const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / (k * static_cast<int64_t>(dtype_size(weight_.dtype()))));
+  const bool int8 = weight_.dtype() == DType::I8;
+  const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
+  const kernels::Int8Kernels& int8_kernels = kernels::active_int8();
+  // Int8 weights: dynamic activation quantisation, one scale per input row,
+  // computed once and shared by every thread.
+  int8_t* qx = context.state.quantized_rows();
+  float* x_scales = context.state.quantized_row_scales();
+  if (int8) {
+    for (int64_t r = 0; r < x.rows; ++r) x_scales[r] = int8_kernels.quantize_row(x.row(r), qx + r * k, k);
+  }
   const auto rows = [&](int64_t begin, int64_t end) {
     for (int64_t first = begin; first < end; first += block) {
       const int64_t last = std::min(end, first + block);
-      for (int64_t r = 0; r < x.rows; ++r) gemv(w, x.row(r), y.row(r), first, last, k);
+      for (int64_t r = 0; r < x.rows; ++r) {
+        if (int8) {
+          int8_kernels.gemv_rows(weight_.data_as<int8_t>(), weight_.row_scales()->data_as<float>(), qx + r * k,
+                                 x_scales[r], y.row(r), first, last, k);
+        } else {
+          gemv(weight_.data(), x.row(r), y.row(r), first, last, k);
+        }
+      }
     }
   };
   if (!worth_parallel(n * k)) {
@@ -87,17 +107,44 @@ void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, co
     primitives.get(x.rows, k, n, bias != nullptr, n).run(context.state.stream(), x.data, weight_.data_as<float>(), bias, y.data);
     return;
   }
-  const auto& convert = kernels::active();
-  const auto widen = weight_.dtype() == DType::F16 ? convert.f16_to_f32 : convert.bf16_to_f32;
+  if (weight_.dtype() == DType::I8) return run_int8_matmul(context, x, y);
   float* panel = context.state.weight_panel();
   const int64_t panel_rows = this->panel_rows();
   for (int64_t first = 0; first < n; first += panel_rows) {
     const int64_t rows = std::min(panel_rows, n - first);
-    const uint16_t* source = weight_.data_as<uint16_t>() + first * k;
 #pragma omp parallel for
-    for (int64_t r = 0; r < rows; ++r) widen(source + r * k, panel + r * k, k);
+    for (int64_t r = 0; r < rows; ++r) widen_row(first + r, panel + r * k);
     primitives.get(x.rows, k, rows, bias != nullptr, n)
         .run(context.state.stream(), x.data, panel, bias ? bias + first : nullptr, y.data + first);
+  }
+}
+
+void LinearOp::run_int8_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
+  const int64_t n = weight_.dim(0), k = weight_.dim(1);
+  SessionState& state = context.state;
+  state.require_quantized_rows(x.rows, k);
+  int8_t* qx = state.quantized_rows();
+  float* x_scales = state.quantized_row_scales();
+  const auto quantize_row = kernels::active_int8().quantize_row;
+#pragma omp parallel for if (worth_parallel(x.rows * k))
+  for (int64_t r = 0; r < x.rows; ++r) x_scales[r] = quantize_row(x.row(r), qx + r * k, k);
+  state.int8_linear_primitives()
+      .get(x.rows, k, n, false, n)
+      .run(state.stream(), qx, weight_.data_as<int8_t>(), weight_.row_scales()->data_as<float>(), y.data);
+  const auto& vector = kernels::active();
+#pragma omp parallel for if (worth_parallel(x.rows * n))
+  for (int64_t r = 0; r < x.rows; ++r) {
+    vector.scale(y.row(r), x_scales[r], n);
+    if (bias_) vector.add(y.row(r), bias_->data_as<float>(), y.row(r), n);
+  }
+}
+
+void LinearOp::widen_row(int64_t row, float* out) const {
+  const int64_t k = weight_.dim(1);
+  switch (weight_.dtype()) {
+    case DType::F16: return kernels::active().f16_to_f32(weight_.data_as<uint16_t>() + row * k, out, k);
+    case DType::BF16: return kernels::active().bf16_to_f32(weight_.data_as<uint16_t>() + row * k, out, k);
+    default: throw std::logic_error("LinearOp: no widening for " + std::string(dtype_name(weight_.dtype())));
   }
 }
 

@@ -7,5 +7,7 @@
 #include "attn/error.h"
 #include "attn/generate.h"
 #include "attn/model.h"
+#include "attn/quantize.h"
 #include "attn/sampler.h"
+#include "attn/score.h"
 #include "attn/tokenizer.h"

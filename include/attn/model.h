@@ -17,10 +17,22 @@
 
 namespace attn {
 
+// How the weight matrices of Linear layers are stored and read. Int8 is
+// per-output-channel symmetric, with each activation row quantised to int8
+// on the fly for the decode GEMV (see loaders/int8_format.h).
+enum class WeightType { F32, F16, BF16, Int8 };
+std::string_view weight_type_name(WeightType type);  // "f32", "f16", "bf16", "int8"
+// nullopt for anything but those names.
+std::optional<WeightType> parse_weight_type(std::string_view name);
+
 struct LoadOptions {
   // Tokenizer to use instead of the one found beside the model (required for
   // llama2.c .bin checkpoints that have no tokenizer.model next to them).
   std::optional<std::filesystem::path> tokenizer;
+  // Converts every Linear weight (the LM head included) to this type while
+  // loading; embeddings, norms and biases keep their stored type. A tied
+  // embedding table is the LM head, so it is converted too.
+  std::optional<WeightType> dtype = std::nullopt;
 };
 
 struct ModelInfo {
@@ -98,10 +110,12 @@ class Session {
   // tokens would not fit in the context or an id is out of range.
   std::span<const float> forward(std::span<const TokenId> tokens, bool all_logits = false);
 
-  // Encoders only: runs independent sequences in one pass, packed back to
-  // back without padding. Each sequence's type_ids may be empty (segment 0
-  // throughout). Returns every sequence's output rows in order,
-  // [total tokens, output width]; valid until the next call.
+  // Runs independent sequences in one pass, packed back to back without
+  // padding, each from position 0 and seeing only itself. Each sequence's
+  // type_ids may be empty (segment 0 throughout). Returns every sequence's
+  // output rows in order, [total tokens, output width] (a decoder's logits
+  // for every token); valid until the next call. A decoder's KV cache and
+  // position are left as they were.
   std::span<const float> forward_packed(std::span<const Encoding> sequences);
 
   // A head's result from the last forward_packed call, one row per sequence:

@@ -1,0 +1,48 @@
+#include "engine/weight_conversion.h"
+
+#include <stdexcept>
+
+#include "engine/kernels/int8.h"
+
+namespace attn {
+namespace {
+
+Tensor quantize_int8_rows(const Tensor& weight) {
+  const Tensor source = weight.to_f32();
+  const int64_t rows = weight.dim(0), width = weight.numel() / rows;
+  Tensor values = Tensor::zeros(DType::I8, weight.shape());
+  Tensor scales = Tensor::zeros(DType::F32, {rows});
+  // The activation quantiser, so weights and activations share one rounding rule.
+  const auto quantize_row = kernels::active_int8().quantize_row;
+#pragma omp parallel for
+  for (int64_t r = 0; r < rows; ++r) {
+    scales.mutable_data_as<float>()[r] =
+        quantize_row(source.data_as<float>() + r * width, values.mutable_data_as<int8_t>() + r * width, width);
+  }
+  return values.with_row_scales(std::move(scales));
+}
+
+Tensor to_16_bit(const Tensor& weight, DType target) {
+  const Tensor source = weight.to_f32();
+  Tensor out = Tensor::zeros(target, weight.shape());
+  const auto convert = target == DType::F16 ? f32_to_f16 : f32_to_bf16;
+  const int64_t n = weight.numel();
+#pragma omp parallel for
+  for (int64_t i = 0; i < n; ++i) out.mutable_data_as<uint16_t>()[i] = convert(source.data_as<float>()[i]);
+  return out;
+}
+
+}  // namespace
+
+Tensor convert_weight(const Tensor& weight, DType target) {
+  if (weight.dtype() == target) return weight;
+  switch (target) {
+    case DType::F32: return weight.to_f32();
+    case DType::F16:
+    case DType::BF16: return to_16_bit(weight, target);
+    case DType::I8: return quantize_int8_rows(weight);
+    default: throw std::logic_error("convert_weight: weights are stored as F32, F16, BF16 or I8");
+  }
+}
+
+}  // namespace attn

@@ -1,0 +1,115 @@
+// attn::quantize_model: load a checkpoint, convert its Linear weights, write
+// a Hugging Face-style directory that Model::load reads back.
+#include "attn/quantize.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "attn/error.h"
+#include "loaders/int8_format.h"
+#include "loaders/safetensors_writer.h"
+#include "models/architectures.h"
+#include "models/linear_weights.h"
+#include "models/weight_type.h"
+
+namespace attn {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void write_json(const fs::path& path, const json& value) {
+  std::ofstream out(path, std::ios::trunc);
+  out << value.dump(2) << '\n';
+  out.close();
+  if (!out) throw Error(path.string() + ": cannot write (" + std::strerror(errno) + ")");
+}
+
+// generation_config.json is merged into the loaded config under
+// "generation"; it goes back into its own file.
+void write_configs(const Checkpoint& checkpoint, WeightType type, const fs::path& output) {
+  json config = checkpoint.config;
+  config.erase("generation");
+  config.erase("quantization");
+  if (type == WeightType::Int8) {
+    config["quantization"] = int8_quantization_entry();
+  } else {
+    config["torch_dtype"] = type == WeightType::F32 ? "float32" : type == WeightType::F16 ? "float16" : "bfloat16";
+  }
+  write_json(output / "config.json", config);
+  if (checkpoint.config.contains("generation")) {
+    write_json(output / "generation_config.json", checkpoint.config["generation"]);
+  }
+}
+
+bool is_weight_or_config(const fs::path& relative) {
+  const std::string name = relative.filename().string();
+  return relative.extension() == ".safetensors" || name == "model.safetensors.index.json" || name == "config.json" ||
+         name == "generation_config.json";
+}
+
+void copy_into(const fs::path& from, const fs::path& to) {
+  std::error_code error;
+  fs::create_directories(to.parent_path(), error);
+  if (!error) fs::copy_file(from, to, fs::copy_options::overwrite_existing, error);
+  if (error) throw Error(to.string() + ": cannot copy " + from.string() + " here (" + error.message() + ")");
+}
+
+// Tokenizer, sentence-transformers modules and any other file that is not
+// weights or config come along unchanged.
+void copy_other_files(const Checkpoint& checkpoint, const fs::path& output) {
+  if (checkpoint.format == "huggingface") {
+    for (auto it = fs::recursive_directory_iterator(checkpoint.path); it != fs::recursive_directory_iterator(); ++it) {
+      std::error_code ignored;
+      if (fs::equivalent(it->path(), output, ignored)) {  // an output directory inside the input
+        it.disable_recursion_pending();
+        continue;
+      }
+      const fs::path relative = fs::relative(it->path(), checkpoint.path);
+      if (it->is_regular_file() && !is_weight_or_config(relative)) copy_into(it->path(), output / relative);
+    }
+  }
+  // A tokenizer named apart from the checkpoint (--tokenizer, or the one
+  // beside a llama2.c file) is copied under the name the loader looks for.
+  if (checkpoint.tokenizer && fs::is_regular_file(*checkpoint.tokenizer) &&
+      checkpoint.tokenizer->parent_path() != checkpoint.path) {
+    const bool is_json = checkpoint.tokenizer->extension() == ".json";
+    copy_into(*checkpoint.tokenizer, output / (is_json ? "tokenizer.json" : "tokenizer.model"));
+  } else if (checkpoint.tokenizer && fs::is_directory(*checkpoint.tokenizer) &&
+             *checkpoint.tokenizer != checkpoint.path) {
+    for (const char* name : {"tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"}) {
+      if (fs::is_regular_file(*checkpoint.tokenizer / name)) copy_into(*checkpoint.tokenizer / name, output / name);
+    }
+  }
+}
+
+void prepare_output(const fs::path& input, const fs::path& output) {
+  std::error_code error;
+  if (fs::exists(output, error) && fs::equivalent(input, output, error)) {
+    throw Error(output.string() + ": is the input model; write the converted model to another directory");
+  }
+  fs::create_directories(output, error);
+  if (error || !fs::is_directory(output)) {
+    throw Error(output.string() + ": cannot create the output directory (" +
+                (error ? error.message() : std::string("a file of that name exists")) + ")");
+  }
+}
+
+}  // namespace
+
+void quantize_model(const fs::path& input, const fs::path& output, const QuantizeOptions& options) {
+  Checkpoint checkpoint = load_checkpoint(input, options.tokenizer);
+  if (!checkpoint.tokenizer) {
+    throw Error(input.string() + ": no tokenizer found beside the model; pass one with --tokenizer PATH so the "
+                "written directory is complete");
+  }
+  convert_linear_weights(checkpoint, to_dtype(options.type));
+  prepare_output(input, output);
+  write_safetensors(output / "model.safetensors", tensors_for_safetensors(checkpoint.weights),
+                    {{"format", "pt"}});
+  write_configs(checkpoint, options.type, output);
+  copy_other_files(checkpoint, output);
+}
+
+}  // namespace attn
