@@ -12,18 +12,12 @@
 #include "engine/memory_plan.h"
 #include "engine/ops/rope.h"
 #include "engine/tensor.h"
+#include "test_support.h"
 
 using namespace attn;
+using attn::test::random_vector;
 
 namespace {
-
-std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 float max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
   float worst = 0.f;

@@ -8,18 +8,12 @@
 
 #include "engine/kernels/int8.h"
 #include "engine/weight_conversion.h"
+#include "test_support.h"
 
 using namespace attn;
+using attn::test::random_vector;
 
 namespace {
-
-std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 std::vector<const kernels::Int8Kernels*> int8_tables() {
   std::vector<const kernels::Int8Kernels*> tables{&kernels::scalar_int8()};

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <random>
 #include <string>
 #include <sys/wait.h>
 
@@ -37,6 +38,15 @@ inline std::vector<float> read_f32(const std::filesystem::path& path) {
 }
 
 // Largest element-wise difference; infinite when the sizes differ.
+// Seeded normal(0, scale) values: kernel tests' random inputs.
+inline std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
 inline float max_abs_diff(std::span<const float> a, std::span<const float> b) {
   if (a.size() != b.size()) return std::numeric_limits<float>::infinity();
   float worst = 0.f;
