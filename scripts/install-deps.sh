@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libdnnl-dev            # oneDNN: every matrix product
+  ocl-icd-opencl-dev     # oneDNN: dnnl-config.cmake asks for OpenCL (only a Recommends of libdnnl-dev)
   libsentencepiece-dev   # tokenizer.model files
   libutf8proc-dev        # Unicode normalisation for tokenizer.json pipelines
   libpcre2-dev           # Unicode-aware regular expressions for pre-tokenizers
