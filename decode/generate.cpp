@@ -55,6 +55,7 @@ const char* to_string(StopReason reason) {
     case StopReason::StopString: return "stop_string";
     case StopReason::MaxLength: return "max_length";
     case StopReason::ContextFull: return "context_full";
+    case StopReason::Cancelled: return "cancelled";
   }
   return "?";
 }
@@ -78,6 +79,10 @@ GenerateResult generate(Session& session, std::string_view prompt, const Generat
     if (is_continuation) result.text += text;
     if (on_text) on_text(text);
   };
+  // False when the caller wants generation to stop.
+  auto report_token = [&](TokenId id, std::string_view piece) {
+    return !options.on_token || options.on_token(id, piece);
+  };
 
   // The prompt goes through the same streamer as the continuation, so the
   // echoed text has exactly the spacing of a full decode.
@@ -99,6 +104,10 @@ GenerateResult generate(Session& session, std::string_view prompt, const Generat
   result.stop_reason = StopReason::MaxLength;
   bool stopped_by_string = false;
   while (static_cast<int>(result.tokens.size()) < budget) {
+    if (options.stop.stop_requested()) {
+      result.stop_reason = StopReason::Cancelled;
+      break;
+    }
     const TokenId next = sampler.sample(logits, history);
     if (std::find(eos.begin(), eos.end(), next) != eos.end()) {
       result.stop_reason = StopReason::Eos;
@@ -111,6 +120,11 @@ GenerateResult generate(Session& session, std::string_view prompt, const Generat
     if (filtered.stopped) {
       result.stop_reason = StopReason::StopString;
       stopped_by_string = true;
+      report_token(next, filtered.text);
+      break;
+    }
+    if (!report_token(next, filtered.text)) {
+      result.stop_reason = StopReason::Cancelled;
       break;
     }
     if (static_cast<int>(result.tokens.size()) == budget) break;
@@ -125,8 +139,10 @@ GenerateResult generate(Session& session, std::string_view prompt, const Generat
   }
   if (!stopped_by_string) {
     const auto tail = stops.push(streamer.flush());
-    emit(tail.text, true);
-    if (!tail.stopped) emit(stops.flush(), true);
+    std::string held_back = tail.text;
+    if (!tail.stopped) held_back += stops.flush();
+    emit(held_back, true);
+    if (!held_back.empty()) report_token(kNoToken, held_back);
   }
   return result;
 }

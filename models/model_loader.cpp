@@ -1,8 +1,10 @@
 // Model::load: checkpoint loader -> architecture builder -> tokenizer.
+#include <chrono>
 #include <cmath>
 #include <string>
 
 #include "attn/error.h"
+#include "attn/log.h"
 #include "engine/model_impl.h"
 #include "loaders/checkpoint.h"
 #include "loaders/sentence_transformers.h"
@@ -95,6 +97,26 @@ std::string architecture_name(const Checkpoint& checkpoint) {
   return !names.empty() && names[0].is_string() ? names[0].get<std::string>() : "ONNX decoder";
 }
 
+// Tells the caller (and the log) what loading is doing; throws Cancelled
+// when the caller's progress callback asks to stop.
+void report_progress(const LoadOptions& options, const std::filesystem::path& path, std::string_view stage,
+                     float fraction) {
+  log(LogLevel::Debug, path.string() + ": " + std::string(stage));
+  if (options.progress && !options.progress(stage, fraction)) {
+    throw Cancelled(path.string() + ": loading cancelled (" + std::string(stage) + ")");
+  }
+}
+
+void log_loaded(const Model& model, std::chrono::steady_clock::time_point start) {
+  const ModelInfo& info = model.info();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  log(LogLevel::Info, info.path.string() + ": loaded " + info.architecture + ", " +
+                          std::to_string(info.parameter_count) + " parameters in " + std::to_string(seconds) + " s");
+  if (!info.onnx_unfused_reason.empty()) {
+    log(LogLevel::Warning, info.path.string() + ": the ONNX graph runs op by op (slow): " + info.onnx_unfused_reason);
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const Model> Model::assemble(const Checkpoint& checkpoint, const std::string& architecture,
@@ -111,16 +133,27 @@ std::shared_ptr<const Model> Model::assemble(const Checkpoint& checkpoint, const
 }
 
 std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  report_progress(options, path, "reading the checkpoint", 0.f);
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
   if (checkpoint.onnx && options.dtype) {
     throw Error(path.string() + ": converting weights (--dtype) is not supported for ONNX models yet; "
                 "load it without --dtype");
   }
-  if (options.dtype) convert_linear_weights(checkpoint, to_dtype(*options.dtype));
+  if (options.dtype) {
+    report_progress(options, path, "converting the weights", 0.2f);
+    convert_linear_weights(checkpoint, to_dtype(*options.dtype));
+  }
+  auto loaded = [&](std::shared_ptr<const Model> model) {
+    report_progress(options, path, "loaded", 1.f);
+    log_loaded(*model, start);
+    return model;
+  };
   if (checkpoint.onnx) {
     // Each reading of the graph the fusion passes offer is checked against
     // the graph run op by op; the first that computes the same outputs wins.
     // A graph they cannot map runs op by op: correct, not fast.
+    report_progress(options, path, "fusing the ONNX graph", 0.3f);
     std::string unfused;
     std::vector<BuiltModel> candidates;
     try {
@@ -131,23 +164,27 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, cons
     std::shared_ptr<const Tokenizer> tokenizer;
     double closest = INFINITY;
     for (BuiltModel& candidate : candidates) {
+      report_progress(options, path, "checking the fused graph", 0.6f);
       if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, candidate.vocab_size);
       auto model = assemble(checkpoint, architecture_name(checkpoint), std::move(candidate), tokenizer);
       const double difference = fused_logits_difference(model, checkpoint);
-      if (difference <= kFusionTolerance) return model;
+      if (difference <= kFusionTolerance) return loaded(model);
       closest = std::min(closest, difference);
     }
     if (unfused.empty()) {
       unfused = "the fused graph differs from the ONNX graph (relative difference " + std::to_string(closest) + ")";
     }
+    report_progress(options, path, "building the op-by-op graph", 0.8f);
     BuiltModel op_by_op = onnx_op_by_op_model(checkpoint);
     if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, op_by_op.vocab_size);
-    return assemble(checkpoint, architecture_name(checkpoint), std::move(op_by_op), tokenizer, unfused);
+    return loaded(assemble(checkpoint, architecture_name(checkpoint), std::move(op_by_op), tokenizer, unfused));
   }
   const Architecture& architecture = find_architecture(checkpoint);
+  report_progress(options, path, "building the graph", 0.5f);
   BuiltModel built = architecture.build(checkpoint);
+  report_progress(options, path, "loading the tokenizer", 0.9f);
   auto tokenizer = checked_tokenizer(checkpoint, built.vocab_size);
-  return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
+  return loaded(assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer)));
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -199,3 +199,40 @@ TEST_CASE("decode_step: mismatched tokens, repeated sessions, other models and f
   std::vector<Session*> mixed{&a, &c};
   CHECK_THROWS_AS(Session::decode_step(mixed, two), Error);
 }
+
+TEST_CASE("on_token sees every generated token with its text; stopping keeps the tokens so far") {
+  auto model = stories();
+  Session session(model);
+  auto options = greedy_options(64);
+  std::vector<TokenId> ids;
+  std::string text;
+  options.on_token = [&](TokenId id, std::string_view piece) {
+    if (id != kNoToken) ids.push_back(id);
+    text += piece;
+    return true;
+  };
+  const auto full = generate(session, "Once upon a time", options);
+  CHECK(ids == full.tokens);
+  CHECK(text == full.text);
+
+  session.reset();
+  int seen = 0;
+  options.on_token = [&](TokenId id, std::string_view) { return id == kNoToken || ++seen < 6; };
+  const auto stopped = generate(session, "Once upon a time", options);
+  CHECK(stopped.stop_reason == StopReason::Cancelled);
+  REQUIRE(stopped.tokens.size() == 6);
+  CHECK(std::equal(stopped.tokens.begin(), stopped.tokens.end(), full.tokens.begin()));
+  CHECK(full.text.starts_with(stopped.text));
+  CHECK(std::string(to_string(stopped.stop_reason)) == "cancelled");
+
+  std::stop_source stop;
+  session.reset();
+  options.on_token = [&](TokenId, std::string_view) {
+    stop.request_stop();  // as another thread would; seen before the next token
+    return true;
+  };
+  options.stop = stop.get_token();
+  const auto requested = generate(session, "Once upon a time", options);
+  CHECK(requested.stop_reason == StopReason::Cancelled);
+  CHECK(requested.tokens == std::vector<TokenId>{full.tokens.front()});
+}

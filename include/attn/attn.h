@@ -6,6 +6,7 @@
 #include "attn/embed.h"
 #include "attn/error.h"
 #include "attn/generate.h"
+#include "attn/log.h"
 #include "attn/model.h"
 #include "attn/quantize.h"
 #include "attn/sampler.h"

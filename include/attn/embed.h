@@ -3,6 +3,8 @@
 // padding, pool each sentence's token states, optionally L2-normalise.
 #pragma once
 
+#include "attn/export.h"
+
 #include <optional>
 #include <span>
 #include <string>
@@ -11,7 +13,7 @@
 
 #include "attn/model.h"
 
-namespace attn {
+namespace attn ATTN_API {
 
 // sentence-transformers' pooling modes (1_Pooling/config.json).
 enum class Pooling { Mean, Cls, Max, Last };

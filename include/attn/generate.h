@@ -1,7 +1,10 @@
 // Text generation: prompt -> streamed continuation, with stop conditions.
 #pragma once
 
+#include "attn/export.h"
+
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,7 +12,14 @@
 #include "attn/model.h"
 #include "attn/sampler.h"
 
-namespace attn {
+namespace attn ATTN_API {
+
+// Called after each generated token with its id and the text it completed
+// (whole UTF-8 characters, possibly empty; text of a stop string is never
+// passed), and once more with kNoToken for text still held back when
+// generation ends. Returning false stops generation (StopReason::Cancelled).
+constexpr TokenId kNoToken = -1;
+using TokenCallback = std::function<bool(TokenId token, std::string_view piece)>;
 
 struct GenerateOptions {
   SamplerConfig sampling;
@@ -20,6 +30,10 @@ struct GenerateOptions {
   int max_new_tokens = -1;
   std::vector<std::string> stop_strings;  // generation ends before any of them
   bool echo_prompt = true;                // stream the prompt text first
+  TokenCallback on_token;
+  // When a stop is requested (from any thread), generation ends before the
+  // next token with StopReason::Cancelled, keeping the tokens so far.
+  std::stop_token stop;
 };
 
 struct GenerateTimings {
@@ -31,10 +45,10 @@ struct GenerateTimings {
   double decode_tokens_per_second() const;
 };
 
-enum class StopReason { Eos, StopString, MaxLength, ContextFull };
+enum class StopReason { Eos, StopString, MaxLength, ContextFull, Cancelled };
 
 struct GenerateResult {
-  std::string text;                  // the continuation (without the prompt)
+  std::string text;                  // the continuation (without the prompt), also when cancelled
   std::vector<TokenId> prompt_tokens;
   std::vector<TokenId> tokens;       // generated ids
   StopReason stop_reason = StopReason::MaxLength;

@@ -3,8 +3,11 @@
 // (KV cache, scratch buffers) and is used by one thread at a time.
 #pragma once
 
+#include "attn/export.h"
+
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,7 +18,7 @@
 
 #include "attn/tokenizer.h"
 
-namespace attn {
+namespace attn ATTN_API {
 
 // How the weight matrices of Linear layers are stored and read. Int8 is
 // per-output-channel symmetric, with each activation row quantised to int8
@@ -33,6 +36,10 @@ struct LoadOptions {
   // loading; embeddings, norms and biases keep their stored type. A tied
   // embedding table is the LM head, so it is converted too.
   std::optional<WeightType> dtype = std::nullopt;
+  // Called as loading proceeds, with what it is doing and the fraction done
+  // (0 to 1, ending with "loaded", 1). Returning false stops loading, which
+  // then throws attn::Cancelled and keeps nothing.
+  std::function<bool(std::string_view stage, float fraction)> progress;
 };
 
 struct ModelInfo {

@@ -4,12 +4,14 @@
 // is a Hugging Face-style directory that Model::load reads.
 #pragma once
 
+#include "attn/export.h"
+
 #include <filesystem>
 #include <optional>
 
 #include "attn/model.h"
 
-namespace attn {
+namespace attn ATTN_API {
 
 struct QuantizeOptions {
   WeightType type = WeightType::Int8;
