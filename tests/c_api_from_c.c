@@ -1,6 +1,8 @@
 /* attn.h compiles as strict C99 and libattn.so links from C: a bad path
- * gives a status and a message naming it, and a greedy generation stops
- * when the token callback says so. Arguments: the stories260K-hf directory. */
+ * gives a status and a message naming it, a greedy generation stops when
+ * the token callback says so, and an ONNX model is refused with the reason
+ * (package/onnx_reader_unavailable.cpp). Arguments: stories260K-hf and
+ * stories260K-onnx. */
 #include <attn.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +30,7 @@ int main(int argc, char** argv) {
   attn_generation result;
   char message[512];
   int count = 0;
-  if (argc != 2) return 2;
+  if (argc != 3) return 2;
 
   EXPECT(strcmp(attn_version(), ATTN_VERSION_STRING) == 0);
   EXPECT(attn_model_load("/no/such/model", NULL, &model) == ATTN_ERROR_FAILED);
@@ -45,6 +47,9 @@ int main(int argc, char** argv) {
   attn_generation_clear(&result);
   attn_session_free(session);
   attn_model_free(model);
+
+  EXPECT(attn_model_load(argv[2], NULL, &model) == ATTN_ERROR_FAILED);
+  EXPECT(attn_last_error(message, sizeof message) > 0 && strstr(message, "libattn.so cannot read ONNX") != NULL);
   if (failures == 0) printf("c_api_from_c: ok\n");
   return failures == 0 ? 0 : 1;
 }

@@ -5,7 +5,7 @@
 #   tests/check_exports.sh path/to/libattn.so.0
 set -euo pipefail
 library=$1
-symbols=$(nm -D --defined-only "$library" | awk '{ $1 = ""; $2 = ""; sub(/^ +/, ""); print }')
+symbols=$(nm -D --defined-only "$library" | awk '{ $1 = ""; $2 = ""; sub(/^ +/, ""); sub(/@.*/, ""); print }')
 demangled=$(echo "$symbols" | c++filt)
 unexpected=$(echo "$demangled" | grep -Ev '^(attn_[a-z0-9_]+|attn::.*|(vtable|typeinfo|typeinfo name) for attn::.*|ATTN_0)$' || true)
 if [ -n "$unexpected" ]; then
