@@ -47,8 +47,8 @@ def test_greedy_text_equals_the_cli(stories):
     assert "".join(pieces) == expected["text"]
     assert generation.text == expected["text"]
     assert generation.stop_reason == expected["stop_reason"]
-    assert len(generation.tokens) == expected["tokens"]
-    assert generation.prompt_tokens == expected["prompt_tokens"]
+    assert generation.tokens == expected["tokens"]
+    assert generation.prompt_tokens == len(expected["prompt_tokens"])
 
 
 def test_leaving_the_loop_aborts_and_keeps_the_tokens(stories):
