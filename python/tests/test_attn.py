@@ -40,9 +40,9 @@ def test_version():
 
 
 def test_greedy_text_equals_the_cli(stories):
-    expected = json.loads(cli("generate", "-m", str(STORIES), "-p", "Once upon a time", "-n", "64",
+    expected = json.loads(cli("generate", "-m", str(STORIES), "-p", "Once upon a time", "--max-new-tokens", "60",
                               "--temperature", "0", "--json"))
-    generation = stories.generate("Once upon a time", max_length=64)
+    generation = stories.generate("Once upon a time", max_tokens=60)
     pieces = list(generation)
     assert "".join(pieces) == expected["text"]
     assert generation.text == expected["text"]
