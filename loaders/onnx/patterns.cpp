@@ -1,7 +1,6 @@
 // The building blocks the ONNX recognisers match (patterns.h).
 #include "loaders/onnx/patterns.h"
 
-#include <algorithm>
 #include <set>
 
 #include "attn/error.h"
