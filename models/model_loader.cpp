@@ -1,6 +1,6 @@
 // Model::load: checkpoint loader -> architecture builder -> tokenizer.
 #include <chrono>
-#include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "attn/error.h"
@@ -9,9 +9,9 @@
 #include "loaders/checkpoint.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
-#include "engine/ops/onnx_graph.h"
+#include "engine/interpreter/onnx_graph_op.h"
+#include "models/interpreted_graph.h"
 #include "models/linear_weights.h"
-#include "models/onnx_import.h"
 #include "models/weight_type.h"
 
 namespace attn {
@@ -66,7 +66,7 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   info.multi_label = config.contains("problem_type") && config["problem_type"] == "multi_label_classification";
   info.graph_ops = built.graph.op_counts();
   info.graph_nodes = built.graph.value_count();
-  // The fusion pass maps whole ONNX graphs or fails (onnx_import.h).
+  // The recognisers map whole ONNX graphs or none of them (loaders/onnx/recognise.h).
   if (checkpoint.onnx) {
     const bool op_by_op = info.graph_ops.contains(std::string(kOnnxGraphOpName));
     (op_by_op ? info.onnx_primitive_nodes : info.onnx_fused_nodes) = static_cast<int>(checkpoint.onnx->graph.node_count());
@@ -95,6 +95,13 @@ std::shared_ptr<const Tokenizer> checked_tokenizer(const Checkpoint& checkpoint,
 std::string architecture_name(const Checkpoint& checkpoint) {
   const auto& names = checkpoint.config.value("architectures", nlohmann::json::array());
   return !names.empty() && names[0].is_string() ? names[0].get<std::string>() : "ONNX decoder";
+}
+
+// ATTN_ONNX_VERIFY=1: run each recognised ONNX graph op by op at load and
+// compare (tests do this for the fixtures; loads do not pay for it).
+bool verify_onnx_at_load() {
+  const char* value = std::getenv("ATTN_ONNX_VERIFY");
+  return value && std::string(value) == "1";
 }
 
 // Tells the caller (and the log) what loading is doing; throws Cancelled
@@ -136,55 +143,47 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, cons
   const auto start = std::chrono::steady_clock::now();
   report_progress(options, path, "reading the checkpoint", 0.f);
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
-  if (checkpoint.onnx && options.dtype) {
-    throw Error(path.string() + ": converting weights (--dtype) is not supported for ONNX models yet; "
-                "load it without --dtype");
-  }
-  if (options.dtype) {
-    report_progress(options, path, "converting the weights", 0.2f);
-    convert_linear_weights(checkpoint, to_dtype(*options.dtype));
-  }
   auto loaded = [&](std::shared_ptr<const Model> model) {
     report_progress(options, path, "loaded", 1.f);
     log_loaded(*model, start);
     return model;
   };
-  if (checkpoint.onnx) {
-    // Each reading of the graph the fusion passes offer is checked against
-    // the graph run op by op; the first that computes the same outputs wins.
-    // A graph they cannot map runs op by op: correct, not fast.
-    report_progress(options, path, "fusing the ONNX graph", 0.3f);
-    std::string unfused;
-    std::vector<BuiltModel> candidates;
-    try {
-      candidates = fuse_onnx_model(checkpoint);
-    } catch (const Error& e) {
-      unfused = e.what();
+  // An ONNX graph no recogniser maps runs whole on the interpreter: correct, not fast.
+  auto interpreted = [&](const std::string& reason) {
+    if (options.dtype) {
+      throw Error(path.string() + ": converting weights (--dtype) needs an ONNX graph attn recognises; this one "
+                  "runs op by op (" + reason + ")");
     }
-    std::shared_ptr<const Tokenizer> tokenizer;
-    double closest = INFINITY;
-    for (BuiltModel& candidate : candidates) {
-      report_progress(options, path, "checking the fused graph", 0.6f);
-      if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, candidate.vocab_size);
-      auto model = assemble(checkpoint, architecture_name(checkpoint), std::move(candidate), tokenizer);
-      const double difference = fused_logits_difference(model, checkpoint);
-      if (difference <= kFusionTolerance) return loaded(model);
-      closest = std::min(closest, difference);
-    }
-    if (unfused.empty()) {
-      unfused = "the fused graph differs from the ONNX graph (relative difference " + std::to_string(closest) + ")";
-    }
-    report_progress(options, path, "building the op-by-op graph", 0.8f);
-    BuiltModel op_by_op = onnx_op_by_op_model(checkpoint);
-    if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, op_by_op.vocab_size);
-    return loaded(assemble(checkpoint, architecture_name(checkpoint), std::move(op_by_op), tokenizer, unfused));
-  }
+    report_progress(options, path, "building the op-by-op graph", 0.5f);
+    BuiltModel built = build_interpreted_graph(checkpoint);
+    report_progress(options, path, "loading the tokenizer", 0.9f);
+    auto tokenizer = checked_tokenizer(checkpoint, built.vocab_size);
+    return loaded(assemble(checkpoint, architecture_name(checkpoint), std::move(built), std::move(tokenizer), reason));
+  };
+  if (!checkpoint.onnx_unrecognised.empty()) return interpreted(checkpoint.onnx_unrecognised);
+
   const Architecture& architecture = find_architecture(checkpoint);
-  report_progress(options, path, "building the graph", 0.5f);
-  BuiltModel built = architecture.build(checkpoint);
-  report_progress(options, path, "loading the tokenizer", 0.9f);
-  auto tokenizer = checked_tokenizer(checkpoint, built.vocab_size);
-  return loaded(assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer)));
+  auto build = [&] {
+    report_progress(options, path, "building the graph", 0.5f);
+    BuiltModel built = architecture.build(checkpoint);
+    report_progress(options, path, "loading the tokenizer", 0.9f);
+    auto tokenizer = checked_tokenizer(checkpoint, built.vocab_size);
+    return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
+  };
+  if (checkpoint.onnx && verify_onnx_at_load()) {  // on the weights as stored, before any --dtype
+    auto model = build();
+    const double difference = difference_from_graph(model, checkpoint);
+    if (difference > kGraphTolerance) {
+      return interpreted("ATTN_ONNX_VERIFY: the model built from the recognised graph differs from the graph run op "
+                         "by op (relative difference " + std::to_string(difference) + ")");
+    }
+    if (!options.dtype) return loaded(model);
+  }
+  if (options.dtype) {
+    report_progress(options, path, "converting the weights", 0.2f);
+    convert_linear_weights(checkpoint, to_dtype(*options.dtype));
+  }
+  return loaded(build());
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -18,8 +18,8 @@ namespace {
 
 }  // namespace
 
-std::shared_ptr<const primitive::ModelIR> read_onnx_model(const std::filesystem::path& path) { unavailable(path); }
+std::shared_ptr<const interpreter::ModelIR> read_onnx_model(const std::filesystem::path& path) { unavailable(path); }
 
-primitive::Array read_onnx_tensor(const std::filesystem::path& path) { unavailable(path); }
+interpreter::Array read_onnx_tensor(const std::filesystem::path& path) { unavailable(path); }
 
 }  // namespace attn
