@@ -34,10 +34,15 @@ cc -std=c99 -Wall -Wextra -Werror -pedantic -o "$work/stream_generate_cc" "$root
 
 step "running them on the fixtures"
 export LD_LIBRARY_PATH="$libdir"  # the system library path of a real install
+# The Stop thread aborts once 12 tokens have streamed; a few more may come
+# before it runs, but not the whole context.
 for program in "$work/examples/stream_generate" "$work/stream_generate_cc"; do
   out=$("$program" "$shared/models/stories260K-hf" "Once upon a time" 12)
-  echo "$out" | tail -n 1 | grep -qx '\[aborted after 12 tokens\]' ||
-    { echo "test-install: $program did not stop after 12 tokens:"$'\n'"$out" >&2; exit 1; }
+  kept=$(echo "$out" | tail -n 1 | sed -nE 's/^\[aborted after ([0-9]+) tokens\]$/\1/p')
+  if [ -z "$kept" ] || [ "$kept" -lt 12 ] || [ "$kept" -ge 500 ]; then
+    echo "test-install: $program was not aborted after 12 tokens:"$'\n'"$out" >&2
+    exit 1
+  fi
 done
 out=$(printf 'The cat sat on the mat.\nA cat was sitting on a mat.\nStock prices fell sharply.\n' |
   "$work/examples/embed_sentences" "$root/tests/fixtures/family/bert")
