@@ -124,8 +124,10 @@ Fused fuse(const Checkpoint& checkpoint, RopeStyle rope_style) {
     if (group.size() == 1 && !fused_qkv && g.strip(graph.outputs.at(0).name) == first.output) {
       // Final norm and LM head; as the native builders, only on the rows kept.
       const ValueId logits = linear(b, norm(b, b.last_row(vx), *n), first);
-      return {BuiltModel{b.finish(logits), vocab, hidden, layers, attention.num_heads, attention.num_kv_heads,
-                         attention.max_positions},
+      return {BuiltModel{b.finish(logits), {.vocab_size = vocab, .hidden_size = hidden, .num_layers = layers,
+                                             .num_heads = attention.num_heads,
+                                             .num_kv_heads = attention.num_kv_heads,
+                                             .context_length = attention.max_positions}},
               !positions};
     }
     const ValueId h = norm(b, vx, *n);

@@ -119,10 +119,9 @@ BuiltModel fuse_onnx_encoder(const Checkpoint& checkpoint) {
     if (group.empty()) {
       if (g.strip(graph.outputs[0].name) != g.strip(x)) return fail("the graph's first output is not the last block's LayerNorm");
       const int hidden = static_cast<int>(words->shape()[1]);
-      BuiltModel built{b.finish(vx), static_cast<int>(words->shape()[0]), hidden, layers, attention.num_heads,
-                       attention.num_heads, positions};
-      built.encoder = true;
-      return built;
+      return {b.finish(vx), {.vocab_size = static_cast<int>(words->shape()[0]), .hidden_size = hidden,
+                             .num_layers = layers, .num_heads = attention.num_heads,
+                             .num_kv_heads = attention.num_heads, .context_length = positions, .encoder = true}};
     }
     if (group.size() != 3) return fail(std::to_string(group.size()) + " projections read the hidden states" + block);
     const int64_t q_width = group[0]->weight.shape()[1];

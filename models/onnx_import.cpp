@@ -6,7 +6,6 @@
 #include "attn/error.h"
 #include "engine/primitive/program.h"
 #include "engine/primitive/sequence_inputs.h"
-#include "engine/model_impl.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/onnx_graph.h"
 #include "models/config_reader.h"
@@ -14,7 +13,6 @@
 
 namespace attn {
 using primitive::Array;
-using primitive::ElemType;
 
 std::vector<BuiltModel> fuse_onnx_model(const Checkpoint& checkpoint) {
   try {
@@ -37,15 +35,16 @@ BuiltModel onnx_op_by_op_model(const Checkpoint& checkpoint) {
   const std::string where = checkpoint.path.string();
   const bool encoder = is_onnx_encoder(model.graph);
   BuiltModel built;
-  built.vocab_size = config.require_int("vocab_size");
-  built.hidden_size = config.get_int("hidden_size", config.get_int("n_embd", 0));
-  if (built.hidden_size <= 0) config.fail("needs hidden_size (or n_embd)");
-  built.num_layers = config.get_int("num_hidden_layers", config.get_int("n_layer", 0));
-  built.num_heads = config.get_int("num_attention_heads", config.get_int("n_head", 0));
-  built.num_kv_heads = config.get_int("num_key_value_heads", built.num_heads);
-  built.context_length = config.get_int("max_position_embeddings", config.get_int("n_positions", 2048));
-  built.encoder = encoder;
-  const int64_t width = encoder ? built.hidden_size : built.vocab_size;
+  ModelInfo& info = built.info;
+  info.vocab_size = config.require_int("vocab_size");
+  info.hidden_size = config.get_int("hidden_size", config.get_int("n_embd", 0));
+  if (info.hidden_size <= 0) config.fail("needs hidden_size (or n_embd)");
+  info.num_layers = config.get_int("num_hidden_layers", config.get_int("n_layer", 0));
+  info.num_heads = config.get_int("num_attention_heads", config.get_int("n_head", 0));
+  info.num_kv_heads = config.get_int("num_key_value_heads", info.num_heads);
+  info.context_length = config.get_int("max_position_embeddings", config.get_int("n_positions", 2048));
+  info.encoder = encoder;
+  const int64_t width = encoder ? info.hidden_size : info.vocab_size;
   auto program = std::make_shared<const primitive::Program>(
       std::shared_ptr<const primitive::GraphIR>(checkpoint.onnx, &model.graph), model.opset(), where);
   const ValueId all = built.graph.add(std::make_unique<OnnxGraphOp>(program, width, encoder, where), {});
@@ -59,12 +58,12 @@ double fused_logits_difference(const std::shared_ptr<const Model>& fused, const 
   const int vocab = fused->info().vocab_size;
   std::vector<TokenId> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(static_cast<TokenId>((1 + 7919 * i) % vocab));
-  const int64_t width = fused->impl().graph.output_width();  // logits, or an encoder's hidden states
+  const int64_t width = fused->info().encoder ? fused->info().hidden_size : vocab;  // hidden states or logits
 
   const primitive::Program program(std::shared_ptr<const primitive::GraphIR>(checkpoint.onnx, &model.graph),
                                    model.opset(), checkpoint.path.string());
   const Array logits = program.run(primitive::sequence_inputs(model.graph, ids, checkpoint.path.string())).at(0);
-  if (logits.type() != ElemType::Float || logits.numel() % width != 0) {
+  if (logits.type() != DType::F32 || logits.numel() % width != 0) {
     throw Error(checkpoint.path.string() + ": the graph's first output " + logits.describe() +
                 " is not float rows of " + std::to_string(width) + " values (logits or hidden states)");
   }

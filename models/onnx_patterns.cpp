@@ -202,7 +202,7 @@ const std::string& ids_input(const primitive::GraphIR& graph, const std::string&
     if (input.name == "input_ids") return input.name;
   }
   for (const primitive::ValueInfo& input : graph.inputs) {
-    if (input.type == primitive::ElemType::Int64 || input.type == primitive::ElemType::Int32) return input.name;
+    if (input.type == DType::I64 || input.type == DType::I32) return input.name;
   }
   throw Error(where + ": no integer token-id input (input_ids) to feed");
 }

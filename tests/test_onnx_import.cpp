@@ -126,7 +126,8 @@ TEST_CASE("torch.onnx decoder exports (GPT-2, merged If, Llama GQA with past) ru
       // Load checks the fused graph against the export run op by op (past/present fed as empty).
       const auto model = attn::Model::load(dir.path());
       CHECK(model->info().graph_ops.at("Attention") == 2);
-      CHECK(model->info().onnx_primitive_nodes == 0);
+      REQUIRE(model->onnx_import());
+      CHECK(model->onnx_import()->primitive_nodes == 0);
       const std::vector<attn::TokenId> ids{5, 9, 33, 60, 1};  // the data sets' input_ids
       attn::Session prefill(model), decode(model);
       const auto all = prefill.forward(ids, true);
@@ -189,9 +190,10 @@ TEST_CASE("graphs the fusion passes cannot map run op by op, with the reason in 
     fs::create_symlink(export_dir / "config.json", dir / "config.json");
     fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
     auto model = attn::Model::load(dir.path());
-    CHECK(model->info().onnx_fused_nodes == 0);
-    CHECK(model->info().onnx_primitive_nodes > 0);
-    CHECK(model->info().onnx_unfused_reason.find("cannot map the ONNX graph") != std::string::npos);
+    REQUIRE(model->onnx_import());
+    CHECK(model->onnx_import()->fused_nodes == 0);
+    CHECK(model->onnx_import()->primitive_nodes > 0);
+    CHECK(model->onnx_import()->unfused_reason.find("cannot map the ONNX graph") != std::string::npos);
     return model;
   };
   const std::vector<attn::TokenId> ids{5, 9, 33, 60, 1};

@@ -36,7 +36,7 @@ Checkpoint load_onnx_checkpoint(const fs::path& model_file) {
   checkpoint.config = read_hf_config(root);
   checkpoint.onnx = std::move(model);
   for (const auto& [name, value] : checkpoint.onnx->graph.initializers) {
-    if (primitive::is_floating(value.type()) && value.type() != primitive::ElemType::Double && value.rank() > 0) {
+    if (primitive::is_floating(value.type()) && value.type() != DType::F64 && value.rank() > 0) {
       checkpoint.weights.add(name, value.to_tensor(), model_file.string());
     }
   }
