@@ -1,5 +1,5 @@
 // Model::load: checkpoint loader -> architecture builder -> tokenizer.
-#include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "attn/error.h"
@@ -7,10 +7,10 @@
 #include "loaders/checkpoint.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
-#include "engine/ops/onnx_graph.h"
+#include "engine/interpreter/onnx_graph_op.h"
 #include "engine/ops/linear.h"
 #include "engine/weight_conversion.h"
-#include "models/onnx_import.h"
+#include "models/interpreted_graph.h"
 
 namespace attn {
 namespace {
@@ -105,9 +105,12 @@ std::string architecture_name(const Checkpoint& checkpoint) {
   return !names.empty() && names[0].is_string() ? names[0].get<std::string>() : "ONNX decoder";
 }
 
-}  // namespace
-
-namespace {
+// ATTN_ONNX_VERIFY=1: run each recognised ONNX graph op by op at load and
+// compare (tests do this for the fixtures; loads do not pay for it).
+bool verify_onnx_at_load() {
+  const char* value = std::getenv("ATTN_ONNX_VERIFY");
+  return value && std::string(value) == "1";
+}
 
 std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::string& architecture, BuiltModel built,
                                       std::shared_ptr<const Tokenizer> tokenizer,
@@ -116,7 +119,7 @@ std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::s
   info.eos_ids = eos_ids(checkpoint, *tokenizer);
   if (info.encoder && checkpoint.format == "huggingface") info.metadata = read_sentence_transformers(checkpoint.path);
   std::optional<OnnxImportReport> onnx;
-  // The fusion pass maps whole ONNX graphs or fails (onnx_import.h).
+  // The recognisers map whole ONNX graphs or none of them (loaders/onnx/recognise.h).
   if (checkpoint.onnx) {
     onnx.emplace();
     const bool op_by_op = info.graph_ops.contains(std::string(kOnnxGraphOpName));
@@ -131,42 +134,35 @@ std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::s
 
 std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
-  if (checkpoint.onnx && options.dtype) {
-    throw Error(path.string() + ": converting weights (--dtype) is not supported for ONNX models yet; "
-                "load it without --dtype");
-  }
-  if (checkpoint.onnx) {
-    // Each reading of the graph the fusion passes offer is checked against
-    // the graph run op by op; the first that computes the same outputs wins.
-    // A graph they cannot map runs op by op: correct, not fast.
-    std::string unfused;
-    std::vector<BuiltModel> candidates;
-    try {
-      candidates = fuse_onnx_model(checkpoint);
-    } catch (const Error& e) {
-      unfused = e.what();
+  // An ONNX graph no recogniser maps runs whole on the interpreter: correct, not fast.
+  auto interpreted = [&](const std::string& reason) {
+    if (options.dtype) {
+      throw Error(path.string() + ": converting weights (--dtype) needs an ONNX graph attn recognises; this one "
+                  "runs op by op (" + reason + ")");
     }
-    std::shared_ptr<const Tokenizer> tokenizer;
-    double closest = INFINITY;
-    for (BuiltModel& candidate : candidates) {
-      if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, candidate.info.vocab_size);
-      auto model = assemble(checkpoint, architecture_name(checkpoint), std::move(candidate), tokenizer);
-      const double difference = fused_logits_difference(model, checkpoint);
-      if (difference <= kFusionTolerance) return model;
-      closest = std::min(closest, difference);
-    }
-    if (unfused.empty()) {
-      unfused = "the fused graph differs from the ONNX graph (relative difference " + std::to_string(closest) + ")";
-    }
-    BuiltModel op_by_op = onnx_op_by_op_model(checkpoint);
-    if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, op_by_op.info.vocab_size);
-    return assemble(checkpoint, architecture_name(checkpoint), std::move(op_by_op), tokenizer, unfused);
-  }
+    BuiltModel built = build_interpreted_graph(checkpoint);
+    auto tokenizer = checked_tokenizer(checkpoint, built.info.vocab_size);
+    return assemble(checkpoint, architecture_name(checkpoint), std::move(built), std::move(tokenizer), reason);
+  };
+  if (!checkpoint.onnx_unrecognised.empty()) return interpreted(checkpoint.onnx_unrecognised);
+
   const Architecture& architecture = find_architecture(checkpoint);
-  BuiltModel built = architecture.build(checkpoint);
-  if (options.dtype) convert_linear_weights(built.graph, *options.dtype);
-  auto tokenizer = checked_tokenizer(checkpoint, built.info.vocab_size);
-  return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
+  auto build = [&](std::optional<DType> dtype) {
+    BuiltModel built = architecture.build(checkpoint);
+    if (dtype) convert_linear_weights(built.graph, *dtype);  // the --dtype pass over the built graph
+    auto tokenizer = checked_tokenizer(checkpoint, built.info.vocab_size);
+    return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
+  };
+  if (checkpoint.onnx && verify_onnx_at_load()) {  // on the weights as stored, before any --dtype
+    auto model = build(std::nullopt);
+    const double difference = difference_from_graph(model, checkpoint);
+    if (difference > kGraphTolerance) {
+      return interpreted("ATTN_ONNX_VERIFY: the model built from the recognised graph differs from the graph run op "
+                         "by op (relative difference " + std::to_string(difference) + ")");
+    }
+    if (!options.dtype) return model;
+  }
+  return build(options.dtype);
 }
 
 }  // namespace attn
