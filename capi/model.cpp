@@ -9,13 +9,13 @@ using namespace attn::capi;
 
 namespace {
 
-std::optional<attn::WeightType> weight_type(attn_dtype dtype) {
+std::optional<attn::DType> weight_type(attn_dtype dtype) {
   switch (dtype) {
     case ATTN_DTYPE_AS_STORED: return std::nullopt;
-    case ATTN_DTYPE_F32: return attn::WeightType::F32;
-    case ATTN_DTYPE_F16: return attn::WeightType::F16;
-    case ATTN_DTYPE_BF16: return attn::WeightType::BF16;
-    case ATTN_DTYPE_INT8: return attn::WeightType::Int8;
+    case ATTN_DTYPE_F32: return attn::DType::F32;
+    case ATTN_DTYPE_F16: return attn::DType::F16;
+    case ATTN_DTYPE_BF16: return attn::DType::BF16;
+    case ATTN_DTYPE_INT8: return attn::DType::I8;
   }
   throw InvalidArgument{"options->dtype: not an attn_dtype value"};
 }
