@@ -104,7 +104,7 @@ List iterate(const Value& value) {
       for (char32_t c : to_code_points(value.text)) chars.push_back(Value::string(to_utf8(std::u32string(1, c))));
       return chars;
     }
-    default: throw EvalError("'" + type_description(value) + "' is not iterable");
+    default: throw EvalError("'" + python_type_name(value) + "' object is not iterable");
   }
 }
 
@@ -438,7 +438,9 @@ Value add_values(const Value& a, const Value& b) {
     items.insert(items.end(), b.list->begin(), b.list->end());
     return a.kind == K::List ? Value::make_list(std::move(items)) : Value::make_tuple(std::move(items));
   }
-  throw EvalError("unsupported operand type(s) for +: '" + type_description(a) + "' and '" + type_description(b) + "'");
+  if (a.is_string() || a.is_sequence())
+    throw EvalError("can only concatenate " + python_type_name(a) + " (not \"" + python_type_name(b) + "\") to " + python_type_name(a));
+  throw EvalError("unsupported operand type(s) for +: '" + python_type_name(a) + "' and '" + python_type_name(b) + "'");
 }
 
 namespace {
@@ -503,7 +505,8 @@ const std::map<std::string, FilterFn>& filters() {
          double scale = std::pow(10.0, static_cast<double>(b.get(0, Value::from_int(0)).integer));
          std::string method = text_of(b.get(1, Value::string("common")));
          double x = v.as_double() * scale;
-         double r = method == "ceil" ? std::ceil(x) : method == "floor" ? std::floor(x) : std::round(x);
+         // Python's round(): halves go to the even neighbour.
+         double r = method == "ceil" ? std::ceil(x) : method == "floor" ? std::floor(x) : std::nearbyint(x);
          return Value::from_float(r / scale);
        }},
       {"safe", [](const Value& v, CallArgs& a) { return no_arguments("safe", a, v); }},
@@ -629,7 +632,7 @@ bool value_in(const Value& item, const Value& container) {
     case K::Tuple:
       return std::any_of(container.list->begin(), container.list->end(), [&](const Value& v) { return equals(v, item); });
     case K::Dict: return container.find(item) != nullptr;
-    default: throw EvalError("argument of type '" + type_description(container) + "' is not iterable");
+    default: throw EvalError("argument of type '" + python_type_name(container) + "' is not iterable");
   }
 }
 

@@ -80,8 +80,8 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
     }
   }
   if (!a.is_number() || !b.is_number())
-    throw EvalError("unsupported operand type(s) for " + op + ": '" + type_description(a) + "' and '" +
-                    type_description(b) + "'");
+    throw EvalError("unsupported operand type(s) for " + op + ": '" + python_type_name(a) + "' and '" +
+                    python_type_name(b) + "'");
   bool floats = a.kind == K::Float || b.kind == K::Float;
   double x = a.as_double(), y = b.as_double();
   if (op == "-") return floats ? Value::from_float(x - y) : Value::from_int(a.integer - b.integer);
@@ -216,9 +216,18 @@ class Renderer {
       }
       case NodeKind::Macro: scope->variables[node.name] = make_macro(node, scope); return Flow::Normal;
       case NodeKind::CallBlock: {
-        auto call_scope = child_scope(scope);
-        call_scope->variables["caller"] = make_macro(*node.children[1], scope);
-        out += python_str(eval(*node.children[0], call_scope));
+        // {% call m(args) %}body{% endcall %} is m(args, caller=<body as a macro>).
+        const Node& call = *node.children[0];
+        try {
+          Value callee = eval(*call.children[0], scope);
+          CallArgs args;
+          collect_args(call, scope, args);
+          args.keywords.emplace_back("caller", make_macro(*node.children[1], scope));
+          if (callee.kind != Value::Kind::Callable) fail_undefined(callee);
+          out += python_str(callee.callable->call(args));
+        } catch (const EvalError& e) {
+          fail_at(node.line, e.what());
+        }
         return Flow::Normal;
       }
       case NodeKind::Break: return Flow::Break;
@@ -272,14 +281,14 @@ class Renderer {
     } catch (const EvalError& e) {
       fail_at(node.line, e.what());
     }
-    auto loop_scope = child_scope(scope);
     const Node* filter = node.children[2].get();
     if (filter) {
       // The loop's `if` filters before loop.index/length are counted.
       List kept;
       for (const Value& item : items) {
-        assign_targets(node, node.targets, item, *loop_scope);
-        if (eval(*filter, loop_scope).truthy()) kept.push_back(item);
+        auto filter_scope = child_scope(scope);
+        assign_targets(node, node.targets, item, *filter_scope);
+        if (eval(*filter, filter_scope).truthy()) kept.push_back(item);
       }
       items = std::move(kept);
     }
@@ -290,6 +299,9 @@ class Renderer {
     int64_t n = static_cast<int64_t>(items.size());
     auto changed_last = std::make_shared<std::optional<Value>>();
     for (int64_t i = 0; i < n; ++i) {
+      // Each iteration starts from the enclosing scope again: what the body
+      // sets lives until the iteration ends, as in Jinja2.
+      auto loop_scope = child_scope(scope);
       assign_targets(node, node.targets, items[i], *loop_scope);
       Dict loop = {
           {Value::string("index"), Value::from_int(i + 1)},

@@ -151,6 +151,24 @@ bool equals(const Value& a, const Value& b) {
   }
 }
 
+std::string python_type_name(const Value& value) {
+  using K = Value::Kind;
+  switch (value.kind) {
+    case K::Undefined: return "Undefined";
+    case K::None: return "NoneType";
+    case K::Bool: return "bool";
+    case K::Int: return "int";
+    case K::Float: return "float";
+    case K::String: return "str";
+    case K::List: return "list";
+    case K::Tuple: return "tuple";
+    case K::Dict: return "dict";
+    case K::Namespace: return "Namespace";
+    case K::Callable: return "function";
+  }
+  return "object";
+}
+
 std::string type_description(const Value& value) {
   using K = Value::Kind;
   switch (value.kind) {

@@ -70,6 +70,9 @@ struct Value {
 // Python's ==, and < for the types that order.
 bool equals(const Value& a, const Value& b);
 
+// Python's type name ("NoneType", "str", "list", ...).
+std::string python_type_name(const Value& value);
+
 // Python's type name as Jinja's error messages spell it ("dict object", "None").
 std::string type_description(const Value& value);
 
