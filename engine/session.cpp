@@ -29,6 +29,7 @@ struct Session::Impl {
   std::shared_ptr<const Model> model;
   int context_length;
   int position = 0;
+  std::vector<TokenId> tokens;  // the sequence the KV cache holds, by position
   SessionState state;
   // Plans by (row capacity, all rows out); capacity is the token count
   // rounded up to a power of two, so a decode loop reuses one plan.
@@ -102,7 +103,10 @@ std::span<const float> Session::forward(std::span<const TokenId> tokens, bool al
   s.sequences.assign({SequenceSpan{0, static_cast<int64_t>(tokens.size()), s.position}});
   s.packed_types.clear();
   const std::span<const float> out = s.run(tokens, all_logits, encoder);
-  if (!encoder) s.position += static_cast<int>(tokens.size());
+  if (!encoder) {
+    s.position += static_cast<int>(tokens.size());
+    s.tokens.insert(s.tokens.end(), tokens.begin(), tokens.end());
+  }
   return out;
 }
 
@@ -163,7 +167,10 @@ std::span<const float> Session::decode_step(std::span<Session* const> sessions, 
   }
   runner.packed_types.clear();
   const std::span<const float> logits = runner.run(tokens, true, false);
-  for (Impl* s : seen) ++s->position;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    ++seen[i]->position;
+    seen[i]->tokens.push_back(tokens[i]);
+  }
   return logits;
 }
 
@@ -206,7 +213,10 @@ std::span<const float> Session::head_output(std::string_view name) const {
   return impl_->value_data(it->second);
 }
 
-void Session::reset() { impl_->position = 0; }
+void Session::reset() {
+  impl_->position = 0;
+  impl_->tokens.clear();
+}
 
 void Session::truncate(int position) {
   if (position < 0 || position > impl_->position) {
@@ -214,9 +224,11 @@ void Session::truncate(int position) {
                 std::to_string(impl_->position));
   }
   impl_->position = position;  // cached entries past it are simply overwritten later
+  impl_->tokens.resize(position);
 }
 
 int Session::position() const { return impl_->position; }
+std::span<const TokenId> Session::tokens() const { return impl_->tokens; }
 int Session::context_length() const { return impl_->context_length; }
 const Model& Session::model() const { return *impl_->model; }
 

@@ -84,7 +84,7 @@ std::string bin_model() { return "-m " + sh(kBin) + " --tokenizer " + sh(kTokMod
 std::string hf_model() { return "-m " + sh(kHfDir); }
 
 std::string greedy(const std::string& prompt, int n, int threads) {
-  return "-p " + sh(prompt) + " -n " + std::to_string(n) + " --temperature 0 --threads " + std::to_string(threads);
+  return "-p " + sh(prompt) + " --max-length " + std::to_string(n) + " --temperature 0 --threads " + std::to_string(threads);
 }
 
 std::string describe(const CommandResult& r) {
@@ -157,7 +157,7 @@ struct HfCopy {
 };
 
 std::string generate_args(const fs::path& model, const std::string& extra = "") {
-  return "generate -m " + sh(model) + " " + extra + " -p 'Once upon a time' -n 8 --temperature 0 --threads 1";
+  return "generate -m " + sh(model) + " " + extra + " -p 'Once upon a time' --max-length 8 --temperature 0 --threads 1";
 }
 
 // ---------------------------------------------------------------------------
@@ -198,7 +198,7 @@ TEST_CASE("generate --json: continuation, prompt ids, generated ids and timings"
       const auto prompt_tokens = out["prompt_tokens"].get<std::vector<int>>();
       REQUIRE(!prompt_tokens.empty());
       CHECK(prompt_tokens.front() == 1);
-      // -n counts prompt + continuation without BOS, as llama2.c's -n does.
+      // --max-length counts prompt + continuation without BOS, as llama2.c's -n does.
       CHECK(out["tokens"].size() + prompt_tokens.size() - 1 == 64);
       CHECK(out["stop_reason"] == "max_length");
       const json& t = out["timings"];
@@ -235,7 +235,7 @@ TEST_CASE("generate --json: continuation, prompt ids, generated ids and timings"
 }
 
 TEST_CASE("generate: sampling options on the command line") {
-  const std::string sampled = "generate " + hf_model() + " -p 'Once upon a time' -n 64 --temperature 1 --top-k 0 --top-p 1 -t 1 --json";
+  const std::string sampled = "generate " + hf_model() + " -p 'Once upon a time' --max-length 64 --temperature 1 --top-k 0 --top-p 1 -t 1 --json";
   SUBCASE("the same seed gives the same text, different seeds different text") {
     const CommandResult a = attn_cli(sampled + " --seed 7");
     const CommandResult b = attn_cli(sampled + " --seed 7");
@@ -284,7 +284,7 @@ TEST_CASE("generate: sampling options on the command line") {
     }
   }
   SUBCASE("-c limits the context: prompt + continuation fill it exactly") {
-    const CommandResult r = attn_cli("generate " + hf_model() + " -p 'Once upon a time' -c 16 -n 0 --temperature 0 -t 1 --json");
+    const CommandResult r = attn_cli("generate " + hf_model() + " -p 'Once upon a time' -c 16 --max-length 0 --temperature 0 -t 1 --json");
     INFO(describe(r));
     REQUIRE(r.exit_code == 0);
     const json out = parse_json(r.out);
@@ -630,12 +630,12 @@ TEST_CASE("bad paths, prompts and options fail cleanly") {
     for (int i = 0; i < 50; ++i) prompt += "Once upon a time, there was a little girl named Lily. ";
     check_clean_failure(attn_cli("generate " + hf_model() + " -p " + sh(prompt) + " --temperature 0 -t 1"),
                         {"prompt", "context", "512"});
-    check_clean_failure(attn_cli("generate " + bin_model() + " -p " + sh(prompt) + " -n 0 --temperature 0 -t 1 --json"),
+    check_clean_failure(attn_cli("generate " + bin_model() + " -p " + sh(prompt) + " --max-length 0 --temperature 0 -t 1 --json"),
                         {"prompt", "context", "512"});
   }
   SUBCASE("invalid UTF-8 in the prompt") {
     for (const std::string prompt : {"\xff", "Once upon a \xc3", "Lily \xed\xa0\x80"}) {
-      check_clean_failure(attn_cli("generate " + hf_model() + " -p " + sh(prompt) + " -n 8 --temperature 0 -t 1"), {"UTF-8"});
+      check_clean_failure(attn_cli("generate " + hf_model() + " -p " + sh(prompt) + " --max-length 8 --temperature 0 -t 1"), {"UTF-8"});
     }
   }
   SUBCASE("invalid numeric options") {
@@ -647,12 +647,13 @@ TEST_CASE("bad paths, prompts and options fail cleanly") {
     for (const BadOption& bad : std::vector<BadOption>{{"--temperature", "-1", "--temperature"},
                                                        {"--temperature", "abc", "--temperature"},
                                                        {"--top-p", "2", "--top-p"},
-                                                       {"-n", "-5", "--max-length"},
+                                                       {"--max-length", "-5", "--max-length"},
+                                                       {"-n", "-5", "--n-predict"},
                                                        {"--threads", "-1", "--threads"},
                                                        {"--repeat-penalty", "0", "--repeat-penalty"},
                                                        {"--max-new-tokens", "-7", "--max-new-tokens"}}) {
       const CommandResult r =
-          attn_cli("generate " + hf_model() + " -p 'Once upon a time' -n 8 -t 1 " + bad.option + " " + sh(bad.value));
+          attn_cli("generate " + hf_model() + " -p 'Once upon a time' --max-length 8 -t 1 " + bad.option + " " + sh(bad.value));
       INFO(bad.option << " " << bad.value);
       check_clean_failure(r, {bad.named_as, bad.value});
       CHECK_MESSAGE(r.err.find("179769313486231570814527") == std::string::npos,
@@ -661,7 +662,7 @@ TEST_CASE("bad paths, prompts and options fail cleanly") {
     }
   }
   SUBCASE("a context length the model cannot hold") {
-    check_clean_failure(attn_cli("generate " + hf_model() + " -c 100000 -p 'Once upon a time' -n 8 -t 1"),
+    check_clean_failure(attn_cli("generate " + hf_model() + " -c 100000 -p 'Once upon a time' --max-length 8 -t 1"),
                         {"context", "100000", "512"});
   }
 }

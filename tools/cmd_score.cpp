@@ -229,7 +229,7 @@ void add_score_command(CLI::App& app) {
   cmd->add_option("--shard", args->shard, "take input lines with index % N == I - 1 (lines counted from 0)")
       ->check(shard_spec());
   cmd->add_flag("--perplexity", args->perplexity, "perplexity of the whole input as one text");
-  cmd->add_option("--ctx", args->ctx, "--perplexity: tokens per window (default: the model's context)")
+  cmd->add_option("-c,--ctx-size,--ctx", args->ctx, "--perplexity: tokens per window (default: the model's context)")
       ->check(number_in(2, 1e9, ">= 2"));
   cmd->add_option("--stride", args->stride, "--perplexity hf: tokens between window starts (default: --ctx)")
       ->check(number_in(1, 1e9, ">= 1"));

@@ -1,7 +1,9 @@
 // Text generation: prompt -> streamed continuation, with stop conditions.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +21,13 @@ struct GenerateOptions {
   // Upper bound on generated tokens alone (llama.cpp's n_predict). -1: none.
   int max_new_tokens = -1;
   std::vector<std::string> stop_strings;  // generation ends before any of them
+  // Ids that end generation besides the model's EOS ids (a chat template's
+  // end-of-turn token); they are not part of the result.
+  std::vector<TokenId> stop_tokens;
   bool echo_prompt = true;                // stream the prompt text first
+  // Generation stops (StopReason::Cancelled) soon after this becomes true,
+  // e.g. from a SIGINT handler.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct GenerateTimings {
@@ -31,12 +39,14 @@ struct GenerateTimings {
   double decode_tokens_per_second() const;
 };
 
-enum class StopReason { Eos, StopString, MaxLength, ContextFull };
+enum class StopReason { Eos, StopString, MaxLength, ContextFull, Cancelled };
 
 struct GenerateResult {
   std::string text;                  // the continuation (without the prompt)
   std::vector<TokenId> prompt_tokens;
   std::vector<TokenId> tokens;       // generated ids
+  // Prompt tokens already in the session's cache, not prefilled again.
+  int reused_prompt_tokens = 0;
   StopReason stop_reason = StopReason::MaxLength;
   GenerateTimings timings;
 };
@@ -44,11 +54,22 @@ struct GenerateResult {
 // Called with each piece of text as soon as it is complete UTF-8.
 using TextCallback = std::function<void(std::string_view piece)>;
 
-// Runs the prompt through `session` (which must be empty) and samples until a
-// stop condition. Throws attn::Error for invalid UTF-8 or a prompt longer
-// than the context.
+// Runs the prompt through `session` and samples until a stop condition.
+// The session may hold a sequence already (an earlier turn of a chat): the
+// longest common prefix of what it holds and the prompt's tokens stays in the
+// cache, and only the rest of the prompt is prefilled (at least its last
+// token, whose logits start the continuation). Afterwards the session holds
+// the prompt and the generated tokens, ready for the next turn. Throws
+// attn::Error for invalid UTF-8 or a prompt longer than the context.
 GenerateResult generate(Session& session, std::string_view prompt, const GenerateOptions& options,
                         const TextCallback& on_text = {});
+// The same for a prompt already tokenized (special tokens included).
+GenerateResult generate(Session& session, std::span<const TokenId> prompt_tokens, const GenerateOptions& options,
+                        const TextCallback& on_text = {});
+
+// How many leading tokens of `prompt` the session already holds; generate()
+// truncates the session to this and prefills the rest.
+int reusable_prefix(const Session& session, std::span<const TokenId> prompt);
 
 const char* to_string(StopReason reason);
 
