@@ -716,3 +716,69 @@ TEST_CASE("quantize and --dtype: bad types, unwritable outputs and missing input
 }
 
 }  // namespace
+
+TEST_CASE("generate follows llama.cpp's conventions") {
+  TempDir dir;
+  const std::string base = "generate " + hf_model() + " --temp 0 -t 1 ";
+  SUBCASE("-n counts new tokens only, whatever the prompt's length") {
+    const CommandResult r = attn_cli(base + "-p 'Once upon a time, there was a little girl named Lily' -n 5 --json");
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    CHECK(parse_json(r.out)["tokens"].size() == 5);
+  }
+  SUBCASE("-f and -p - read the prompt from a file and from stdin") {
+    write_file(dir / "prompt.txt", "Once upon a time");
+    const CommandResult from_arg = attn_cli(base + "-p 'Once upon a time' -n 8 --json");
+    const CommandResult from_file = attn_cli(base + "-f " + sh(dir / "prompt.txt") + " -n 8 --json");
+    const CommandResult from_stdin = attn_cli(base + "-p - -n 8 --json", "Once upon a time");
+    INFO(describe(from_file));
+    REQUIRE(from_arg.exit_code == 0);
+    REQUIRE(from_file.exit_code == 0);
+    REQUIRE(from_stdin.exit_code == 0);
+    CHECK(parse_json(from_file.out)["tokens"] == parse_json(from_arg.out)["tokens"]);
+    CHECK(parse_json(from_stdin.out)["tokens"] == parse_json(from_arg.out)["tokens"]);
+    check_clean_failure(attn_cli(base + "-f " + sh(dir / "missing.txt")), {"missing.txt"});
+  }
+  SUBCASE("the seed is random unless given, and --json reports it so a run can be repeated") {
+    const std::string sampled = "generate " + hf_model() + " -p 'Once upon a time' -n 24 --temp 1 --top-k 0 --top-p 1 -t 1 --json";
+    const json a = parse_json(attn_cli(sampled).out);
+    const json b = parse_json(attn_cli(sampled).out);
+    CHECK(a["seed"] != b["seed"]);
+    const json again = parse_json(attn_cli(sampled + " -s " + a["seed"].dump()).out);
+    CHECK(again["tokens"] == a["tokens"]);
+    CHECK(again["seed"] == a["seed"]);
+  }
+  SUBCASE("zero new tokens is never silent") {
+    const CommandResult r = attn_cli(base + "-p 'Once upon a time, there was a little girl' --max-length 4");
+    check_clean_failure(r, {"nothing generated", "--max-length"});
+    check_clean_failure(attn_cli(base + "-p 'Once upon a time' -n 0"), {"nothing generated", "-n"});
+  }
+  SUBCASE("an unknown option gets a \"did you mean\"") {
+    const CommandResult r = attn_cli(base + "-p 'Once' --tmep 0.5");
+    check_clean_failure(r, {"--tmep", "did you mean --temp"});
+    check_clean_failure(attn_cli(base + "-p 'Once' --n-predcit 5"), {"did you mean --n-predict"});
+  }
+  SUBCASE("-c/--ctx-size and -t/--threads are spelled the same in score") {
+    write_file(dir / "text.txt", "Once upon a time there was a cat.\n");
+    const CommandResult r = attn_cli("score " + hf_model() + " --perplexity -c 8 -t 1 -i " + sh(dir / "text.txt"));
+    INFO(describe(r));
+    CHECK(r.exit_code == 0);
+  }
+}
+
+TEST_CASE("tokenize reads input as score does: JSON lines pass their other fields through") {
+  const CommandResult plain = attn_cli("tokenize " + hf_model(), "Once upon a time\nHello\n");
+  const CommandResult records =
+      attn_cli("tokenize " + hf_model(), "{\"id\": 7, \"text\": \"Once upon a time\"}\n{\"text\": \"Hello\", \"tag\": \"x\"}\n");
+  INFO(describe(records));
+  REQUIRE(plain.exit_code == 0);
+  REQUIRE(records.exit_code == 0);
+  const auto plain_lines = lines_of(plain.out);
+  const auto record_lines = lines_of(records.out);
+  REQUIRE(record_lines.size() == 2);
+  CHECK(record_lines[0] == "{\"id\":7," + plain_lines[0].substr(1));
+  CHECK(record_lines[1] == "{\"tag\":\"x\"," + plain_lines[1].substr(1));
+  // A text may hold newlines.
+  const CommandResult multiline = attn_cli("tokenize " + hf_model(), "{\"text\": \"a\\nb\"}\n");
+  CHECK(lines_of(multiline.out).size() == 1);
+}
