@@ -15,15 +15,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::vector<TokenId> encode_prompt(const Tokenizer& tokenizer, std::string_view prompt) {
-  std::vector<TokenId> ids = tokenizer.encode(prompt, true);
-  if (ids.empty()) {
-    if (tokenizer.bos_id() < 0) throw Error("the prompt is empty and the tokenizer has no BOS token to start from");
-    ids.push_back(tokenizer.bos_id());
-  }
-  return ids;
-}
-
 void check_fits(std::span<const TokenId> ids, int context_length) {
   if (ids.empty()) throw Error("generate: the prompt has no tokens");
   // At least one position must remain for the first generated token's successor.
@@ -33,18 +24,27 @@ void check_fits(std::span<const TokenId> ids, int context_length) {
   }
 }
 
-// How many tokens may be generated: max_length counts tokens after a
-// leading BOS, like llama2.c's steps and Hugging Face's max_length.
-int generation_budget(const GenerateOptions& options, std::span<const TokenId> prompt, TokenId bos,
-                      int context_length) {
+}  // namespace
+
+std::vector<TokenId> tokenize_prompt(const Tokenizer& tokenizer, std::string_view prompt) {
+  std::vector<TokenId> ids = tokenizer.encode(prompt, true);
+  if (ids.empty()) {
+    if (tokenizer.bos_id() < 0) throw Error("the prompt is empty and the tokenizer has no BOS token to start from");
+    ids.push_back(tokenizer.bos_id());
+  }
+  return ids;
+}
+
+// max_length counts tokens after a leading BOS, like llama2.c's steps and
+// Hugging Face's max_length.
+int generation_budget(const Session& session, std::span<const TokenId> prompt, const GenerateOptions& options) {
+  const TokenId bos = session.model().tokenizer().bos_id();
   const int bos_count = (!prompt.empty() && prompt.front() == bos) ? 1 : 0;
-  const int max_length = options.max_length > 0 ? options.max_length : context_length;
+  const int max_length = options.max_length > 0 ? options.max_length : session.context_length();
   int budget = std::max(0, max_length + bos_count - static_cast<int>(prompt.size()));
   if (options.max_new_tokens >= 0) budget = std::min(budget, options.max_new_tokens);
   return budget;
 }
-
-}  // namespace
 
 double GenerateTimings::prefill_tokens_per_second() const {
   return prefill_seconds > 0 ? prompt_tokens / prefill_seconds : 0;
@@ -76,7 +76,7 @@ int reusable_prefix(const Session& session, std::span<const TokenId> prompt) {
 
 GenerateResult generate(Session& session, std::string_view prompt, const GenerateOptions& options,
                         const TextCallback& on_text) {
-  const std::vector<TokenId> ids = encode_prompt(session.model().tokenizer(), prompt);
+  const std::vector<TokenId> ids = tokenize_prompt(session.model().tokenizer(), prompt);
   return generate(session, ids, options, on_text);
 }
 
@@ -93,7 +93,7 @@ GenerateResult generate(Session& session, std::span<const TokenId> prompt_tokens
   GenerateResult result;
   check_fits(prompt_tokens, session.context_length());
   result.prompt_tokens.assign(prompt_tokens.begin(), prompt_tokens.end());
-  const int budget = generation_budget(options, result.prompt_tokens, tokenizer.bos_id(), session.context_length());
+  const int budget = generation_budget(session, result.prompt_tokens, options);
   auto emit = [&](std::string_view text, bool is_continuation) {
     if (text.empty()) return;
     if (is_continuation) result.text += text;

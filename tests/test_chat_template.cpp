@@ -51,7 +51,8 @@ TEST_CASE("every shared chat template renders the corpus byte for byte as Jinja2
       options.tools_json = dump_or_empty(conversation.value("tools", ordered_json()));
       options.documents_json = dump_or_empty(conversation.value("documents", ordered_json()));
       ordered_json variables = expected["special_tokens"];
-      for (const auto& [key, value] : conversation.value("variables", ordered_json::object()).items()) variables[key] = value;
+      const ordered_json extra = conversation.value("variables", ordered_json::object());
+      for (const auto& [key, value] : extra.items()) variables[key] = value;
       options.variables_json = variables.dump();
       const std::string case_name = c["case"];
       CAPTURE(case_name);

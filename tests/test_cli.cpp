@@ -750,8 +750,8 @@ TEST_CASE("generate follows llama.cpp's conventions") {
   }
   SUBCASE("zero new tokens is never silent") {
     const CommandResult r = attn_cli(base + "-p 'Once upon a time, there was a little girl' --max-length 4");
-    check_clean_failure(r, {"nothing generated", "--max-length"});
-    check_clean_failure(attn_cli(base + "-p 'Once upon a time' -n 0"), {"nothing generated", "-n"});
+    check_clean_failure(r, {"nothing to generate", "--max-length"});
+    check_clean_failure(attn_cli(base + "-p 'Once upon a time' -n 0"), {"nothing to generate", "-n"});
   }
   SUBCASE("an unknown option gets a \"did you mean\"") {
     const CommandResult r = attn_cli(base + "-p 'Once' --tmep 0.5");

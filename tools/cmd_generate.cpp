@@ -63,31 +63,33 @@ std::string read_prompt(const GenerateArgs& args) {
   return args.prompt;
 }
 
-// Zero new tokens is never silent: say why, and fail when the limits left
-// no room at all.
-void explain_empty(const GenerateResult& result, const GenerateArgs& args) {
+// Limits that leave no room for a single new token are an error, reported
+// before anything is printed.
+void check_budget(const Session& session, std::span<const TokenId> prompt, const GenerateOptions& options) {
+  // A prompt the context cannot hold is generate()'s error to report.
+  if (generation_budget(session, prompt, options) > 0 || static_cast<int>(prompt.size()) >= session.context_length()) return;
+  if (options.max_new_tokens == 0) throw Error("nothing to generate: -n/--n-predict is 0");
+  throw Error("nothing to generate: the prompt is " + std::to_string(prompt.size()) + " tokens and --max-length is " +
+              std::to_string(options.max_length) + " (it counts the prompt; -n/--n-predict counts new tokens only)");
+}
+
+// Zero new tokens is never silent: say why.
+void explain_empty(const GenerateResult& result) {
   if (!result.tokens.empty()) return;
-  const GenerateOptions& o = args.generation.options;
-  switch (result.stop_reason) {
-    case StopReason::Eos:
-      std::fprintf(stderr, "attn: the model ended the text at once (end-of-text token): nothing generated\n");
-      return;
-    case StopReason::StopString:
-      std::fprintf(stderr, "attn: the text reached a --stop string at once: nothing generated\n");
-      return;
-    case StopReason::Cancelled: return;
-    default: break;
-  }
-  if (o.max_new_tokens == 0) throw Error("nothing generated: -n/--n-predict is 0");
-  throw Error("nothing generated: the prompt is " + std::to_string(result.prompt_tokens.size()) +
-              " tokens and --max-length is " + std::to_string(o.max_length) +
-              " (it counts the prompt; -n/--n-predict counts new tokens only)");
+  if (result.stop_reason == StopReason::Eos)
+    std::fprintf(stderr, "attn: the model ended the text at once (end-of-text token): nothing generated\n");
+  if (result.stop_reason == StopReason::StopString)
+    std::fprintf(stderr, "attn: the text reached a --stop string at once: nothing generated\n");
 }
 
 GenerateResult run_generation(const GenerateArgs& args, Session& session, GenerateOptions options,
                               const TextCallback& print) {
   const bool chat = args.chat || !args.system_prompt.empty() || !args.messages_file.empty() || !args.chat_template.empty();
-  if (!chat) return generate(session, read_prompt(args), options, print);
+  if (!chat) {
+    const auto ids = tokenize_prompt(session.model().tokenizer(), read_prompt(args));
+    check_budget(session, ids, options);
+    return generate(session, ids, options, print);
+  }
   std::string messages;
   if (!args.messages_file.empty()) {
     if (!args.prompt.empty() || !args.prompt_file.empty() || !args.system_prompt.empty())
@@ -105,6 +107,7 @@ GenerateResult run_generation(const GenerateArgs& args, Session& session, Genera
   const auto stops = end_of_turn_ids(session.model(), chat_template);
   options.stop_tokens.insert(options.stop_tokens.end(), stops.begin(), stops.end());
   options.echo_prompt = false;
+  check_budget(session, ids, options);
   return generate(session, ids, options, print);
 }
 
@@ -132,7 +135,7 @@ void run(GenerateArgs& args) {
                  t.prompt_tokens, t.prefill_tokens_per_second(), result.tokens.size(),
                  t.decode_tokens_per_second(), to_string(result.stop_reason));
   }
-  explain_empty(result, args);
+  explain_empty(result);
 }
 
 }  // namespace

@@ -51,7 +51,7 @@ std::vector<std::string> option_names(const CLI::App& app, const std::vector<std
 std::vector<std::string> suggest_options(const CLI::App& app, const std::vector<std::string>& args,
                                          const CLI::ParseError& error) {
   std::vector<std::string> hints;
-  if (error.get_name() != "ExtrasError") return hints;
+  if (error.get_exit_code() != static_cast<int>(CLI::ExitCodes::ExtrasError)) return hints;
   const std::vector<std::string> names = option_names(app, args);
   for (const std::string& arg : args) {
     if (arg.size() < 2 || arg[0] != '-' || std::find(names.begin(), names.end(), arg) != names.end()) continue;

@@ -67,6 +67,14 @@ GenerateResult generate(Session& session, std::string_view prompt, const Generat
 GenerateResult generate(Session& session, std::span<const TokenId> prompt_tokens, const GenerateOptions& options,
                         const TextCallback& on_text = {});
 
+// The prompt as generate() tokenizes it: with the tokenizer's special tokens
+// (BOS), and BOS alone for an empty prompt.
+std::vector<TokenId> tokenize_prompt(const Tokenizer& tokenizer, std::string_view prompt);
+
+// How many tokens generate() may produce after `prompt` in `session`
+// (--max-length, max_new_tokens and the context; 0: none at all).
+int generation_budget(const Session& session, std::span<const TokenId> prompt, const GenerateOptions& options);
+
 // How many leading tokens of `prompt` the session already holds; generate()
 // truncates the session to this and prefills the rest.
 int reusable_prefix(const Session& session, std::span<const TokenId> prompt);
