@@ -5,24 +5,29 @@
 # reuse pays). Not a test: timings depend on the machine and its load.
 #
 #   scripts/bench_chat_ttft.sh [MODEL_DIR] [CHAT_TEMPLATE.jinja] [THREADS]
+#
+# The default model (stories260K, 512-token context) gets a small template
+# so that ten turns fit its context without dropping any.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 attn=${ATTN:-$here/build/tools/attn}
 model=${1:-$here/../shared/models/stories260K-hf}
-template=${2:-$here/../shared/chat_templates/deepseek-ai-DeepSeek-V3.1.jinja}
 threads=${3:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+printf '%s' '{% for m in messages %}{{ m.role }}: {{ m.content }}
+{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}' >"$work/plain.jinja"
+template=${2:-$work/plain.jinja}
 
 i=1
 while [ $i -le 10 ]; do
-  echo "Tell me a short story about animal number $i and what it likes to eat." >>"$work/turns.txt"
+  echo "Tell me about animal $i." >>"$work/turns.txt"
   i=$((i + 1))
 done
 
-"$attn" chat -m "$model" --chat-template "$template" -n 32 --temp 0 -t "$threads" --timings \
+"$attn" chat -m "$model" --chat-template "$template" -n 16 --temp 0 -t "$threads" --timings \
   <"$work/turns.txt" >"$work/answers.txt" 2>"$work/timings.txt"
-grep 'turn 1:\|turn 10:' "$work/timings.txt"
+grep 'turn 1:\|turn 10:\|dropped' "$work/timings.txt" || true
 
 # Turn 10 from scratch: the same conversation (with the answers the chat
 # gave) prefilled in full.
@@ -43,4 +48,4 @@ PY
 import json, sys
 r = json.load(sys.stdin)
 t = r["timings"]
-print(f"turn 10 from scratch: {t[\"prompt_tokens\"]} tokens prefilled in {t[\"prefill_seconds\"] * 1e3:.1f} ms (time to first token)")'
+print("turn 10 from scratch: %d tokens prefilled in %.1f ms (time to first token)" % (t["prompt_tokens"], t["prefill_seconds"] * 1e3))'
