@@ -648,7 +648,7 @@ TEST_CASE("bad paths, prompts and options fail cleanly") {
                                                        {"--temperature", "abc", "--temperature"},
                                                        {"--top-p", "2", "--top-p"},
                                                        {"--max-length", "-5", "--max-length"},
-                                                       {"-n", "-5", "--n-predict"},
+                                                       {"-n", "-5", "--max-new-tokens"},
                                                        {"--threads", "-1", "--threads"},
                                                        {"--repeat-penalty", "0", "--repeat-penalty"},
                                                        {"--max-new-tokens", "-7", "--max-new-tokens"}}) {

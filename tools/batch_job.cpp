@@ -108,12 +108,12 @@ const BatchJobTotals& BatchJob::run(const Process& process, bool pairs) {
   return totals_;
 }
 
-void BatchJob::print_summary(const char* tokens_verb) const {
+void BatchJob::print_summary(const char* unit, const char* tokens_verb) const {
   const BatchJobTotals& t = totals_;
   const double seconds = std::max(t.seconds, 1e-9);
-  std::fprintf(stderr, "attn: %zu lines (%zu with errors%s) in %.3f s (%.1f lines/s", t.lines, t.errors,
+  std::fprintf(stderr, "attn: %zu %s (%zu with errors%s) in %.3f s (%.1f %s/s", t.lines, unit, t.errors,
                t.resumed_after > 0 ? (", resumed after " + std::to_string(t.resumed_after)).c_str() : "", t.seconds,
-               t.lines / seconds);
+               t.lines / seconds, unit);
   if (t.tokens > 0) {
     std::fprintf(stderr, ", %lld tokens %s, %.1f tokens/s", static_cast<long long>(t.tokens), tokens_verb,
                  t.tokens / seconds);

@@ -65,8 +65,9 @@ class BatchJob {
   // the message says how to resume).
   const BatchJobTotals& run(const Process& process, bool pairs = false);
 
-  // "attn: N lines (E with errors) in S s (L lines/s[, T tokens/s], K threads)" on stderr.
-  void print_summary(const char* tokens_verb) const;
+  // "attn: N lines (E with errors) in S s (L lines/s[, T tokens/s], K threads)"
+  // on stderr, with `unit` for "lines".
+  void print_summary(const char* unit, const char* tokens_verb) const;
 
  private:
   BatchJobOptions options_;

@@ -95,7 +95,7 @@ void run(const EmbedArgs& args) {
   const BatchJobTotals& totals = job.run([&](std::vector<InputRecord>& batch, BatchJobTotals& t) {
     return embed_batch(session, batch, options, raw, t);
   });
-  job.print_summary("embedded");
+  job.print_summary("sentences", "embedded");
   if (totals.errors > 0) throw Error("some lines could not be embedded (see above)");
 }
 

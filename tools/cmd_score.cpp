@@ -71,7 +71,7 @@ void run_scoring(const ScoreArgs& args) {
     return score_batch(session, batch, args, totals);
   };
   const BatchJobTotals& totals = job.run(process, /*pairs=*/session.model().info().encoder);
-  job.print_summary("scored");
+  job.print_summary("lines", "scored");
   if (totals.errors > 0) {
     throw Error(std::to_string(totals.errors) + " of the lines could not be scored (see their \"error\" fields)");
   }

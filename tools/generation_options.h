@@ -20,7 +20,8 @@ struct GenerationOptions {
 
   void add_to(CLI::App& cmd, bool with_max_length) {
     SamplerConfig& s = options.sampling;
-    cmd.add_option("-n,--n-predict,--max-new-tokens", options.max_new_tokens,
+    // Messages name an option by its first long name.
+    cmd.add_option("-n,--max-new-tokens,--n-predict", options.max_new_tokens,
                    "tokens to generate (-1 = until end of text or the context is full)")
         ->default_val(-1)->check(number_in(-1, 1e9, ">= 0, or -1 for no limit"));
     if (with_max_length) {
@@ -28,7 +29,7 @@ struct GenerationOptions {
                      "max tokens of prompt + continuation, BOS not counted (llama2.c's -n); 0 = context")
           ->default_val(0)->check(non_negative());
     }
-    cmd.add_option("--temp,--temperature", s.temperature, "0 = greedy")->default_val(0.8)->check(non_negative());
+    cmd.add_option("--temperature,--temp", s.temperature, "0 = greedy")->default_val(0.8)->check(non_negative());
     cmd.add_option("--top-k", s.top_k, "0 = off")->default_val(40)->check(non_negative());
     cmd.add_option("--top-p", s.top_p, "1 = off")->default_val(0.95)->check(probability());
     cmd.add_option("--min-p", s.min_p, "0 = off")->default_val(0.0)->check(probability());
