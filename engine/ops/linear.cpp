@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <oneapi/dnnl/dnnl.hpp>
+
 #include "engine/kernels/gemv.h"
 #include "engine/kernels/int8.h"
 #include "engine/kernels/kernels.h"
@@ -26,6 +28,20 @@ constexpr int64_t kMaxGemvRows = 8;
 // Weight rows per GEMV block: about this many bytes, so that the block is
 // still in L1 when the next input row needs it.
 constexpr int64_t kGemvBlockBytes = 16 * 1024;
+
+// oneDNN's s8 x s8 matmul sums exactly in int32 only on CPUs with VNNI.
+// Without it (AVX2, AVX-512 before Cascade Lake) it adds pairs of u8 x s8
+// products in int16 (vpmaddubsw), which saturates for full-range operands
+// (oneDNN's "Nuances of int8 computations") and gives wrong logits.
+bool onednn_int8_matmul_is_exact() {
+  static const bool exact = [] {
+    using dnnl::cpu_isa;
+    const cpu_isa isa = dnnl::get_effective_cpu_isa();
+    return isa == cpu_isa::avx2_vnni || isa == cpu_isa::avx512_core_vnni || isa == cpu_isa::avx512_core_bf16 ||
+           isa == cpu_isa::avx512_core_amx;
+  }();
+  return exact;
+}
 
 }  // namespace
 
@@ -107,7 +123,16 @@ void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, co
     primitives.get(x.rows, k, n, bias != nullptr, n).run(context.state.stream(), x.data, weight_.data_as<float>(), bias, y.data);
     return;
   }
-  if (weight_.dtype() == DType::I8) return run_int8_matmul(context, x, y);
+  if (weight_.dtype() == DType::I8) {
+    if (onednn_int8_matmul_is_exact()) return run_int8_matmul(context, x, y);
+    // Without VNNI, the int8 GEMV kernel in tiles of rows: exact int32 sums,
+    // the same results as decode.
+    for (int64_t first = 0; first < x.rows; first += kMaxGemvRows) {
+      const int64_t rows = std::min(kMaxGemvRows, x.rows - first);
+      run_gemv(context, {x.row(first), rows, x.width}, {y.row(first), rows, y.width});
+    }
+    return;
+  }
   float* panel = context.state.weight_panel();
   const int64_t panel_rows = this->panel_rows();
   for (int64_t first = 0; first < n; first += panel_rows) {
