@@ -234,6 +234,27 @@ TEST_CASE("generate --json: continuation, prompt ids, generated ids and timings"
   }
 }
 
+TEST_CASE("ATTN_KERNELS picks the kernels; a name it does not know is a clear error") {
+  const std::string args = "generate " + hf_model() + " " + greedy("Once upon a time", 8, 1);
+  for (const char* isa : {"scalar", "avx2"}) {
+    const CommandResult r = attn::test::run_command(std::string("ATTN_KERNELS=") + isa + " " + sh(attn::test::cli_path()) +
+                                                    " " + args, "");
+    // avx2 where the CPU has it; elsewhere the same clear error as below.
+    if (std::string(isa) == "avx2" && r.exit_code != 0) {
+      CHECK(r.err.find("does not support it") != std::string::npos);
+      continue;
+    }
+    INFO(describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.starts_with("Once upon a time"));
+  }
+  const CommandResult bad = attn::test::run_command("ATTN_KERNELS=avx3 " + sh(attn::test::cli_path()) + " " + args, "");
+  INFO(describe(bad));
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.err.find("ATTN_KERNELS=avx3") != std::string::npos);
+  CHECK(bad.err.find("scalar, avx2 or avx512") != std::string::npos);
+}
+
 TEST_CASE("generate: sampling options on the command line") {
   const std::string sampled = "generate " + hf_model() + " -p 'Once upon a time' --max-length 64 --temperature 1 --top-k 0 --top-p 1 -t 1 --json";
   SUBCASE("the same seed gives the same text, different seeds different text") {

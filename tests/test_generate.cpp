@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "attn/attn.h"
-#include "decode/stop_strings.h"
+#include "tasks/stop_strings.h"
 #include "test_support.h"
 
 using namespace attn;
@@ -179,7 +179,7 @@ TokenId argmax(std::span<const float> row) {
 
 TEST_CASE("decode_step: sessions decoding together give what each gives alone (f32 and int8 weights)") {
   LoadOptions int8;
-  int8.dtype = WeightType::Int8;
+  int8.dtype = DType::I8;
   for (const auto& model : {stories(), Model::load(attn::test::shared_dir() / "models" / "stories260K-hf", int8)}) {
     const int vocab = model->info().vocab_size;
     const std::vector<std::string> prompts{"Once upon a time", "Lily and Tom went to the park and saw", "The"};

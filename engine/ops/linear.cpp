@@ -8,8 +8,6 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "engine/kernels/gemv.h"
-#include "engine/kernels/int8.h"
 #include "engine/kernels/kernels.h"
 #include "engine/parallel.h"
 #include "engine/session_state.h"
@@ -45,8 +43,9 @@ bool onednn_int8_matmul_is_exact() {
 
 }  // namespace
 
-LinearOp::LinearOp(Tensor weight, std::optional<Tensor> bias) : weight_(std::move(weight)) {
-  if (bias) bias_ = bias->to_f32();
+LinearOp::LinearOp(LinearWeights weights)
+    : weight_(std::move(weights.weight)), source_(std::move(weights.source)), as_stored_(weights.as_stored) {
+  if (weights.bias) bias_ = weights.bias->to_f32();
 }
 
 void LinearOp::prepare(SessionState& state, int) const {
@@ -76,8 +75,8 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
   const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / (k * static_cast<int64_t>(dtype_size(weight_.dtype()))));
   const bool int8 = weight_.dtype() == DType::I8;
-  const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
-  const kernels::Int8Kernels& int8_kernels = kernels::active_int8();
+  const kernels::GemvRows gemv = kernels::active().gemv.for_dtype(weight_.dtype());
+  const kernels::Int8Kernels& int8_kernels = kernels::active().int8;
   // Int8 weights: dynamic activation quantisation, one scale per input row,
   // computed once and shared by every thread.
   int8_t* qx = context.state.quantized_rows();
@@ -150,7 +149,7 @@ void LinearOp::run_int8_matmul(const RunContext& context, const ActivationView& 
   state.require_quantized_rows(x.rows, k);
   int8_t* qx = state.quantized_rows();
   float* x_scales = state.quantized_row_scales();
-  const auto quantize_row = kernels::active_int8().quantize_row;
+  const auto quantize_row = kernels::active().int8.quantize_row;
 #pragma omp parallel for if (worth_parallel(x.rows * k))
   for (int64_t r = 0; r < x.rows; ++r) x_scales[r] = quantize_row(x.row(r), qx + r * k, k);
   state.int8_linear_primitives()

@@ -27,7 +27,12 @@ struct EmbeddingConfig {
   bool normalize = false;
   int max_length = 0;  // sentence_bert_config.json max_seq_length; 0: the model's context
 };
-const EmbeddingConfig& embedding_config(const Model& model);
+// Read from the model's ModelInfo::metadata, which the loader fills from
+// the directory's sentence-transformers files under these keys.
+EmbeddingConfig embedding_config(const Model& model);
+inline constexpr const char* kPoolingKey = "sentence_transformers.pooling";          // mean, cls, max or last
+inline constexpr const char* kNormalizeKey = "sentence_transformers.normalize";      // "true" when L2-normalised
+inline constexpr const char* kMaxSeqLengthKey = "sentence_transformers.max_seq_length";  // tokens
 
 struct EmbedOptions {
   std::optional<Pooling> pooling;  // default: embedding_config(model)

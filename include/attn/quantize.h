@@ -12,7 +12,7 @@
 namespace attn {
 
 struct QuantizeOptions {
-  WeightType type = WeightType::Int8;
+  DType type = DType::I8;  // F32, F16, BF16 or I8
   // As LoadOptions::tokenizer: required for llama2.c .bin files without a
   // tokenizer.model beside them.
   std::optional<std::filesystem::path> tokenizer;

@@ -11,8 +11,6 @@
 #include <cmath>
 
 #include "attn/error.h"
-#include "engine/kernels/kernels.h"
-#include "engine/parallel.h"
 
 namespace attn {
 namespace {
@@ -26,13 +24,17 @@ struct ScoredSequence {
   int first_scored;  // ids[first_scored..] are scored, each given those before it; >= 1
 };
 
-// Natural-log softmax of `row` at `target`; `scratch` holds vocab floats.
-double log_softmax_at(const float* row, int64_t vocab, TokenId target, float* scratch) {
+// Natural-log softmax of `row` at `target`, summed in double.
+double log_softmax_at(const float* row, int64_t vocab, TokenId target) {
   const float max = *std::max_element(row, row + vocab);
-  std::copy_n(row, vocab, scratch);
-  const double sum = kernels::active().exp_shifted(scratch, vocab);
+  double sum = 0;
+  for (int64_t i = 0; i < vocab; ++i) sum += std::exp(double{row[i]} - max);
   return double{row[target]} - max - std::log(sum);
 }
+
+// Below this many logits a pass scores on one thread: waking the others
+// would cost more than the work.
+constexpr int64_t kMinParallelLogits = int64_t{1} << 16;
 
 // Fills logprobs[i] with log p(ids[t] | ids[..t]) for t >= first_scored of
 // every sequence in one packed forward pass.
@@ -60,13 +62,9 @@ void score_pass(Session& session, std::span<const ScoredSequence> pass, std::vec
   }
 
   const int64_t count = static_cast<int64_t>(targets.size());
-#pragma omp parallel if (worth_parallel(count * vocab))
-  {
-    std::vector<float> scratch(vocab);
-#pragma omp for schedule(static)
-    for (int64_t i = 0; i < count; ++i) {
-      *targets[i].out = log_softmax_at(logits + targets[i].row * vocab, vocab, targets[i].id, scratch.data());
-    }
+#pragma omp parallel for schedule(static) if (count * vocab >= kMinParallelLogits)
+  for (int64_t i = 0; i < count; ++i) {
+    *targets[i].out = log_softmax_at(logits + targets[i].row * vocab, vocab, targets[i].id);
   }
 }
 

@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "attn/error.h"
-#include "decode/stop_strings.h"
+#include "tasks/stop_strings.h"
 
 namespace attn {
 namespace {

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "attn/error.h"
-#include "engine/encoder_batches.h"
+#include "tasks/encoder_batches.h"
 
 namespace attn {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/encoder_batches.h"
+#include "tasks/encoder_batches.h"
 
 #include <algorithm>
 #include <string>

@@ -11,12 +11,7 @@
 #include <random>
 
 #include "attn/error.h"
-#include "engine/machine_probe.h"
-#include "engine/memory_plan.h"
-#include "engine/model_impl.h"
-#include "engine/ops/attention.h"
-#include "engine/ops/linear.h"
-#include "engine/process_memory.h"
+#include "attn/machine.h"
 
 namespace attn {
 namespace {
@@ -66,46 +61,10 @@ std::vector<double> tokens_per_second(const BenchResult& result) {
   return rates;
 }
 
-// The matrix products a prefill of `rows` tokens runs: per Linear node, its
-// shape and the rows it sees (the LM head sees one).
-struct PrefillWork {
-  std::vector<MatrixShape> shapes;
-  double flops_per_token = 0;
-};
-
-PrefillWork prefill_work(const Graph& graph, int64_t rows) {
-  const MemoryPlan plan = plan_memory(graph, rows, false);
-  PrefillWork work;
-  for (const Node& node : graph.nodes()) {
-    const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
-    if (!linear) continue;
-    const int64_t in = linear->weight().dim(1), out = linear->weight().dim(0);
-    const int64_t in_rows = plan.rows[node.inputs.front()];
-    if (in_rows == rows) work.shapes.push_back({in, out});
-    work.flops_per_token += 2.0 * in * out * in_rows / rows;
-  }
-  return work;
-}
-
-double linear_weight_bytes(const Graph& graph) {
-  double bytes = 0;
-  for (const Node& node : graph.nodes()) {
-    if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) bytes += linear->weight().nbytes_with_scales();
-  }
-  return bytes;
-}
-
 // Bytes one decode step reads when `tokens` steps start from an empty cache:
 // every Linear weight once, and on average half the cache.
-double decode_bytes_per_token(const Graph& graph, int tokens) {
-  double bytes = linear_weight_bytes(graph);
-  for (const Node& node : graph.nodes()) {
-    if (const auto* attention = dynamic_cast<const AttentionOp*>(node.op.get())) {
-      const auto& c = attention->config();
-      bytes += 2.0 * c.num_kv_heads * c.head_dim * sizeof(float) * (tokens + 1) / 2.0;
-    }
-  }
-  return bytes;
+double decode_bytes_per_token(const ForwardCost& cost, int tokens) {
+  return cost.linear_weight_bytes + cost.kv_bytes_per_position * (tokens + 1) / 2.0;
 }
 
 }  // namespace
@@ -156,8 +115,7 @@ std::vector<BenchResult> run_bench(const std::shared_ptr<const Model>& model, co
   const auto prompt = random_tokens(options.prompt_tokens, model->info().vocab_size);
   const auto decode = random_tokens(options.decode_tokens, model->info().vocab_size);
 
-  const Graph& graph = model->impl().graph;
-  const PrefillWork prefill = prefill_work(graph, std::max(options.prompt_tokens, 1));
+  const ForwardCost cost = forward_cost(*model, options.prompt_tokens);
 
   std::vector<BenchResult> results;
   for (int threads : thread_counts) {
@@ -169,8 +127,8 @@ std::vector<BenchResult> run_bench(const std::shared_ptr<const Model>& model, co
       time_prefill(session, prompt);  // warm-up: plans and primitives are created here
       for (int r = 0; r < options.repetitions; ++r) pp.seconds.push_back(time_prefill(session, prompt));
       if (options.probe_ceilings) {
-        pp.work_per_token = prefill.flops_per_token;
-        pp.ceiling = probe_gemm_flops(options.prompt_tokens, prefill.shapes);
+        pp.work_per_token = cost.prefill_flops_per_token;
+        pp.ceiling = probe_gemm_flops(options.prompt_tokens, cost.prefill_shapes);
       }
       results.push_back(pp);
     }
@@ -182,7 +140,7 @@ std::vector<BenchResult> run_bench(const std::shared_ptr<const Model>& model, co
       if (peak_known) tg.peak_rss_bytes = peak_resident_bytes();  // before the probes allocate
       tg.kv_cache_bytes = session.stats().kv_cache_bytes;
       if (options.probe_ceilings) {
-        tg.work_per_token = decode_bytes_per_token(graph, options.decode_tokens);
+        tg.work_per_token = decode_bytes_per_token(cost, options.decode_tokens);
         tg.ceiling = probe_read_bandwidth();
       }
       results.push_back(tg);
@@ -197,8 +155,8 @@ std::vector<BenchResult> run_bench(const std::shared_ptr<const Model>& model, co
       for (int r = 0; r < options.repetitions; ++r) tg.seconds.push_back(time_decode_together(sessions, decode));
       if (options.probe_ceilings) {
         // The weights are read once per step for all sessions; each reads its own cache.
-        const double cache = decode_bytes_per_token(graph, options.decode_tokens) - linear_weight_bytes(graph);
-        tg.work_per_token = linear_weight_bytes(graph) / options.sessions + cache;
+        const double cache = decode_bytes_per_token(cost, options.decode_tokens) - cost.linear_weight_bytes;
+        tg.work_per_token = cost.linear_weight_bytes / options.sessions + cache;
         tg.ceiling = probe_read_bandwidth();
       }
       results.push_back(tg);

@@ -2,9 +2,8 @@
 #include "attn/embed.h"
 
 #include "attn/error.h"
-#include "engine/encoder_batches.h"
-#include "engine/model_impl.h"
-#include "engine/pooling.h"
+#include "tasks/encoder_batches.h"
+#include "tasks/pooling.h"
 
 namespace attn {
 namespace {
@@ -28,11 +27,22 @@ std::string_view pooling_name(Pooling pooling) {
   return "mean";
 }
 
-const EmbeddingConfig& embedding_config(const Model& model) { return model.impl().embedding; }
+EmbeddingConfig embedding_config(const Model& model) {
+  const auto& metadata = model.info().metadata;
+  EmbeddingConfig config;
+  if (auto it = metadata.find(kPoolingKey); it != metadata.end()) {
+    const auto pooling = parse_pooling(it->second);
+    if (!pooling) throw Error(model.info().path.string() + ": unknown pooling '" + it->second + "'");
+    config.pooling = *pooling;
+  }
+  if (auto it = metadata.find(kNormalizeKey); it != metadata.end()) config.normalize = it->second == "true";
+  if (auto it = metadata.find(kMaxSeqLengthKey); it != metadata.end()) config.max_length = std::stoi(it->second);
+  return config;
+}
 
 std::vector<Embedding> embed(Session& session, std::span<const std::string> texts, const EmbedOptions& options) {
   const Model& model = session.model();
-  const EmbeddingConfig& config = embedding_config(model);
+  const EmbeddingConfig config = embedding_config(model);
   const Pooling pooling = options.pooling.value_or(config.pooling);
   const bool normalize = options.normalize.value_or(config.normalize);
   const int64_t width = model.info().hidden_size;

@@ -1,4 +1,4 @@
-#include "decode/stop_strings.h"
+#include "tasks/stop_strings.h"
 
 #include <algorithm>
 #include <utility>
