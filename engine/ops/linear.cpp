@@ -26,6 +26,9 @@ constexpr int64_t kMaxGemvRows = 8;
 // Weight rows per GEMV block: about this many bytes, so that the block is
 // still in L1 when the next input row needs it.
 constexpr int64_t kGemvBlockBytes = 16 * 1024;
+// Rows per oneDNN matmul call (see run_matmul): a multiple of the 16- and
+// 24-row blocks of its f32 kernels.
+constexpr int64_t kMatmulTileRows = 48;
 
 // oneDNN's s8 x s8 matmul sums exactly in int32 only on CPUs with VNNI.
 // Without it (AVX2, AVX-512 before Cascade Lake) it adds pairs of u8 x s8
@@ -62,7 +65,9 @@ int64_t LinearOp::panel_rows() const {
 void LinearOp::run(const RunContext& context, std::span<const ActivationView> inputs,
                    const ActivationView& output) const {
   const ActivationView& x = inputs[0];
-  if (x.rows <= kMaxGemvRows) {
+  // Packed batches always take the tiled matmul, so a sequence's scores are
+  // the same alone as among others (see run_matmul).
+  if (x.rows <= kMaxGemvRows && !context.packed) {
     run_gemv(context, x, output);
   } else {
     run_matmul(context, x, output);
@@ -114,7 +119,29 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
   }
 }
 
+// oneDNN picks its kernels by the row count M, and rows that fall in an
+// M-tail are summed in another order, so a row's result would depend on what
+// else is in the batch. Products run in tiles of exactly kMatmulTileRows
+// rows (the last one zero-padded), a size at which every row takes the same
+// kernel (checked on AVX2 and AVX-512): a token's result is the same whatever
+// the batch, and scores do not depend on --batch-size.
 void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
+  const int64_t n = weight_.dim(0), k = weight_.dim(1);
+  const int64_t full_rows = x.rows / kMatmulTileRows * kMatmulTileRows;
+  for (int64_t first = 0; first < full_rows; first += kMatmulTileRows) {
+    run_matmul_tile(context, {x.row(first), kMatmulTileRows, x.width}, {y.row(first), kMatmulTileRows, y.width});
+  }
+  const int64_t rest = x.rows - full_rows;
+  if (rest == 0) return;
+  float* padded_x = context.state.step_buffer(kMatmulTileRows * (k + n));
+  float* padded_y = padded_x + kMatmulTileRows * k;
+  std::copy(x.row(full_rows), x.row(full_rows) + rest * k, padded_x);
+  std::fill(padded_x + rest * k, padded_x + kMatmulTileRows * k, 0.0f);
+  run_matmul_tile(context, {padded_x, kMatmulTileRows, k}, {padded_y, kMatmulTileRows, n});
+  std::copy(padded_y, padded_y + rest * n, y.row(full_rows));
+}
+
+void LinearOp::run_matmul_tile(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
   auto& primitives = context.state.linear_primitives();
   const float* bias = bias_ ? bias_->data_as<float>() : nullptr;

@@ -45,6 +45,7 @@ class LinearOp : public Op {
  private:
   void run_gemv(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
+  void run_matmul_tile(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_int8_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   int64_t panel_rows() const;
   // One row of a 16-bit weight as f32.
