@@ -10,7 +10,7 @@
 #include <memory>
 #include <new>
 #include <mutex>
-#include <stop_token>
+#include <atomic>
 #include <string>
 #include <string_view>
 
@@ -54,10 +54,9 @@ struct attn_session {
   uint32_t tag = attn::capi::kSessionTag;
   attn::Session session;
   mutable attn::capi::ErrorSlot error;
-  // attn_session_abort requests a stop here; a generation that saw it
-  // replaces the source, so the next one starts clean.
-  std::mutex abort_mutex;
-  std::stop_source abort;
+  // attn_session_abort sets this from any thread; the generation running
+  // (or the next one) stops and clears it, so the one after starts clean.
+  std::atomic<bool> abort{false};
 };
 
 namespace attn::capi {

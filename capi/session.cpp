@@ -18,22 +18,15 @@ static_assert(static_cast<int>(attn::StopReason::Eos) == ATTN_STOP_REASON_EOS &&
 // The generation that saw an abort consumes it, so the next one starts clean.
 class AbortScope {
  public:
-  explicit AbortScope(attn_session& session) : session_(session) {
-    std::lock_guard lock(session_.abort_mutex);
-    stop_ = session_.abort.get_token();
-  }
-  ~AbortScope() {
-    std::lock_guard lock(session_.abort_mutex);
-    if (stop_.stop_requested()) session_.abort = std::stop_source();
-  }
-  std::stop_token token() const { return stop_; }
+  explicit AbortScope(attn_session& session) : session_(session) {}
+  ~AbortScope() { session_.abort.store(false); }
+  const std::atomic<bool>* flag() const { return &session_.abort; }
 
  private:
   attn_session& session_;
-  std::stop_token stop_;
 };
 
-attn::GenerateOptions generate_options(const attn_generate_options& options, std::stop_token stop) {
+attn::GenerateOptions generate_options(const attn_generate_options& options, const std::atomic<bool>* abort) {
   require(options.max_length >= 0, "options->max_length: must be 0 (the context length) or more");
   require(options.max_new_tokens >= -1, "options->max_new_tokens: must be -1 (no bound) or more");
   require(options.stop_strings != nullptr || options.n_stop_strings == 0, "options->stop_strings: NULL");
@@ -55,7 +48,7 @@ attn::GenerateOptions generate_options(const attn_generate_options& options, std
     converted.stop_strings.emplace_back(options.stop_strings[i]);
   }
   converted.echo_prompt = false;
-  converted.stop = std::move(stop);
+  converted.cancel = abort;
   if (options.on_token) {
     converted.on_token = [callback = options.on_token, user_data = options.user_data](attn::TokenId token,
                                                                                      std::string_view piece) {
@@ -115,7 +108,7 @@ attn_status attn_generate(attn_session* session, const char* prompt, const attn_
     require(prompt != nullptr, "prompt: NULL");
     AbortScope abort(s);
     const attn::GenerateOptions converted =
-        generate_options(options ? *options : attn_generate_options_defaults(), abort.token());
+        generate_options(options ? *options : attn_generate_options_defaults(), abort.flag());
     s.session.reset();
     const attn::GenerateResult generated = attn::generate(s.session, prompt, converted);
     if (result) fill(*result, generated);
@@ -132,8 +125,7 @@ void attn_generation_clear(attn_generation* result) {
 attn_status attn_session_abort(attn_session* session) {
   return guarded(slot_of(session), [&] {
     attn_session& s = checked(session);
-    std::lock_guard lock(s.abort_mutex);
-    s.abort.request_stop();
+    s.abort.store(true);
   });
 }
 

@@ -30,6 +30,7 @@ struct Session::Data {
   std::shared_ptr<const Model> model;
   int context_length;
   int position = 0;
+  std::vector<TokenId> tokens;  // the sequence the KV cache holds, by position
   SessionState state;
   // Plans by (row capacity, all rows out); capacity is the token count
   // rounded up to a power of two, so a decode loop reuses one plan.
@@ -106,7 +107,10 @@ std::span<const float> Session::forward(std::span<const TokenId> tokens, bool al
   s.sequences.assign({SequenceSpan{0, static_cast<int64_t>(tokens.size()), s.position}});
   s.packed_types.clear();
   const std::span<const float> out = s.run(tokens, all_logits, encoder);
-  if (!encoder) s.position += static_cast<int>(tokens.size());
+  if (!encoder) {
+    s.position += static_cast<int>(tokens.size());
+    s.tokens.insert(s.tokens.end(), tokens.begin(), tokens.end());
+  }
   return out;
 }
 
@@ -167,7 +171,10 @@ std::span<const float> Session::decode_step(std::span<Session* const> sessions, 
   }
   runner.packed_types.clear();
   const std::span<const float> logits = runner.run(tokens, true, false);
-  for (Data* s : seen) ++s->position;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    ++seen[i]->position;
+    seen[i]->tokens.push_back(tokens[i]);
+  }
   return logits;
 }
 
@@ -210,7 +217,10 @@ std::span<const float> Session::head_output(std::string_view name) const {
   return data_->value_data(it->second);
 }
 
-void Session::reset() { data_->position = 0; }
+void Session::reset() {
+  data_->position = 0;
+  data_->tokens.clear();
+}
 
 void Session::truncate(int position) {
   if (position < 0 || position > data_->position) {
@@ -218,9 +228,11 @@ void Session::truncate(int position) {
                 std::to_string(data_->position));
   }
   data_->position = position;  // cached entries past it are simply overwritten later
+  data_->tokens.resize(position);
 }
 
 int Session::position() const { return data_->position; }
+std::span<const TokenId> Session::tokens() const { return data_->tokens; }
 int Session::context_length() const { return data_->context_length; }
 const Model& Session::model() const { return *data_->model; }
 

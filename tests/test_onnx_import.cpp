@@ -35,7 +35,7 @@ TEST_CASE("stories260K ONNX generates the llama2.c reference texts on the fused 
            {"Once upon a time", "Once_upon_a_time"}, {"Lily and Tom went to the park", "Lily_and_Tom_went_to_the_park"},
            {"", "EMPTY"}}) {
     const CommandResult r = run_command(attn_command("generate -m " + quote(kOnnxDir) + " -p '" + prompt +
-                                                     "' -n 256 --temperature 0"));
+                                                     "' --max-length 256 --temperature 0"));
     CHECK(r.exit_code == 0);
     CHECK(r.out == read_file(kModels / ("stories260K/reference/runc_greedy_n256_" + suffix + ".txt")));
   }

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "attn/bench.h"
+#include "attn/chat.h"
+#include "attn/chat_template.h"
 #include "attn/classify.h"
 #include "attn/embed.h"
 #include "attn/error.h"

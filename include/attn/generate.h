@@ -3,8 +3,9 @@
 
 #include "attn/export.h"
 
+#include <atomic>
 #include <functional>
-#include <stop_token>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,11 +30,14 @@ struct GenerateOptions {
   // Upper bound on generated tokens alone (llama.cpp's n_predict). -1: none.
   int max_new_tokens = -1;
   std::vector<std::string> stop_strings;  // generation ends before any of them
+  // Ids that end generation besides the model's EOS ids (a chat template's
+  // end-of-turn token); they are not part of the result.
+  std::vector<TokenId> stop_tokens;
   bool echo_prompt = true;                // stream the prompt text first
   TokenCallback on_token;
-  // When a stop is requested (from any thread), generation ends before the
-  // next token with StopReason::Cancelled, keeping the tokens so far.
-  std::stop_token stop;
+  // Generation stops (StopReason::Cancelled) soon after this becomes true,
+  // e.g. from a SIGINT handler or another thread.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct GenerateTimings {
@@ -51,6 +55,8 @@ struct GenerateResult {
   std::string text;                  // the continuation (without the prompt), also when cancelled
   std::vector<TokenId> prompt_tokens;
   std::vector<TokenId> tokens;       // generated ids
+  // Prompt tokens already in the session's cache, not prefilled again.
+  int reused_prompt_tokens = 0;
   StopReason stop_reason = StopReason::MaxLength;
   GenerateTimings timings;
 };
@@ -58,11 +64,30 @@ struct GenerateResult {
 // Called with each piece of text as soon as it is complete UTF-8.
 using TextCallback = std::function<void(std::string_view piece)>;
 
-// Runs the prompt through `session` (which must be empty) and samples until a
-// stop condition. Throws attn::Error for invalid UTF-8 or a prompt longer
-// than the context.
+// Runs the prompt through `session` and samples until a stop condition.
+// The session may hold a sequence already (an earlier turn of a chat): the
+// longest common prefix of what it holds and the prompt's tokens stays in the
+// cache, and only the rest of the prompt is prefilled (at least its last
+// token, whose logits start the continuation). Afterwards the session holds
+// the prompt and the generated tokens, ready for the next turn. Throws
+// attn::Error for invalid UTF-8 or a prompt longer than the context.
 GenerateResult generate(Session& session, std::string_view prompt, const GenerateOptions& options,
                         const TextCallback& on_text = {});
+// The same for a prompt already tokenized (special tokens included).
+GenerateResult generate(Session& session, std::span<const TokenId> prompt_tokens, const GenerateOptions& options,
+                        const TextCallback& on_text = {});
+
+// The prompt as generate() tokenizes it: with the tokenizer's special tokens
+// (BOS), and BOS alone for an empty prompt.
+std::vector<TokenId> tokenize_prompt(const Tokenizer& tokenizer, std::string_view prompt);
+
+// How many tokens generate() may produce after `prompt` in `session`
+// (--max-length, max_new_tokens and the context; 0: none at all).
+int generation_budget(const Session& session, std::span<const TokenId> prompt, const GenerateOptions& options);
+
+// How many leading tokens of `prompt` the session already holds; generate()
+// truncates the session to this and prefills the rest.
+int reusable_prefix(const Session& session, std::span<const TokenId> prompt);
 
 const char* to_string(StopReason reason);
 

@@ -146,6 +146,8 @@ class Session {
   void truncate(int position);
 
   int position() const;
+  // The ids of the sequence the cache holds, by position (position() of them).
+  std::span<const TokenId> tokens() const;
   int context_length() const;
   const Model& model() const;
   SessionStats stats() const;
