@@ -33,14 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What libattn.so exports (as in attn/export.h). */
-#ifndef ATTN_API
-#if defined(__GNUC__) && !defined(_WIN32)
-#define ATTN_API __attribute__((visibility("default")))
-#else
-#define ATTN_API
-#endif
-#endif
+#include "attn/export.h" /* ATTN_API: what libattn.so exports */
 
 #ifdef __cplusplus
 extern "C" {
