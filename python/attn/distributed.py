@@ -199,6 +199,8 @@ def run_files(task: str, inputs, model: str, output_dir: str, client=None, lines
     partitions = [p for path in paths for p in split_lines(path, lines_per_partition)]
     outputs = [os.path.join(os.path.abspath(output_dir), f"part-{i:06d}.jsonl") for i in range(len(partitions))]
     _write_manifest(output_dir, identity, partitions, outputs)
+    for stale in glob.glob(os.path.join(glob.escape(output_dir), ".part-*.tmp")):
+        os.unlink(stale)  # left by a killed worker; no task of this job runs yet
 
     todo = [{"task": task, "model": os.path.abspath(model), "model_options": model_options, "options": options,
              "format": input_format, "partition": p, "output": o}

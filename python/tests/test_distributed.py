@@ -141,7 +141,7 @@ def test_a_worker_killed_mid_run_loses_nothing(client, tmp_path):
     assert concatenated(outputs) == cli_output("score", "-m", str(STORIES), input_path=source)
     done = [s["output"] for s in stats + rerun]
     assert len(done) == len(set(done)), "a finished partition was processed again"
-    assert not list(out.glob(".*.tmp")), "a temporary file was left behind"
+    assert not list(out.glob(".*.tmp")), "the re-run left a killed worker's temporary file behind"
 
 
 def test_bad_calls_are_refused_clearly(tmp_path):
