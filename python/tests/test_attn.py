@@ -11,7 +11,7 @@ import pytest
 
 import attn
 
-from fixture_paths import BERT, CLASSIFIER, CLI, STORIES
+from fixture_paths import BERT, CLASSIFIER, CLI, SHARED, STORIES
 
 SENTENCES = ["The cat sat on the mat.", "Hello world", "A third, somewhat longer sentence about nothing."]
 CHAT_TEMPLATE = SHARED / "chat_templates" / "deepseek-ai-DeepSeek-V3.1.jinja"
