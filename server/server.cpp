@@ -87,9 +87,11 @@ int serve(std::shared_ptr<const Model> model, const ServerOptions& options) {
   std::printf("attn serve: listening on http://%s:%d (model \"%s\", %d slots of %d tokens)\n", options.host.c_str(),
               port, state.served.name.c_str(), options.parallel, state.served.context_length);
   std::fflush(stdout);
-  http.listen_after_bind();
+  const bool listened = http.listen_after_bind();
+  if (!listened) pthread_kill(signal_thread.native_handle(), SIGTERM);  // ends the signal thread's wait
   signal_thread.join();
   if (state.scheduler) state.scheduler->stop();
+  if (!listened) throw Error("the server on " + options.host + ":" + std::to_string(port) + " stopped with an error");
   std::fprintf(stderr, "attn serve: stopped\n");
   return 0;
 }

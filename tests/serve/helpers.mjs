@@ -1,6 +1,7 @@
 // Starting `attn serve` on a free loopback port, and the reference answers
 // of the `attn` command for the same requests.
-import { spawn, execFileSync } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
 import { once } from "node:events";
 import path from "node:path";
 
@@ -41,9 +42,11 @@ export async function startServer(args, { name = "stories260K-hf" } = {}) {
 }
 
 // `attn generate ... --json` for the same request: the reference answer.
-export function cliGenerate(args) {
-  const out = execFileSync(CLI, ["generate", "-m", STORIES, "--json", ...args], { maxBuffer: 1 << 26 });
-  return JSON.parse(out.toString());
+// Asynchronous: a blocked event loop would keep the client from noticing
+// that the server closed an idle keep-alive connection.
+export async function cliGenerate(args) {
+  const { stdout } = await promisify(execFile)(CLI, ["generate", "-m", STORIES, "--json", ...args], { maxBuffer: 1 << 26 });
+  return JSON.parse(stdout);
 }
 
 export async function metrics(url) {

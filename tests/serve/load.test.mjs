@@ -30,12 +30,16 @@ function requests() {
 test("16 concurrent streaming clients get the serial answers byte for byte", async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "attn-load-"));
   const list = requests();
-  const expected = list.map((r, i) => {
-    if (!r.chat) return cliGenerate(["-p", r.prompt, "-n", String(r.maxTokens), "--temp", "0"]).text;
-    const file = path.join(tmp, `m${i}.json`);
-    fs.writeFileSync(file, JSON.stringify(r.messages));
-    return cliGenerate(["--chat-template", TEMPLATE, "--messages", file, "-n", String(r.maxTokens), "--temp", "0"]).text;
-  });
+  const expected = [];
+  for (const [i, r] of list.entries()) {  // one after the other: the serial answers
+    let args = ["-p", r.prompt];
+    if (r.chat) {
+      const file = path.join(tmp, `m${i}.json`);
+      fs.writeFileSync(file, JSON.stringify(r.messages));
+      args = ["--chat-template", TEMPLATE, "--messages", file];
+    }
+    expected.push((await cliGenerate([...args, "-n", String(r.maxTokens), "--temp", "0"])).text);
+  }
   fs.rmSync(tmp, { recursive: true, force: true });
 
   const server = await startServer(["-m", STORIES, "--chat-template", TEMPLATE, "--parallel", "8"]);

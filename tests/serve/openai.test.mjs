@@ -3,7 +3,8 @@
 // or not; embeddings equal `attn embed`'s; errors are OpenAI's.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,14 +29,14 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function chatReference(messages, extra = []) {
+async function chatReference(messages, extra = []) {
   const file = path.join(tmp, `messages-${Math.random()}.json`);
   fs.writeFileSync(file, JSON.stringify(messages));
   return cliGenerate(["--chat-template", TEMPLATE, "--messages", file, ...extra]);
 }
 
 test("chat, not streamed: the text `attn generate --messages` gives, with usage", async () => {
-  const expected = chatReference(CONVERSATION, ["-n", "48", "--temp", "0"]);
+  const expected = await chatReference(CONVERSATION, ["-n", "48", "--temp", "0"]);
   const r = await client.chat.completions.create({ model: MODEL, messages: CONVERSATION, max_tokens: 48, temperature: 0 });
   assert.equal(r.object, "chat.completion");
   assert.equal(r.model, MODEL);
@@ -49,7 +50,7 @@ test("chat, not streamed: the text `attn generate --messages` gives, with usage"
 });
 
 test("chat, streamed: the same text in chunks, a finish_reason and the usage chunk", async () => {
-  const expected = chatReference(CONVERSATION, ["-n", "200", "--temp", "0"]);
+  const expected = await chatReference(CONVERSATION, ["-n", "200", "--temp", "0"]);
   const stream = await client.chat.completions.create({
     model: MODEL, messages: CONVERSATION, max_tokens: 200, temperature: 0, stream: true,
     stream_options: { include_usage: true },
@@ -74,7 +75,7 @@ test("chat, streamed: the same text in chunks, a finish_reason and the usage chu
 });
 
 test("completions, streamed and not: the text `attn generate -p` gives; stop strings as --stop", async () => {
-  const expected = cliGenerate(["-p", "Once upon a time", "-n", "80", "--temp", "0"]);
+  const expected = await cliGenerate(["-p", "Once upon a time", "-n", "80", "--temp", "0"]);
   const r = await client.completions.create({ model: MODEL, prompt: "Once upon a time", max_tokens: 80, temperature: 0 });
   assert.equal(r.object, "text_completion");
   assert.equal(r.choices[0].text, expected.text);
@@ -85,7 +86,7 @@ test("completions, streamed and not: the text `attn generate -p` gives; stop str
   })) streamed += chunk.choices[0]?.text ?? "";
   assert.equal(streamed, expected.text);
 
-  const stopped = cliGenerate(["-p", "Once upon a time", "-n", "200", "--temp", "0", "--stop", "Lily", "--stop", "park"]);
+  const stopped = await cliGenerate(["-p", "Once upon a time", "-n", "200", "--temp", "0", "--stop", "Lily", "--stop", "park"]);
   const s = await client.completions.create({
     model: MODEL, prompt: "Once upon a time", max_tokens: 200, temperature: 0, stop: ["Lily", "park"],
   });
@@ -94,7 +95,7 @@ test("completions, streamed and not: the text `attn generate -p` gives; stop str
 });
 
 test("seeded sampling gives what `attn generate -s SEED` gives with the same settings", async () => {
-  const expected = cliGenerate(["-p", "Lily went", "-n", "60", "--temp", "0.9", "--top-k", "0", "--top-p", "0.9", "-s", "1234"]);
+  const expected = await cliGenerate(["-p", "Lily went", "-n", "60", "--temp", "0.9", "--top-k", "0", "--top-p", "0.9", "-s", "1234"]);
   const ask = () => client.completions.create({
     model: MODEL, prompt: "Lily went", max_tokens: 60, temperature: 0.9, top_p: 0.9, seed: 1234,
   });
@@ -133,7 +134,7 @@ test("a shared system prompt is prefilled once: the next request reuses the cach
     model: MODEL, messages: [system, { role: "user", content: "An owl" }], max_tokens: 8, temperature: 0,
   });
   assert.ok(second.usage.prompt_tokens_details.cached_tokens >= 20, JSON.stringify(second.usage));
-  const expected = chatReference([system, { role: "user", content: "An owl" }], ["-n", "8", "--temp", "0"]);
+  const expected = await chatReference([system, { role: "user", content: "An owl" }], ["-n", "8", "--temp", "0"]);
   assert.equal(second.choices[0].message.content, expected.text);
   assert.ok(first.usage.prompt_tokens > 20);
 });
@@ -178,7 +179,9 @@ test("embeddings: `attn embed`'s vectors, as floats and as base64", async () => 
   try {
     const c = new OpenAI({ baseURL: `${bert.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const texts = ["The cat sat on the mat.", "Hello world", "A third, somewhat longer sentence about nothing."];
-    const raw = execFileSync(CLI, ["embed", "-m", BERT, "--format", "f32"], { input: texts.join("\n") + "\n" });
+    const embedding = promisify(execFile)(CLI, ["embed", "-m", BERT, "--format", "f32"], { encoding: "buffer" });
+    embedding.child.stdin.end(texts.join("\n") + "\n");
+    const raw = (await embedding).stdout;
     const expected = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
     const width = expected.length / texts.length;
     for (const encoding_format of ["float", "base64", undefined]) {
