@@ -14,3 +14,4 @@
 #include "attn/sampler.h"
 #include "attn/score.h"
 #include "attn/tokenizer.h"
+#include "attn/translate.h"
