@@ -120,7 +120,7 @@ TEST_CASE("a batch of sentences translates as each one alone") {
     for (size_t i = 0; i < texts.size(); ++i) {
       const auto alone = translator.translate(std::span(&texts[i], 1), options);
       CHECK(batched[i].tokens == alone[0].tokens);
-      CHECK(batched[i].score == doctest::Approx(alone[0].score).epsilon(1e-5));
+      CHECK(batched[i].score == alone[0].score);  // decode steps are batch-independent (LinearOp::run)
     }
     options.batch_size = 3;  // batches that do not divide the input
     const auto in_threes = translator.translate(texts, options);

@@ -25,25 +25,22 @@ struct TranslateArgs {
 };
 
 // JSON-lines records may name their own languages ("src_lang", "tgt_lang"; the flags are the default).
-TranslateOptions record_options(const InputRecord& record, const TranslateOptions& defaults) {
+TranslateOptions record_options(const nlohmann::ordered_json& fields, const TranslateOptions& defaults) {
   TranslateOptions options = defaults;
   for (const auto& [key, target] : {std::pair{"src_lang", &options.source_language}, std::pair{"tgt_lang", &options.target_language}}) {
-    if (record.fields.contains(key) && record.fields[key].is_string()) *target = record.fields[key].get<std::string>();
+    if (fields.contains(key) && fields[key].is_string()) *target = fields[key].get<std::string>();
   }
   return options;
 }
 
-std::string output_line(const InputRecord& record, const Translation& t, bool json) {
+std::string output_line(const TextRecord& record, const Translation& t, bool json) {
+  if (!t.ok()) return json ? record_error_line(record, t.error) : "\n";
   if (json) {
-    nlohmann::ordered_json line = record.fields;
-    if (!t.ok()) {
-      line["error"] = t.error;
-    } else {
-      line["text"] = t.text;
-      line["tokens"] = t.tokens;
-      line["score"] = t.score;
-    }
-    return json_line(line);
+    auto line = nlohmann::ordered_json::parse(record.fields);
+    line["text"] = t.text;
+    line["tokens"] = t.tokens;
+    line["score"] = t.score;
+    return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   }
   std::string text = t.text;  // one output line per input line, whatever the text holds
   for (char& c : text) {
@@ -52,18 +49,18 @@ std::string output_line(const InputRecord& record, const Translation& t, bool js
   return text + "\n";
 }
 
-std::string translate_batch(Translator& translator, std::vector<InputRecord>& batch, const TranslateArgs& args,
-                            BatchJobTotals& totals) {
-  // Records are grouped by their options (languages), each group one batch.
-  std::vector<Translation> results(batch.size());
+RecordBatch translate_batch(Translator& translator, std::span<const std::string> lines, RecordFormat format,
+                            const TranslateArgs& args) {
+  std::vector<TextRecord> records;
+  std::vector<Translation> results(lines.size());
   std::vector<std::vector<TokenId>> sources;
   std::vector<size_t> readable;
-  std::vector<TranslateOptions> options;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    options.push_back(record_options(batch[i], args.options));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    records.push_back(parse_text_record(lines[i], format, false));
     try {
-      if (!batch[i].error.empty()) throw Error(batch[i].error);
-      sources.push_back(translator.encode_source(batch[i].text, options[i]));
+      if (!records[i].error.empty()) throw Error(records[i].error);
+      const auto options = record_options(nlohmann::ordered_json::parse(records[i].fields), args.options);
+      sources.push_back(translator.encode_source(records[i].text, options));
       readable.push_back(i);
     } catch (const Error& e) {
       results[i].error = e.what();
@@ -73,16 +70,13 @@ std::string translate_batch(Translator& translator, std::vector<InputRecord>& ba
     auto translated = translator.translate_ids(sources, args.options);
     for (size_t j = 0; j < readable.size(); ++j) results[readable[j]] = std::move(translated[j]);
   }
-  std::string out;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!results[i].ok()) {
-      std::fprintf(stderr, "attn: line %zu: %s\n", totals.resumed_after + totals.lines + i + 1, results[i].error.c_str());
-      ++totals.errors;
-    }
-    totals.tokens += static_cast<int64_t>(results[i].tokens.size());
-    out += output_line(batch[i], results[i], args.json);
+  RecordBatch batch;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!results[i].ok()) batch.errors.push_back({i, results[i].error});
+    batch.tokens += static_cast<int64_t>(results[i].tokens.size());
+    batch.output += output_line(records[i], results[i], args.json);
   }
-  return out;
+  return batch;
 }
 
 void run(TranslateArgs& args) {
@@ -91,8 +85,8 @@ void run(TranslateArgs& args) {
   Translator translator(args.model.load());
   // Bad options fail before any line is read.
   translator.translate(std::span<const std::string>(), args.options);
-  const BatchJobTotals& totals = job.run([&](std::vector<InputRecord>& batch, BatchJobTotals& t) {
-    return translate_batch(translator, batch, args, t);
+  const BatchJobTotals& totals = job.run([&](std::span<const std::string> lines, RecordFormat format) {
+    return translate_batch(translator, lines, format, args);
   });
   job.print_summary("sentences", "generated");
   if (totals.errors > 0) throw Error("some lines could not be translated (see above)");
