@@ -3,23 +3,15 @@ greedy text, embeddings and scores must be equal. Run by ctest, which sets
 ATTN_LIBRARY, ATTN_CLI, ATTN_SHARED_DIR and ATTN_FIXTURES_DIR."""
 
 import json
-import os
 import subprocess
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import attn
 
-HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("ATTN_SHARED_DIR", HERE.parents[1] / ".." / "shared"))
-FIXTURES = Path(os.environ.get("ATTN_FIXTURES_DIR", HERE.parents[1] / "tests" / "fixtures"))
-CLI = os.environ.get("ATTN_CLI", "attn")
-STORIES = SHARED / "models" / "stories260K-hf"
-BERT = FIXTURES / "family" / "bert"
-CLASSIFIER = FIXTURES / "family" / "bert_classifier"
+from fixture_paths import BERT, CLASSIFIER, CLI, STORIES
 
 SENTENCES = ["The cat sat on the mat.", "Hello world", "A third, somewhat longer sentence about nothing."]
 STORY_LINES = ["Once upon a time there was a girl.", "Lily and Tom went to the park.", "The sun was hot."]

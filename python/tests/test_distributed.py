@@ -12,16 +12,9 @@ from pathlib import Path
 
 import pytest
 
+import dask.distributed as distributed_dask  # python3-distributed, installed by install-deps.sh
 from attn import distributed
-
-distributed_dask = pytest.importorskip("dask.distributed")  # python3-distributed, installed by install-deps.sh
-
-HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("ATTN_SHARED_DIR", HERE.parents[1] / ".." / "shared"))
-FIXTURES = Path(os.environ.get("ATTN_FIXTURES_DIR", HERE.parents[1] / "tests" / "fixtures"))
-CLI = os.environ.get("ATTN_CLI", "attn")
-STORIES = SHARED / "models" / "stories260K-hf"
-BERT = FIXTURES / "family" / "bert"
+from fixture_paths import BERT, CLI, STORIES
 
 WORDS = "once upon a time there was a little girl named lily she liked to play in the park with her dog".split()
 
