@@ -21,10 +21,11 @@ void KvCache::copy_prefix(const KvCache& other, int positions) {
     KvCacheLayer& to = layers_[slot];
     const KvCacheLayer& from = other.layers_.at(slot);
     const int64_t floats = static_cast<int64_t>(positions) * to.head_dim;
-    for (int h = 0; h < to.kv_heads; ++h) {
-      const int64_t offset = static_cast<int64_t>(h) * to.capacity * to.head_dim;
-      std::copy_n(from.keys.begin() + offset, floats, to.keys.begin() + offset);
-      std::copy_n(from.values.begin() + offset, floats, to.values.begin() + offset);
+    for (int h = 0; h < to.kv_heads; ++h) {  // the caches may differ in capacity (sessions' context lengths)
+      const int64_t source = static_cast<int64_t>(h) * from.capacity * from.head_dim;
+      const int64_t target = static_cast<int64_t>(h) * to.capacity * to.head_dim;
+      std::copy_n(from.keys.begin() + source, floats, to.keys.begin() + target);
+      std::copy_n(from.values.begin() + source, floats, to.values.begin() + target);
     }
   }
 }

@@ -167,3 +167,19 @@ TEST_CASE("bad options and models are errors, not crashes") {
   CHECK_THROWS_WITH_AS(session.forward(std::span(&start, 1)), doctest::Contains("Session::encode"), Error);
   CHECK_THROWS_AS(Translator(Model::load(test::shared_dir() / "models" / "stories260K-hf")), Error);
 }
+
+TEST_CASE("Session::copy_from forks a hypothesis: same source, sequence and cache, any context length") {
+  const json& c = reference()["cases"][1];
+  const std::vector<TokenId> source = c["source_ids"].get<std::vector<TokenId>>();
+  const auto tokens = c["greedy"]["tokens"].get<std::vector<TokenId>>();
+  Session original(marian()), fork(marian(), SessionOptions{.context_length = 16});
+  Session* sessions[] = {&original};
+  Session::encode(sessions, std::span(&source, 1));
+  const TokenId start = marian()->info().seq2seq->decoder_start_id;
+  original.forward(std::span(&start, 1));
+  original.forward(std::span(tokens.data(), 2));
+  fork.copy_from(original);
+  CHECK(fork.position() == 3);
+  CHECK(max_diff(fork.forward(std::span(&tokens[2], 1)), c["greedy"]["step_logits"][3]) < 1e-4f);
+  CHECK(max_diff(original.forward(std::span(&tokens[2], 1)), c["greedy"]["step_logits"][3]) < 1e-4f);
+}
