@@ -16,6 +16,7 @@
 #include "engine/model_impl.h"
 #include "engine/ops/attention.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/mixture_of_experts.h"
 #include "engine/process_memory.h"
 
 namespace attn {
@@ -66,6 +67,21 @@ std::vector<double> tokens_per_second(const BenchResult& result) {
   return rates;
 }
 
+// A token's share of a mixture of experts: the router and top_k experts
+// (the experts are alike, so the first stands for any).
+double moe_active_parameters(const MixtureOfExpertsOp& moe) {
+  const Expert& e = moe.experts().front();
+  const double expert = static_cast<double>(e.gate.weight().numel() + e.up.weight().numel() + e.down.weight().numel());
+  return static_cast<double>(moe.router().numel()) + moe.top_k() * expert;
+}
+
+double moe_active_bytes(const MixtureOfExpertsOp& moe) {
+  const Expert& e = moe.experts().front();
+  const double expert = static_cast<double>(e.gate.weight().nbytes_with_scales() + e.up.weight().nbytes_with_scales() +
+                                            e.down.weight().nbytes_with_scales());
+  return static_cast<double>(moe.router().nbytes()) + moe.top_k() * expert;
+}
+
 // The matrix products a prefill of `rows` tokens runs: per Linear node, its
 // shape and the rows it sees (the LM head sees one).
 struct PrefillWork {
@@ -77,6 +93,10 @@ PrefillWork prefill_work(const Graph& graph, int64_t rows) {
   const MemoryPlan plan = plan_memory(graph, rows, false);
   PrefillWork work;
   for (const Node& node : graph.nodes()) {
+    if (const auto* moe = dynamic_cast<const MixtureOfExpertsOp*>(node.op.get())) {
+      work.flops_per_token += 2.0 * moe_active_parameters(*moe);
+      continue;
+    }
     const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
     if (!linear) continue;
     const int64_t in = linear->weight().dim(1), out = linear->weight().dim(0);
@@ -87,16 +107,19 @@ PrefillWork prefill_work(const Graph& graph, int64_t rows) {
   return work;
 }
 
+// The weight bytes one decode step reads: every Linear weight once, and of
+// each mixture of experts the router and the top_k experts a token uses.
 double linear_weight_bytes(const Graph& graph) {
   double bytes = 0;
   for (const Node& node : graph.nodes()) {
     if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) bytes += linear->weight().nbytes_with_scales();
+    if (const auto* moe = dynamic_cast<const MixtureOfExpertsOp*>(node.op.get())) bytes += moe_active_bytes(*moe);
   }
   return bytes;
 }
 
 // Bytes one decode step reads when `tokens` steps start from an empty cache:
-// every Linear weight once, and on average half the cache.
+// the weights above, and on average half the cache.
 double decode_bytes_per_token(const Graph& graph, int tokens) {
   double bytes = linear_weight_bytes(graph);
   for (const Node& node : graph.nodes()) {

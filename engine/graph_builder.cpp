@@ -34,9 +34,16 @@ ValueId GraphBuilder::embedding(const Tensor& table) {
   return graph_.add(std::make_unique<EmbeddingOp>(table), {});
 }
 
-ValueId GraphBuilder::rms_norm(ValueId x, const Tensor& weight, float eps) {
+ValueId GraphBuilder::rms_norm(ValueId x, const Tensor& weight, float eps, float weight_offset) {
   require_width(x, weight.numel(), "RMSNorm");
-  return graph_.add(std::make_unique<RmsNormOp>(weight, eps), {x});
+  return graph_.add(std::make_unique<RmsNormOp>(weight, eps, weight_offset), {x});
+}
+
+ValueId GraphBuilder::head_rms_norm(ValueId x, const Tensor& weight, float eps, float weight_offset) {
+  if (weight.numel() == 0 || width(x) % weight.numel() != 0) {
+    throw std::logic_error("GraphBuilder: per-head RMSNorm weight does not divide the row");
+  }
+  return graph_.add(std::make_unique<RmsNormOp>(weight, eps, weight_offset, width(x)), {x});
 }
 
 ValueId GraphBuilder::layer_norm(ValueId x, const Tensor& weight, const Tensor& bias, float eps) {
@@ -71,9 +78,19 @@ ValueId GraphBuilder::attention(ValueId q, ValueId k, ValueId v, AttentionConfig
   return graph_.add(std::make_unique<AttentionOp>(config), {q, k, v});
 }
 
-ValueId GraphBuilder::swiglu(ValueId gate, ValueId up) {
-  require_width(up, width(gate), "SwiGLU");
-  return graph_.add(std::make_unique<SwiGluOp>(width(gate)), {gate, up});
+ValueId GraphBuilder::glu(ValueId gate, ValueId up, GluActivation activation) {
+  require_width(up, width(gate), "GLU");
+  return graph_.add(std::make_unique<GluOp>(width(gate), activation), {gate, up});
+}
+
+ValueId GraphBuilder::scale(ValueId x, float factor) { return graph_.add(std::make_unique<ScaleOp>(width(x), factor), {x}); }
+
+ValueId GraphBuilder::soft_cap(ValueId x, float cap) { return graph_.add(std::make_unique<SoftCapOp>(width(x), cap), {x}); }
+
+ValueId GraphBuilder::mixture_of_experts(ValueId x, const Tensor& router, std::vector<Expert> experts, int top_k,
+                                         bool normalize_top_k) {
+  require_width(x, router.dim(1), "MixtureOfExperts");
+  return graph_.add(std::make_unique<MixtureOfExpertsOp>(router, std::move(experts), top_k, normalize_top_k), {x});
 }
 
 ValueId GraphBuilder::add(ValueId a, ValueId b) {

@@ -33,6 +33,7 @@ struct Architecture {
 const Architecture& find_architecture(const Checkpoint& checkpoint);
 
 BuiltModel build_llama(const Checkpoint& checkpoint);
+BuiltModel build_gemma(const Checkpoint& checkpoint);
 BuiltModel build_gpt2(const Checkpoint& checkpoint);
 BuiltModel build_bert(const Checkpoint& checkpoint);
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/ops/linear.h"
+#include "engine/ops/mixture_of_experts.h"
 #include "engine/weight_conversion.h"
 #include "models/architectures.h"
 
@@ -15,6 +16,11 @@ void convert_linear_weights(Checkpoint& checkpoint, DType target) {
   std::set<const void*> linear_data;
   for (const Node& node : built.graph.nodes()) {
     if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) linear_data.insert(linear->weight().data());
+    if (const auto* moe = dynamic_cast<const MixtureOfExpertsOp*>(node.op.get())) {
+      for (const Expert& e : moe->experts()) {
+        for (const LinearOp* l : {&e.gate, &e.up, &e.down}) linear_data.insert(l->weight().data());
+      }
+    }
   }
   std::vector<std::string> names;
   for (const auto& [name, entry] : checkpoint.weights.entries()) {

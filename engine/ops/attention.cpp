@@ -19,12 +19,21 @@ SessionState& cache_state(const RunContext& context, const SequenceSpan& sequenc
   return sequence.cache_owner ? *sequence.cache_owner : context.state;
 }
 
+RopeFrequencies frequencies(const AttentionConfig& config) {
+  return config.rope_frequencies ? *config.rope_frequencies : RopeFrequencies::standard(config.rope_theta, config.head_dim);
+}
+
+// LongRoPE picks its table by the length of the sequence so far, as
+// transformers does for each forward pass (what is cached stays as it was).
+bool long_step(const std::optional<RotaryTable>& rotary, const SequenceSpan& sequence) {
+  return rotary && rotary->uses_long(sequence.start_position + static_cast<int>(sequence.rows));
+}
+
 }  // namespace
 
-
 AttentionOp::AttentionOp(const AttentionConfig& config)
-    : config_(config), scale_(1.f / std::sqrt(static_cast<float>(config.head_dim))) {
-  if (config.rope) rotary_.emplace(config.head_dim, config.max_positions, config.rope_theta, *config.rope);
+    : config_(config), scale_(config.scale > 0 ? config.scale : 1.f / std::sqrt(static_cast<float>(config.head_dim))) {
+  if (config.rope) rotary_.emplace(config.head_dim, config.max_positions, frequencies(config), *config.rope);
 }
 
 void AttentionOp::prepare(SessionState& state, int context_length) const {
@@ -37,13 +46,14 @@ void AttentionOp::append_to_cache(const RunContext& context, const ActivationVie
   const int d = config_.head_dim;
   for (const SequenceSpan& sequence : context.sequences) {
     KvCacheLayer& cache = cache_state(context, sequence).kv_cache(config_.cache_slot);
+    const bool long_factors = long_step(rotary_, sequence);
     for (int64_t i = 0; i < sequence.rows; ++i) {
       const int64_t r = sequence.first_row + i;
       const int position = sequence.start_position + static_cast<int>(i);
       for (int h = 0; h < config_.num_kv_heads; ++h) {
         float* key = cache.key(h, position);
         std::memcpy(key, k.row(r) + h * d, d * sizeof(float));
-        if (rotary_) rotary_->apply(key, position);
+        if (rotary_) rotary_->apply(key, position, long_factors);
         std::memcpy(cache.value(h, position), v.row(r) + h * d, d * sizeof(float));
       }
     }
@@ -59,12 +69,28 @@ void AttentionOp::run(const RunContext& context, std::span<const ActivationView>
   }
 }
 
+template <typename Key, typename Value>
+void AttentionOp::attend(float* query, float* scores, int first, int last, Key key, Value value, float* out) const {
+  const auto& k = kernels::active();
+  const int d = config_.head_dim;
+  const int length = last - first + 1;
+  k.scale(query, scale_, d);
+  for (int j = 0; j < length; ++j) scores[j] = k.dot(query, key(first + j), d);
+  if (config_.logit_softcap > 0) {
+    const float cap = config_.logit_softcap;
+    for (int j = 0; j < length; ++j) scores[j] = cap * std::tanh(scores[j] / cap);
+  }
+  const float inverse_sum = 1.f / k.exp_shifted(scores, length);
+  std::memset(out, 0, d * sizeof(float));
+  for (int j = 0; j < length; ++j) k.axpy(scores[j], value(first + j), out, d);
+  k.scale(out, inverse_sum, d);
+}
+
 void AttentionOp::run_causal(const RunContext& context, std::span<const ActivationView> inputs,
                              const ActivationView& output) const {
   const ActivationView& q = inputs[0];
   append_to_cache(context, inputs[1], inputs[2]);
 
-  const auto& k = kernels::active();
   const int d = config_.head_dim;
   const int group = config_.num_heads / config_.num_kv_heads;
   const int64_t tasks = q.rows * config_.num_heads;
@@ -85,21 +111,14 @@ void AttentionOp::run_causal(const RunContext& context, std::span<const Activati
     SessionState& state = cache_state(context, sequence);
     KvCacheLayer& cache = state.kv_cache(config_.cache_slot);
     const int position = sequence.start_position + static_cast<int>(r - sequence.first_row);
-    const int length = position + 1;  // causal: attend to positions 0..position
+    const int first = config_.sliding_window > 0 ? std::max(0, position - config_.sliding_window + 1) : 0;
 
     float* query = state.thread_scratch(omp_get_thread_num());
-    float* scores = query + head_scratch_floats(d);
     std::memcpy(query, q.row(r) + h * d, d * sizeof(float));
-    if (rotary_) rotary_->apply(query, position);
-    k.scale(query, scale_, d);
-
-    for (int j = 0; j < length; ++j) scores[j] = k.dot(query, cache.key(kv_head, j), d);
-    const float inverse_sum = 1.f / k.exp_shifted(scores, length);
-
-    float* out = output.row(r) + h * d;
-    std::memset(out, 0, d * sizeof(float));
-    for (int j = 0; j < length; ++j) k.axpy(scores[j], cache.value(kv_head, j), out, d);
-    k.scale(out, inverse_sum, d);
+    if (rotary_) rotary_->apply(query, position, long_step(rotary_, sequence));
+    attend(query, query + head_scratch_floats(d), first, position,
+           [&](int j) { return cache.key(kv_head, j); }, [&](int j) { return cache.value(kv_head, j); },
+           output.row(r) + h * d);
   }
 }
 
@@ -108,10 +127,11 @@ ActivationView AttentionOp::positioned_keys(const RunContext& context, const Act
   const ActivationView rotated{context.state.step_buffer(k.rows * k.width), k.rows, k.width};
   std::memcpy(rotated.data, k.data, k.rows * k.width * sizeof(float));
   for (const SequenceSpan& sequence : context.sequences) {
+    const bool long_factors = long_step(rotary_, sequence);
     for (int64_t i = 0; i < sequence.rows; ++i) {
       const int position = sequence.start_position + static_cast<int>(i);
       float* row = rotated.row(sequence.first_row + i);
-      for (int h = 0; h < config_.num_kv_heads; ++h) rotary_->apply(row + h * config_.head_dim, position);
+      for (int h = 0; h < config_.num_kv_heads; ++h) rotary_->apply(row + h * config_.head_dim, position, long_factors);
     }
   }
   return rotated;
@@ -122,7 +142,6 @@ void AttentionOp::run_packed(const RunContext& context, std::span<const Activati
   const ActivationView& q = inputs[0];
   const ActivationView keys = positioned_keys(context, inputs[1]);
   const ActivationView& values = inputs[2];
-  const auto& k = kernels::active();
   const int d = config_.head_dim;
   const int group = config_.num_heads / config_.num_kv_heads;
   const int64_t tasks = q.rows * config_.num_heads;
@@ -136,22 +155,18 @@ void AttentionOp::run_packed(const RunContext& context, std::span<const Activati
     const int kv_offset = (h / group) * d;
     const SequenceSpan& sequence = *std::upper_bound(sequences.begin(), sequences.end(), r,
         [](int64_t row, const SequenceSpan& s) { return row < s.first_row + s.rows; });
-    const int64_t index = r - sequence.first_row;  // the row's place in its sequence
+    const int index = static_cast<int>(r - sequence.first_row);  // the row's place in its sequence
 
     float* query = context.state.thread_scratch(omp_get_thread_num());
-    float* scores = query + head_scratch_floats(d);
     std::memcpy(query, q.row(r) + h * d, d * sizeof(float));
-    if (rotary_) rotary_->apply(query, sequence.start_position + static_cast<int>(index));
-    k.scale(query, scale_, d);
+    if (rotary_) rotary_->apply(query, sequence.start_position + index, long_step(rotary_, sequence));
 
-    const int64_t length = config_.causal ? index + 1 : sequence.rows;
-    for (int64_t j = 0; j < length; ++j) scores[j] = k.dot(query, keys.row(sequence.first_row + j) + kv_offset, d);
-    const float inverse_sum = 1.f / k.exp_shifted(scores, length);
-
-    float* out = output.row(r) + h * d;
-    std::memset(out, 0, d * sizeof(float));
-    for (int64_t j = 0; j < length; ++j) k.axpy(scores[j], values.row(sequence.first_row + j) + kv_offset, out, d);
-    k.scale(out, inverse_sum, d);
+    const int last = config_.causal ? index : static_cast<int>(sequence.rows) - 1;
+    const int first = config_.sliding_window > 0 ? std::max(0, index - config_.sliding_window + 1) : 0;
+    const auto row = [&](const ActivationView& view) {
+      return [&view, &sequence, kv_offset](int j) { return view.row(sequence.first_row + j) + kv_offset; };
+    };
+    attend(query, query + head_scratch_floats(d), first, last, row(keys), row(values), output.row(r) + h * d);
   }
 }
 

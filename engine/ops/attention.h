@@ -14,6 +14,13 @@ struct AttentionConfig {
   int max_positions = 0;
   std::optional<RopeStyle> rope;  // none: positions come from elsewhere (e.g. learned)
   double rope_theta = 10000.0;
+  // Scaled or partial RoPE (models/rope_scaling.h); none: theta^(-2i/d) over the whole head.
+  std::optional<RopeFrequencies> rope_frequencies;
+  float scale = 0;          // of q.k; 0: 1/sqrt(head_dim)
+  float logit_softcap = 0;  // > 0: scores become cap * tanh(score / cap) (Gemma 2)
+  // > 0: a query sees only the last `sliding_window` positions, itself
+  // included (Mistral, Gemma's local layers); older keys are skipped.
+  int sliding_window = 0;
   // false: an encoder; each row attends to every row of its own sequence,
   // read straight from k/v (no KV cache).
   bool causal = true;
@@ -49,6 +56,10 @@ class AttentionOp : public Op {
   // k with RoPE applied at each row's position in its sequence (in the
   // session's step buffer), or k itself when there is no RoPE.
   ActivationView positioned_keys(const RunContext& context, const ActivationView& k) const;
+  // Scores of `query` (rotated, scaled) against keys [first, last] and the
+  // softmax-weighted sum of their values into `out`.
+  template <typename Key, typename Value>
+  void attend(float* query, float* scores, int first, int last, Key key, Value value, float* out) const;
 
   AttentionConfig config_;
   std::optional<RotaryTable> rotary_;

@@ -12,11 +12,33 @@ void AddOp::run(const RunContext&, std::span<const ActivationView> inputs, const
   kernels::active().add(inputs[0].data, inputs[1].data, output.data, inputs[0].rows * width_);
 }
 
-void SwiGluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+void GluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
   const auto& k = kernels::active();
   const ActivationView& gate = inputs[0];
+  const ActivationView& up = inputs[1];
 #pragma omp parallel for if (worth_parallel(gate.rows * gate.width))
-  for (int64_t r = 0; r < gate.rows; ++r) k.silu_mul(gate.row(r), inputs[1].row(r), output.row(r), width_);
+  for (int64_t r = 0; r < gate.rows; ++r) {
+    if (activation_ == GluActivation::Silu) {
+      k.silu_mul(gate.row(r), up.row(r), output.row(r), width_);
+    } else {
+      float* out = output.row(r);
+      std::memcpy(out, gate.row(r), width_ * sizeof(float));
+      k.gelu_tanh(out, width_);
+      for (int64_t i = 0; i < width_; ++i) out[i] *= up.row(r)[i];
+    }
+  }
+}
+
+void ScaleOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const int64_t n = inputs[0].rows * width_;
+  if (output.data != inputs[0].data) std::memcpy(output.data, inputs[0].data, n * sizeof(float));
+  kernels::active().scale(output.data, factor_, n);
+}
+
+// The LM head's logits, once per step: a scalar loop is enough.
+void SoftCapOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const int64_t n = inputs[0].rows * width_;
+  for (int64_t i = 0; i < n; ++i) output.data[i] = cap_ * std::tanh(inputs[0].data[i] / cap_);
 }
 
 // Heads run on one row per sequence: too little work to vectorise.

@@ -18,17 +18,48 @@ class AddOp : public Op {
   int64_t width_;
 };
 
-// silu(gate) * up: the gated activation of a SwiGLU feed-forward network.
-class SwiGluOp : public Op {
+// act(gate) * up: the gated activation of a GLU feed-forward network,
+// silu for SwiGLU (Llama), the tanh GELU for GeGLU (Gemma).
+enum class GluActivation { Silu, GeluTanh };
+class GluOp : public Op {
  public:
-  explicit SwiGluOp(int64_t width) : width_(width) {}
-  std::string_view name() const override { return "SwiGLU"; }
+  GluOp(int64_t width, GluActivation activation) : width_(width), activation_(activation) {}
+  std::string_view name() const override { return activation_ == GluActivation::Silu ? "SwiGLU" : "GeGLU"; }
   int64_t output_width() const override { return width_; }
   void run(const RunContext& context, std::span<const ActivationView> inputs,
            const ActivationView& output) const override;
 
  private:
   int64_t width_;
+  GluActivation activation_;
+};
+
+// x * factor (Gemma's embeddings, scaled by sqrt(hidden_size)).
+class ScaleOp : public Op {
+ public:
+  ScaleOp(int64_t width, float factor) : width_(width), factor_(factor) {}
+  std::string_view name() const override { return "Scale"; }
+  int64_t output_width() const override { return width_; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+  float factor_;
+};
+
+// cap * tanh(x / cap): Gemma 2's soft-capping of the final logits.
+class SoftCapOp : public Op {
+ public:
+  SoftCapOp(int64_t width, float cap) : width_(width), cap_(cap) {}
+  std::string_view name() const override { return "SoftCap"; }
+  int64_t output_width() const override { return width_; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+  float cap_;
 };
 
 // tanh, elementwise: the activation of BERT's pooler and classifier heads.
