@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/ops/column_slice.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/embedding.h"
 #include "engine/ops/layer_norm.h"
@@ -96,6 +97,11 @@ ValueId GraphBuilder::mixture_of_experts(ValueId x, const Tensor& router, std::v
 ValueId GraphBuilder::add(ValueId a, ValueId b) {
   require_width(b, width(a), "Add");
   return graph_.add(std::make_unique<AddOp>(width(a)), {a, b});
+}
+
+ValueId GraphBuilder::columns(ValueId x, int64_t first, int64_t width) {
+  if (first < 0 || width <= 0 || first + width > this->width(x)) throw std::logic_error("GraphBuilder: columns out of range");
+  return graph_.add(std::make_unique<ColumnSliceOp>(first, width), {x});
 }
 
 ValueId GraphBuilder::last_row(ValueId x) { return graph_.add(std::make_unique<LastRowOp>(width(x)), {x}); }

@@ -37,6 +37,8 @@ class GraphBuilder {
                              bool normalize_top_k);
   ValueId add(ValueId a, ValueId b);
   ValueId last_row(ValueId x);
+  // Columns [first, first + width) of x (a part of a fused projection).
+  ValueId columns(ValueId x, int64_t first, int64_t width);
   // x + table[token type of each row]
   ValueId token_type_embedding(ValueId x, const Tensor& table);
   // One row per sequence: its first or last token's.

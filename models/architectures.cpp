@@ -17,6 +17,7 @@ constexpr std::array kArchitectures{
     Architecture{"Qwen3ForCausalLM", build_llama},
     Architecture{"MixtralForCausalLM", build_llama},
     Architecture{"Qwen3MoeForCausalLM", build_llama},
+    Architecture{"Phi3ForCausalLM", build_phi3},
     Architecture{"Gemma2ForCausalLM", build_gemma},
     Architecture{"Gemma3ForCausalLM", build_gemma},
     Architecture{"GPT2LMHeadModel", build_gpt2},
