@@ -1,5 +1,5 @@
 // Model::load: checkpoint loader -> architecture builder -> tokenizer.
-#include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "attn/error.h"
@@ -7,9 +7,9 @@
 #include "loaders/checkpoint.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
-#include "engine/ops/onnx_graph.h"
+#include "engine/interpreter/onnx_graph_op.h"
+#include "models/interpreted_graph.h"
 #include "models/linear_weights.h"
-#include "models/onnx_import.h"
 #include "models/weight_type.h"
 
 namespace attn {
@@ -64,7 +64,7 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   info.multi_label = config.contains("problem_type") && config["problem_type"] == "multi_label_classification";
   info.graph_ops = built.graph.op_counts();
   info.graph_nodes = built.graph.value_count();
-  // The fusion pass maps whole ONNX graphs or fails (onnx_import.h).
+  // The recognisers map whole ONNX graphs or none of them (loaders/onnx/recognise.h).
   if (checkpoint.onnx) {
     const bool op_by_op = info.graph_ops.contains(std::string(kOnnxGraphOpName));
     (op_by_op ? info.onnx_primitive_nodes : info.onnx_fused_nodes) = static_cast<int>(checkpoint.onnx->graph.node_count());
@@ -105,6 +105,13 @@ std::string architecture_name(const Checkpoint& checkpoint) {
   return !names.empty() && names[0].is_string() ? names[0].get<std::string>() : "ONNX decoder";
 }
 
+// ATTN_ONNX_VERIFY=1: run each recognised ONNX graph op by op at load and
+// compare (tests do this for the fixtures; loads do not pay for it).
+bool verify_onnx_at_load() {
+  const char* value = std::getenv("ATTN_ONNX_VERIFY");
+  return value && std::string(value) == "1";
+}
+
 }  // namespace
 
 std::shared_ptr<const Model> Model::assemble(const Checkpoint& checkpoint, const std::string& architecture,
@@ -122,42 +129,35 @@ std::shared_ptr<const Model> Model::assemble(const Checkpoint& checkpoint, const
 
 std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
-  if (checkpoint.onnx && options.dtype) {
-    throw Error(path.string() + ": converting weights (--dtype) is not supported for ONNX models yet; "
-                "load it without --dtype");
+  // An ONNX graph no recogniser maps runs whole on the interpreter: correct, not fast.
+  auto interpreted = [&](const std::string& reason) {
+    if (options.dtype) {
+      throw Error(path.string() + ": converting weights (--dtype) needs an ONNX graph attn recognises; this one "
+                  "runs op by op (" + reason + ")");
+    }
+    BuiltModel built = build_interpreted_graph(checkpoint);
+    auto tokenizer = checked_tokenizer(checkpoint, built.vocab_size);
+    return assemble(checkpoint, architecture_name(checkpoint), std::move(built), std::move(tokenizer), reason);
+  };
+  if (!checkpoint.onnx_unrecognised.empty()) return interpreted(checkpoint.onnx_unrecognised);
+
+  const Architecture& architecture = find_architecture(checkpoint);
+  auto build = [&] {
+    BuiltModel built = architecture.build(checkpoint);
+    auto tokenizer = checked_tokenizer(checkpoint, built.vocab_size);
+    return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
+  };
+  if (checkpoint.onnx && verify_onnx_at_load()) {  // on the weights as stored, before any --dtype
+    auto model = build();
+    const double difference = difference_from_graph(model, checkpoint);
+    if (difference > kGraphTolerance) {
+      return interpreted("ATTN_ONNX_VERIFY: the model built from the recognised graph differs from the graph run op "
+                         "by op (relative difference " + std::to_string(difference) + ")");
+    }
+    if (!options.dtype) return model;
   }
   if (options.dtype) convert_linear_weights(checkpoint, to_dtype(*options.dtype));
-  if (checkpoint.onnx) {
-    // Each reading of the graph the fusion passes offer is checked against
-    // the graph run op by op; the first that computes the same outputs wins.
-    // A graph they cannot map runs op by op: correct, not fast.
-    std::string unfused;
-    std::vector<BuiltModel> candidates;
-    try {
-      candidates = fuse_onnx_model(checkpoint);
-    } catch (const Error& e) {
-      unfused = e.what();
-    }
-    std::shared_ptr<const Tokenizer> tokenizer;
-    double closest = INFINITY;
-    for (BuiltModel& candidate : candidates) {
-      if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, candidate.vocab_size);
-      auto model = assemble(checkpoint, architecture_name(checkpoint), std::move(candidate), tokenizer);
-      const double difference = fused_logits_difference(model, checkpoint);
-      if (difference <= kFusionTolerance) return model;
-      closest = std::min(closest, difference);
-    }
-    if (unfused.empty()) {
-      unfused = "the fused graph differs from the ONNX graph (relative difference " + std::to_string(closest) + ")";
-    }
-    BuiltModel op_by_op = onnx_op_by_op_model(checkpoint);
-    if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, op_by_op.vocab_size);
-    return assemble(checkpoint, architecture_name(checkpoint), std::move(op_by_op), tokenizer, unfused);
-  }
-  const Architecture& architecture = find_architecture(checkpoint);
-  BuiltModel built = architecture.build(checkpoint);
-  auto tokenizer = checked_tokenizer(checkpoint, built.vocab_size);
-  return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
+  return build();
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
