@@ -69,6 +69,18 @@ std::vector<TokenId> greedy(const std::shared_ptr<const Model>& model, const std
   return out;
 }
 
+// LongRoPE switches tables with the sequence length, as transformers does per
+// forward pass: one token at a time past the original context is not one
+// pass over the prompt (in either).
+bool switches_long_rope(const json& fixture, const std::vector<TokenId>& ids) {
+  return fixture["long_rope_after"].is_number() && ids.size() > fixture["long_rope_after"].get<size_t>();
+}
+
+std::vector<TokenId> sorted(std::vector<TokenId> ids) {
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 }  // namespace
 
 TEST_CASE("each architecture's logits, greedy ids and scores match the float64 reference") {
@@ -76,7 +88,7 @@ TEST_CASE("each architecture's logits, greedy ids and scores match the float64 r
     CAPTURE(name);
     const auto model = Model::load(kDir / fixture["dir"].get<std::string>());
     CHECK(model->info().architecture == fixture["architecture"].get<std::string>());
-    CHECK(model->info().eos_ids == ids_of(fixture["eos_ids"]));
+    CHECK(sorted(model->info().eos_ids) == ids_of(fixture["eos_ids"]));
     const auto logit_ids = fixture["logit_ids"].get<std::vector<int>>();
     const int64_t vocab = model->info().vocab_size;
     std::vector<std::string> texts;
@@ -88,12 +100,7 @@ TEST_CASE("each architecture's logits, greedy ids and scores match the float64 r
       const auto full = all_logits(model, ids);
       CHECK(max_abs_diff(columns(full, vocab, logit_ids), read_f32(kDir / c["logits_file"].get<std::string>())) <
             1e-4f);
-      // LongRoPE switches tables with the sequence length, as transformers
-      // does per forward pass: one token at a time past the original context
-      // is not one pass over the prompt (in either).
-      const bool switches_rope = fixture["long_rope_after"].is_number() &&
-                                 ids.size() > fixture["long_rope_after"].get<size_t>();
-      if (!switches_rope) CHECK(max_abs_diff(incremental_logits(model, ids), full) < 3e-5f);
+      if (!switches_long_rope(fixture, ids)) CHECK(max_abs_diff(incremental_logits(model, ids), full) < 3e-5f);
       CHECK(greedy(model, ids, static_cast<int>(c["greedy"].size())) == ids_of(c["greedy"]));
       texts.push_back(c["text"].get<std::string>());
       logprobs.push_back(c["logprob"].get<double>());
@@ -102,7 +109,8 @@ TEST_CASE("each architecture's logits, greedy ids and scores match the float64 r
     const auto single = score_texts(session, texts, ScoreOptions{.batch_size = 1});
     const auto batched = score_texts(session, texts, ScoreOptions{.batch_size = 8});
     for (size_t i = 0; i < texts.size(); ++i) {
-      CHECK(single[i].logprob == doctest::Approx(logprobs[i]).epsilon(1e-5));
+      // Each scored token: a logit within 1e-4 less a log-sum-exp over the vocabulary.
+      CHECK(std::abs(single[i].logprob - logprobs[i]) < 3e-4 * single[i].tokens);
       CHECK(std::abs(batched[i].logprob - single[i].logprob) < 1e-4);
     }
   }
@@ -127,7 +135,7 @@ TEST_CASE("converted weights (--dtype f16, bf16, int8) keep each architecture ru
       CHECK(std::all_of(logits.begin(), logits.end(), [](float v) { return std::isfinite(v); }));
       // Weight rounding moves logits of order 1-10 by a few percent at most.
       CHECK(max_abs_diff(logits, exact) < 0.5f);
-      CHECK(max_abs_diff(incremental_logits(model, ids), logits) < 1e-3f);
+      if (!switches_long_rope(fixture, ids)) CHECK(max_abs_diff(incremental_logits(model, ids), logits) < 1e-3f);
     }
   }
 }
