@@ -3,7 +3,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/ops/column_slice.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/embedding.h"
 #include "engine/ops/layer_norm.h"
@@ -61,14 +60,28 @@ ValueId GraphBuilder::position_embedding(ValueId x, const Tensor& table) {
 
 ValueId GraphBuilder::gelu(ValueId x, GeluKind kind) { return graph_.add(std::make_unique<GeluOp>(width(x), kind), {x}); }
 
-ValueId GraphBuilder::linear(ValueId x, const Tensor& weight, const Tensor* bias) {
+ValueId GraphBuilder::linear(ValueId x, LinearWeights weights) {
+  const Tensor& weight = weights.weight;
   require_width(x, weight.dim(1), "Linear");
   if (weight.dtype() == DType::I8 && !weight.row_scales()) {
     throw std::logic_error("GraphBuilder: int8 Linear weight without row scales");
   }
-  std::optional<Tensor> bias_copy;
-  if (bias) bias_copy = *bias;
-  return graph_.add(std::make_unique<LinearOp>(weight, bias_copy), {x});
+  if (weights.bias && weights.bias->numel() != weight.dim(0)) {
+    throw std::logic_error("GraphBuilder: Linear bias and weight rows differ");
+  }
+  return graph_.add(std::make_unique<LinearOp>(std::move(weights)), {x});
+}
+
+ValueId GraphBuilder::linear(ValueId x, const Tensor& weight, const Tensor* bias) {
+  return linear(x, LinearWeights{weight, bias ? std::optional<Tensor>(*bias) : std::nullopt, {}, false});
+}
+
+ValueId GraphBuilder::tied_linear(ValueId x, ValueId embedding, std::string source) {
+  const auto* table = dynamic_cast<const EmbeddingOp*>(graph_.nodes().at(embedding).op.get());
+  if (!table) throw std::logic_error("GraphBuilder: tied_linear needs an embedding value");
+  const ValueId head = linear(x, LinearWeights{table->table(), std::nullopt, std::move(source), true});
+  graph_.set_tie({embedding, head});
+  return head;
 }
 
 ValueId GraphBuilder::attention(ValueId q, ValueId k, ValueId v, AttentionConfig config) {
@@ -88,20 +101,22 @@ ValueId GraphBuilder::scale(ValueId x, float factor) { return graph_.add(std::ma
 
 ValueId GraphBuilder::soft_cap(ValueId x, float cap) { return graph_.add(std::make_unique<SoftCapOp>(width(x), cap), {x}); }
 
-ValueId GraphBuilder::mixture_of_experts(ValueId x, const Tensor& router, std::vector<Expert> experts, int top_k,
-                                         bool normalize_top_k) {
+ValueId GraphBuilder::mixture_of_experts(ValueId x, const Tensor& router, const std::vector<ExpertWeights>& experts,
+                                         int top_k, bool normalize_top_k, GluActivation activation) {
   require_width(x, router.dim(1), "MixtureOfExperts");
-  return graph_.add(std::make_unique<MixtureOfExpertsOp>(router, std::move(experts), top_k, normalize_top_k), {x});
+  for (const ExpertWeights& e : experts) {
+    if (e.gate.weight.dim(1) != router.dim(1) || e.up.weight.dim(1) != router.dim(1) ||
+        e.down.weight.dim(0) != router.dim(1) || e.down.weight.dim(1) != e.gate.weight.dim(0) ||
+        e.up.weight.dim(0) != e.gate.weight.dim(0)) {
+      throw std::logic_error("GraphBuilder: expert weights do not fit the router's width");
+    }
+  }
+  return graph_.add(std::make_unique<MixtureOfExpertsOp>(router, experts, top_k, normalize_top_k, activation), {x});
 }
 
 ValueId GraphBuilder::add(ValueId a, ValueId b) {
   require_width(b, width(a), "Add");
   return graph_.add(std::make_unique<AddOp>(width(a)), {a, b});
-}
-
-ValueId GraphBuilder::columns(ValueId x, int64_t first, int64_t width) {
-  if (first < 0 || width <= 0 || first + width > this->width(x)) throw std::logic_error("GraphBuilder: columns out of range");
-  return graph_.add(std::make_unique<ColumnSliceOp>(first, width), {x});
 }
 
 ValueId GraphBuilder::last_row(ValueId x) { return graph_.add(std::make_unique<LastRowOp>(width(x)), {x}); }

@@ -8,6 +8,7 @@
 #include "engine/ops/attention.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/gelu.h"
+#include "engine/ops/linear.h"
 #include "engine/ops/mixture_of_experts.h"
 #include "engine/tensor.h"
 
@@ -25,7 +26,12 @@ class GraphBuilder {
   // x + table[position of each row]
   ValueId position_embedding(ValueId x, const Tensor& table);
   ValueId gelu(ValueId x, GeluKind kind);
+  ValueId linear(ValueId x, LinearWeights weights);
+  // A weight without a checkpoint name (tests, imported graphs).
   ValueId linear(ValueId x, const Tensor& weight, const Tensor* bias = nullptr);
+  // An LM head reading the table of `embedding` (an embedding() value):
+  // tied embeddings, stored once as `source`.
+  ValueId tied_linear(ValueId x, ValueId embedding, std::string source);
   // `config.cache_slot` is assigned here, one per attention layer.
   ValueId attention(ValueId q, ValueId k, ValueId v, AttentionConfig config);
   ValueId swiglu(ValueId gate, ValueId up) { return glu(gate, up, GluActivation::Silu); }
@@ -33,12 +39,10 @@ class GraphBuilder {
   ValueId scale(ValueId x, float factor);
   ValueId soft_cap(ValueId x, float cap);
   // A sparse mixture-of-experts FFN on x (see MixtureOfExpertsOp).
-  ValueId mixture_of_experts(ValueId x, const Tensor& router, std::vector<Expert> experts, int top_k,
-                             bool normalize_top_k);
+  ValueId mixture_of_experts(ValueId x, const Tensor& router, const std::vector<ExpertWeights>& experts, int top_k,
+                             bool normalize_top_k, GluActivation activation);
   ValueId add(ValueId a, ValueId b);
   ValueId last_row(ValueId x);
-  // Columns [first, first + width) of x (a part of a fused projection).
-  ValueId columns(ValueId x, int64_t first, int64_t width);
   // x + table[token type of each row]
   ValueId token_type_embedding(ValueId x, const Tensor& table);
   // One row per sequence: its first or last token's.

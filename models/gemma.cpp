@@ -7,8 +7,8 @@
 #include <cmath>
 #include <string>
 
-#include "engine/graph_builder.h"
 #include "models/architectures.h"
+#include "models/blocks.h"
 #include "models/config_reader.h"
 #include "models/rope_scaling.h"
 
@@ -96,19 +96,20 @@ GemmaShape read_shape(const Checkpoint& checkpoint) {
 
 BuiltModel build_gemma(const Checkpoint& checkpoint) {
   const GemmaShape s = read_shape(checkpoint);
-  const WeightStore& w = checkpoint.weights;
+  const Weights w(checkpoint.weights);
   const int64_t q_width = int64_t{s.heads} * s.head_dim;
   const int64_t kv_width = int64_t{s.kv_heads} * s.head_dim;
   GraphBuilder g;
-  const Tensor& embed = w.get("model.embed_tokens.weight", {s.vocab, s.hidden});
-  ValueId x = g.scale(g.embedding(embed), s.embedding_scale);
-  const auto rms = [&](ValueId v, const std::string& name, int64_t width, bool per_head = false) {
-    const Tensor& weight = w.get(name, {width});
-    return per_head ? g.head_rms_norm(v, weight, s.eps, kGemmaNormOffset) : g.rms_norm(v, weight, s.eps, kGemmaNormOffset);
+  const std::string embedding_name = "model.embed_tokens.weight";
+  const ValueId embedding = g.embedding(w.get(embedding_name, {s.vocab, s.hidden}));
+  ValueId x = g.scale(embedding, s.embedding_scale);
+  const auto rms = [&](const Weights& weights, const std::string& name, int64_t width) {
+    return weights.rms_norm(name, width, s.eps, kGemmaNormOffset);
   };
 
   for (int l = 0; l < s.layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
+    const Weights layer = w.under("model.layers." + std::to_string(l));
+    const Weights self_attn = layer.under("self_attn"), mlp = layer.under("mlp");
     AttentionConfig attention;
     attention.num_heads = s.heads;
     attention.num_kv_heads = s.kv_heads;
@@ -120,29 +121,30 @@ BuiltModel build_gemma(const Checkpoint& checkpoint) {
     attention.logit_softcap = s.attention_softcap;
     attention.sliding_window = s.sliding[l] ? s.sliding_window : 0;
 
-    const ValueId h = rms(x, p + "input_layernorm.weight", s.hidden);
-    ValueId q = g.linear(h, w.get(p + "self_attn.q_proj.weight", {q_width, s.hidden}));
-    ValueId k = g.linear(h, w.get(p + "self_attn.k_proj.weight", {kv_width, s.hidden}));
-    const ValueId v = g.linear(h, w.get(p + "self_attn.v_proj.weight", {kv_width, s.hidden}));
-    if (s.gemma3) {
-      q = rms(q, p + "self_attn.q_norm.weight", s.head_dim, true);
-      k = rms(k, p + "self_attn.k_norm.weight", s.head_dim, true);
-    }
-    const ValueId attended = g.linear(g.attention(q, k, v, attention), w.get(p + "self_attn.o_proj.weight", {s.hidden, q_width}));
-    x = g.add(x, rms(attended, p + "post_attention_layernorm.weight", s.hidden));
-
-    const ValueId h2 = rms(x, p + "pre_feedforward_layernorm.weight", s.hidden);
-    const ValueId gate = g.linear(h2, w.get(p + "mlp.gate_proj.weight", {s.intermediate, s.hidden}));
-    const ValueId up = g.linear(h2, w.get(p + "mlp.up_proj.weight", {s.intermediate, s.hidden}));
-    const ValueId ffn = g.linear(g.glu(gate, up, GluActivation::GeluTanh),
-                                 w.get(p + "mlp.down_proj.weight", {s.hidden, s.intermediate}));
-    x = g.add(x, rms(ffn, p + "post_feedforward_layernorm.weight", s.hidden));
+    x = transformer_layer(g, x, {
+        .attention_norm = rms(layer, "input_layernorm", s.hidden),
+        .attention = {.q = self_attn.linear("q_proj", q_width, s.hidden),
+                      .k = self_attn.linear("k_proj", kv_width, s.hidden),
+                      .v = self_attn.linear("v_proj", kv_width, s.hidden),
+                      .output = self_attn.linear("o_proj", s.hidden, q_width),
+                      .q_norm = s.gemma3 ? std::optional(rms(self_attn, "q_norm", s.head_dim)) : std::nullopt,
+                      .k_norm = s.gemma3 ? std::optional(rms(self_attn, "k_norm", s.head_dim)) : std::nullopt,
+                      .config = attention},
+        .attention_output_norm = rms(layer, "post_attention_layernorm", s.hidden),
+        .ffn_norm = rms(layer, "pre_feedforward_layernorm", s.hidden),
+        .ffn = FeedForward{.gate = mlp.linear("gate_proj", s.intermediate, s.hidden),
+                           .up = mlp.linear("up_proj", s.intermediate, s.hidden),
+                           .down = mlp.linear("down_proj", s.hidden, s.intermediate),
+                           .gated_activation = GluActivation::GeluTanh},
+        .ffn_output_norm = rms(layer, "post_feedforward_layernorm", s.hidden),
+    });
   }
 
-  const ValueId final_hidden = rms(g.last_row(x), "model.norm.weight", s.hidden);
-  ValueId logits = g.linear(final_hidden, embed);  // Gemma ties its LM head to the embeddings
+  // Gemma ties its LM head to the embeddings (unscaled).
+  ValueId logits = causal_lm_output(g, x, rms(w, "model.norm", s.hidden), std::nullopt, embedding, embedding_name);
   if (s.final_softcap > 0) logits = g.soft_cap(logits, s.final_softcap);
-  return BuiltModel{g.finish(logits), s.vocab, s.hidden, s.layers, s.heads, s.kv_heads, s.context};
+  return {g.finish(logits), {.vocab_size = s.vocab, .hidden_size = s.hidden, .num_layers = s.layers,
+                             .num_heads = s.heads, .num_kv_heads = s.kv_heads, .context_length = s.context}};
 }
 
 }  // namespace attn

@@ -7,7 +7,6 @@
 #include "engine/interpreter/onnx_graph_op.h"
 #include "engine/interpreter/program.h"
 #include "engine/interpreter/sequence_inputs.h"
-#include "engine/model_impl.h"
 #include "engine/ops/elementwise.h"
 #include "loaders/onnx/recognise.h"
 #include "models/config_reader.h"
@@ -15,7 +14,6 @@
 namespace attn {
 
 using interpreter::Array;
-using interpreter::ElemType;
 
 namespace {
 
@@ -30,15 +28,16 @@ BuiltModel build_interpreted_graph(const Checkpoint& checkpoint) {
   const std::string where = checkpoint.path.string();
   const bool encoder = is_encoder_graph(checkpoint.onnx->graph);
   BuiltModel built;
-  built.vocab_size = config.require_int("vocab_size");
-  built.hidden_size = config.get_int("hidden_size", config.get_int("n_embd", 0));
-  if (built.hidden_size <= 0) config.fail("needs hidden_size (or n_embd)");
-  built.num_layers = config.get_int("num_hidden_layers", config.get_int("n_layer", 0));
-  built.num_heads = config.get_int("num_attention_heads", config.get_int("n_head", 0));
-  built.num_kv_heads = config.get_int("num_key_value_heads", built.num_heads);
-  built.context_length = config.get_int("max_position_embeddings", config.get_int("n_positions", 2048));
-  built.encoder = encoder;
-  const int64_t width = encoder ? built.hidden_size : built.vocab_size;
+  ModelInfo& info = built.info;
+  info.vocab_size = config.require_int("vocab_size");
+  info.hidden_size = config.get_int("hidden_size", config.get_int("n_embd", 0));
+  if (info.hidden_size <= 0) config.fail("needs hidden_size (or n_embd)");
+  info.num_layers = config.get_int("num_hidden_layers", config.get_int("n_layer", 0));
+  info.num_heads = config.get_int("num_attention_heads", config.get_int("n_head", 0));
+  info.num_kv_heads = config.get_int("num_key_value_heads", info.num_heads);
+  info.context_length = config.get_int("max_position_embeddings", config.get_int("n_positions", 2048));
+  info.encoder = encoder;
+  const int64_t width = encoder ? info.hidden_size : info.vocab_size;
   auto program = std::make_shared<const interpreter::Program>(graph_of(checkpoint), checkpoint.onnx->opset(), where);
   const ValueId all = built.graph.add(std::make_unique<OnnxGraphOp>(program, width, encoder, where), {});
   // Decoders keep only the last row unless every row is wanted, as the native builders.
@@ -50,12 +49,12 @@ double difference_from_graph(const std::shared_ptr<const Model>& model, const Ch
   const int vocab = model->info().vocab_size;
   std::vector<TokenId> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(static_cast<TokenId>((1 + 7919 * i) % vocab));
-  const int64_t width = model->impl().graph.output_width();  // logits, or an encoder's hidden states
+  const int64_t width = model->info().encoder ? model->info().hidden_size : vocab;  // hidden states or logits
 
   const std::string where = checkpoint.path.string();
   const interpreter::Program program(graph_of(checkpoint), checkpoint.onnx->opset(), where);
   const std::vector<Array> outputs = program.run(interpreter::sequence_inputs(program.graph(), ids, where));
-  if (outputs.empty() || outputs[0].type() != ElemType::Float || outputs[0].numel() % width != 0) {
+  if (outputs.empty() || outputs[0].type() != DType::F32 || outputs[0].numel() % width != 0) {
     throw Error(where + ": the graph's first output is not float rows of " + std::to_string(width) +
                 " values (logits or hidden states)");
   }

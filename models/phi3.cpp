@@ -1,12 +1,12 @@
 // Phi-3 / Phi-3.5 / Phi-4-mini (Phi3ForCausalLM): a Llama-shaped decoder
 // whose q/k/v and gate/up projections are stored fused (qkv_proj,
-// gate_up_proj): each runs as one Linear on the stored tensor, its output
-// split by columns (the weights are read once, never copied);
-// LongRoPE and partial rotary embeddings come from the config.
+// gate_up_proj): split_outputs reads each part as row views of the stored
+// tensor (no copies); LongRoPE and partial rotary embeddings come from the
+// config.
 #include <string>
 
-#include "engine/graph_builder.h"
 #include "models/architectures.h"
+#include "models/blocks.h"
 #include "models/config_reader.h"
 #include "models/rope_scaling.h"
 
@@ -36,32 +36,33 @@ BuiltModel build_phi3(const Checkpoint& checkpoint) {
   attention.rope_frequencies = rope_frequencies(config, head_dim, config.get_double("rope_theta", 10000.0));
   attention.sliding_window = config.is_null_or_absent("sliding_window") ? 0 : config.require_int("sliding_window");
 
-  const WeightStore& w = checkpoint.weights;
+  const Weights w(checkpoint.weights);
   GraphBuilder g;
-  const Tensor& embed = w.get("model.embed_tokens.weight", {vocab, hidden});
-  ValueId x = g.embedding(embed);
+  const std::string embedding_name = "model.embed_tokens.weight";
+  const ValueId embedding = g.embedding(w.get(embedding_name, {vocab, hidden}));
+  ValueId x = embedding;
   for (int l = 0; l < layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    const Tensor& qkv = w.get(p + "self_attn.qkv_proj.weight", {q_width + 2 * kv_width, hidden});
-    const Tensor& gate_up = w.get(p + "mlp.gate_up_proj.weight", {2 * int64_t{intermediate}, hidden});
-
-    const ValueId h = g.rms_norm(x, w.get(p + "input_layernorm.weight", {hidden}), eps);
-    const ValueId fused_qkv = g.linear(h, qkv);
-    const ValueId q = g.columns(fused_qkv, 0, q_width);
-    const ValueId k = g.columns(fused_qkv, q_width, kv_width);
-    const ValueId v = g.columns(fused_qkv, q_width + kv_width, kv_width);
-    x = g.add(x, g.linear(g.attention(q, k, v, attention), w.get(p + "self_attn.o_proj.weight", {hidden, q_width})));
-
-    const ValueId h2 = g.rms_norm(x, w.get(p + "post_attention_layernorm.weight", {hidden}), eps);
-    const ValueId fused_gate_up = g.linear(h2, gate_up);
-    const ValueId gate = g.columns(fused_gate_up, 0, intermediate);  // gate first, then up
-    const ValueId up = g.columns(fused_gate_up, intermediate, intermediate);
-    x = g.add(x, g.linear(g.swiglu(gate, up), w.get(p + "mlp.down_proj.weight", {hidden, intermediate})));
+    const Weights layer = w.under("model.layers." + std::to_string(l));
+    const Weights self_attn = layer.under("self_attn"), mlp = layer.under("mlp");
+    const auto qkv = split_outputs(self_attn.linear("qkv_proj", q_width + 2 * kv_width, hidden),
+                                   {q_width, kv_width, kv_width});
+    const auto gate_up = split_outputs(mlp.linear("gate_up_proj", 2 * int64_t{intermediate}, hidden),
+                                       {intermediate, intermediate});  // gate first, then up
+    x = transformer_layer(g, x, {
+        .attention_norm = layer.rms_norm("input_layernorm", hidden, eps),
+        .attention = {.q = qkv[0], .k = qkv[1], .v = qkv[2],
+                      .output = self_attn.linear("o_proj", hidden, q_width),
+                      .config = attention},
+        .ffn_norm = layer.rms_norm("post_attention_layernorm", hidden, eps),
+        .ffn = FeedForward{.gate = gate_up[0], .up = gate_up[1],
+                           .down = mlp.linear("down_proj", hidden, intermediate)},
+    });
   }
-  const ValueId final_hidden = g.rms_norm(g.last_row(x), w.get("model.norm.weight", {hidden}), eps);
-  const bool tied = config.get_bool("tie_word_embeddings", false) && !w.contains("lm_head.weight");
-  const ValueId logits = g.linear(final_hidden, tied ? embed : w.get("lm_head.weight", {vocab, hidden}));
-  return BuiltModel{g.finish(logits), vocab, hidden, layers, heads, kv_heads, context};
+  const bool tied = config.get_bool("tie_word_embeddings", false) && !w.has("lm_head.weight");
+  const auto head = tied ? std::nullopt : std::optional(w.linear("lm_head", vocab, hidden));
+  const ValueId logits = causal_lm_output(g, x, w.rms_norm("model.norm", hidden, eps), head, embedding, embedding_name);
+  return {g.finish(logits), {.vocab_size = vocab, .hidden_size = hidden, .num_layers = layers, .num_heads = heads,
+                             .num_kv_heads = kv_heads, .context_length = context}};
 }
 
 }  // namespace attn

@@ -35,7 +35,7 @@ TEST_CASE("stories260K ONNX generates the llama2.c reference texts on the fused 
            {"Once upon a time", "Once_upon_a_time"}, {"Lily and Tom went to the park", "Lily_and_Tom_went_to_the_park"},
            {"", "EMPTY"}}) {
     const CommandResult r = run_command(attn_command("generate -m " + quote(kOnnxDir) + " -p '" + prompt +
-                                                     "' -n 256 --temperature 0"));
+                                                     "' --max-length 256 --temperature 0"));
     CHECK(r.exit_code == 0);
     CHECK(r.out == read_file(kModels / ("stories260K/reference/runc_greedy_n256_" + suffix + ".txt")));
   }
@@ -127,7 +127,8 @@ TEST_CASE("torch.onnx decoder exports (GPT-2, merged If, Llama GQA with past) ru
       // Recognised and built by the GPT-2 / Llama builders; test_onnx_recognise.cpp checks them against the graph.
       const auto model = attn::Model::load(dir.path());
       CHECK(model->info().graph_ops.at("Attention") == 2);
-      CHECK(model->info().onnx_primitive_nodes == 0);
+      REQUIRE(model->onnx_import());
+      CHECK(model->onnx_import()->primitive_nodes == 0);
       const std::vector<attn::TokenId> ids{5, 9, 33, 60, 1};  // the data sets' input_ids
       attn::Session prefill(model), decode(model);
       const auto all = prefill.forward(ids, true);
@@ -190,9 +191,10 @@ TEST_CASE("graphs the recognisers cannot map run op by op, with the reason in th
     fs::create_symlink(export_dir / "config.json", dir / "config.json");
     fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
     auto model = attn::Model::load(dir.path());
-    CHECK(model->info().onnx_fused_nodes == 0);
-    CHECK(model->info().onnx_primitive_nodes > 0);
-    CHECK(model->info().onnx_unfused_reason.find("cannot map the ONNX graph") != std::string::npos);
+    REQUIRE(model->onnx_import());
+    CHECK(model->onnx_import()->fused_nodes == 0);
+    CHECK(model->onnx_import()->primitive_nodes > 0);
+    CHECK(model->onnx_import()->unfused_reason.find("cannot map the ONNX graph") != std::string::npos);
     return model;
   };
   const std::vector<attn::TokenId> ids{5, 9, 33, 60, 1};
@@ -251,13 +253,14 @@ TEST_CASE("an ONNX graph with no outputs is refused, naming the file") {
 
 TEST_CASE("Reshape refuses a target shape whose element count overflows int64") {
   using namespace attn::interpreter;
+  using attn::DType;
   for (const std::vector<int64_t>& target : {std::vector<int64_t>{(int64_t{1} << 62) + 1, 4, -1},
                                              std::vector<int64_t>{INT64_MAX, 2, -1},
                                              std::vector<int64_t>{INT64_MAX, 3, 1}}) {
     INFO(target[0], " ", target[1], " ", target[2]);
     auto graph = std::make_shared<GraphIR>();
-    graph->inputs.push_back(ValueInfo{"x", ElemType::Float, {2, 2}});
-    graph->outputs.push_back(ValueInfo{"y", ElemType::Float, {}});
+    graph->inputs.push_back(ValueInfo{"x", DType::F32, {2, 2}});
+    graph->outputs.push_back(ValueInfo{"y", DType::F32, {}});
     graph->initializers["shape"] = Array::from_i64s(target);
     NodeIR reshape;
     reshape.name = "reshape";
@@ -267,7 +270,7 @@ TEST_CASE("Reshape refuses a target shape whose element count overflows int64") 
     graph->nodes.push_back(reshape);
     const Program program(graph, 17, "overflow.onnx");
     try {
-      program.run({{"x", Array(ElemType::Float, {2, 2})}});
+      program.run({{"x", Array(DType::F32, {2, 2})}});
       FAIL("reshaped 4 elements to an overflowing shape");
     } catch (const attn::Error& e) {
       CHECK(std::string(e.what()).find("Reshape node 'reshape'") != std::string::npos);

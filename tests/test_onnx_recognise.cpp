@@ -74,7 +74,7 @@ TEST_CASE("recognised ONNX exports compute what their graphs compute, run op by 
     const attn::Checkpoint checkpoint = attn::load_checkpoint(dir.path());
     REQUIRE(checkpoint.onnx_unrecognised.empty());
     const auto model = attn::Model::load(dir.path());
-    CHECK(model->info().onnx_fused_nodes > 0);
+    CHECK(model->onnx_import()->fused_nodes > 0);
     CHECK(attn::difference_from_graph(model, checkpoint) <= attn::kGraphTolerance);
   }
 }
@@ -101,7 +101,7 @@ TEST_CASE("a recognised ONNX export and its safetensors twin get one treatment f
     link_with_config(safetensors, safetensors_dir, mistral);
     const auto a = attn::Model::load(onnx_dir.path()), b = attn::Model::load(safetensors_dir.path());
     CHECK(a->info().architecture == "MistralForCausalLM");
-    CHECK(a->info().onnx_fused_nodes > 0);
+    CHECK(a->onnx_import()->fused_nodes > 0);
     CHECK(a->info().context_length == b->info().context_length);
     attn::Session sa(a), sb(b);
     const std::vector<attn::TokenId> ids{1, 403, 407, 261, 378};
@@ -116,20 +116,20 @@ TEST_CASE("ATTN_ONNX_VERIFY=1 checks a recognised model against its graph at loa
   // structure is right, the builder's RoPE is not. Only the check sees it.
   TempDir dir;
   link_export("llama_past_opset17", dir, {{"rope_theta", 500000.0}});
-  CHECK(attn::Model::load(dir.path())->info().onnx_fused_nodes > 0);
+  CHECK(attn::Model::load(dir.path())->onnx_import()->fused_nodes > 0);
   VerifyAtLoad verify;
   const auto checked = attn::Model::load(dir.path());
-  CHECK(checked->info().onnx_fused_nodes == 0);
-  CHECK(checked->info().onnx_primitive_nodes > 0);
-  CHECK(checked->info().onnx_unfused_reason.find("differs from the graph") != std::string::npos);
+  CHECK(checked->onnx_import()->fused_nodes == 0);
+  CHECK(checked->onnx_import()->primitive_nodes > 0);
+  CHECK(checked->onnx_import()->unfused_reason.find("differs from the graph") != std::string::npos);
   TempDir good;
   link_export("llama_past_opset17", good);
-  CHECK(attn::Model::load(good.path())->info().onnx_fused_nodes > 0);
+  CHECK(attn::Model::load(good.path())->onnx_import()->fused_nodes > 0);
 }
 
 TEST_CASE("--dtype converts a recognised ONNX model's weights like a safetensors model's") {
   attn::LoadOptions options;
-  options.dtype = attn::WeightType::Int8;
+  options.dtype = attn::DType::I8;
   const auto onnx = attn::Model::load(kModels / "stories260K-onnx", options);
   const auto safetensors = attn::Model::load(kModels / "stories260K-hf", options);
   CHECK(onnx->info().parameters_by_dtype.size() == 2);  // the Linear weights in int8, the rest as stored

@@ -15,35 +15,31 @@ bool is_known_elem_type(int32_t onnx_type) {
   }
 }
 
-size_t elem_size(ElemType type) {
-  return visit_type(type, [](auto tag) { return sizeof(tag); });
-}
-
-std::string_view elem_name(ElemType type) {
+std::string_view elem_name(DType type) {
   switch (type) {
-    case ElemType::Float: return "float";
-    case ElemType::Double: return "double";
-    case ElemType::Float16: return "float16";
-    case ElemType::BFloat16: return "bfloat16";
-    case ElemType::Int8: return "int8";
-    case ElemType::Int16: return "int16";
-    case ElemType::Int32: return "int32";
-    case ElemType::Int64: return "int64";
-    case ElemType::UInt8: return "uint8";
-    case ElemType::UInt16: return "uint16";
-    case ElemType::UInt32: return "uint32";
-    case ElemType::UInt64: return "uint64";
-    case ElemType::Bool: return "bool";
+    case DType::F32: return "float";
+    case DType::F64: return "double";
+    case DType::F16: return "float16";
+    case DType::BF16: return "bfloat16";
+    case DType::I8: return "int8";
+    case DType::I16: return "int16";
+    case DType::I32: return "int32";
+    case DType::I64: return "int64";
+    case DType::U8: return "uint8";
+    case DType::U16: return "uint16";
+    case DType::U32: return "uint32";
+    case DType::U64: return "uint64";
+    case DType::Bool: return "bool";
   }
   return "?";
 }
 
-bool is_floating(ElemType type) {
-  return type == ElemType::Float || type == ElemType::Double || type == ElemType::Float16 ||
-         type == ElemType::BFloat16;
+bool is_floating(DType type) {
+  return type == DType::F32 || type == DType::F64 || type == DType::F16 ||
+         type == DType::BF16;
 }
 
-Array::Array(ElemType type, Shape shape) : type_(type), shape_(std::move(shape)) {
+Array::Array(DType type, Shape shape) : type_(type), shape_(std::move(shape)) {
   for (int64_t d : shape_) {
     if (d < 0) throw Error("negative dimension in shape " + shape_to_string(shape_));
   }
@@ -55,17 +51,17 @@ Array::Array(ElemType type, Shape shape) : type_(type), shape_(std::move(shape))
   owner_ = std::move(storage);
 }
 
-Array::Array(ElemType type, Shape shape, const void* data, std::shared_ptr<const void> owner)
+Array::Array(DType type, Shape shape, const void* data, std::shared_ptr<const void> owner)
     : type_(type), shape_(std::move(shape)), data_(data), owner_(std::move(owner)) {}
 
 Array Array::scalar_i64(int64_t value) {
-  Array a(ElemType::Int64, {});
+  Array a(DType::I64, {});
   *a.mutable_as<int64_t>() = value;
   return a;
 }
 
 Array Array::from_i64s(const std::vector<int64_t>& values) {
-  Array a(ElemType::Int64, {static_cast<int64_t>(values.size())});
+  Array a(DType::I64, {static_cast<int64_t>(values.size())});
   std::memcpy(a.mutable_as<int64_t>(), values.data(), values.size() * sizeof(int64_t));
   return a;
 }
@@ -99,14 +95,10 @@ double Array::element_as_double(int64_t i) const {
 }
 
 Tensor Array::to_tensor() const {
-  DType dtype;
-  switch (type_) {
-    case ElemType::Float: dtype = DType::F32; break;
-    case ElemType::Float16: dtype = DType::F16; break;
-    case ElemType::BFloat16: dtype = DType::BF16; break;
-    default: throw Error("expected a float tensor, got " + describe());
+  if (type_ != DType::F32 && type_ != DType::F16 && type_ != DType::BF16) {
+    throw Error("expected a float tensor, got " + describe());
   }
-  return Tensor(dtype, shape_, data_, owner_);
+  return Tensor(type_, shape_, data_, owner_);
 }
 
 std::string Array::describe() const { return std::string(elem_name(type_)) + shape_to_string(shape_); }

@@ -16,34 +16,27 @@
 
 namespace attn::interpreter {
 
-// Numbered as onnx::TensorProto::DataType, so loaders convert by value.
-enum class ElemType : int32_t {
-  Float = 1, UInt8 = 2, Int8 = 3, UInt16 = 4, Int16 = 5, Int32 = 6, Int64 = 7,
-  Bool = 9, Float16 = 10, Double = 11, UInt32 = 12, UInt64 = 13, BFloat16 = 16,
-};
-
 // False for ONNX types the interpreter has no arithmetic for (string, complex, ...).
 bool is_known_elem_type(int32_t onnx_type);
-size_t elem_size(ElemType type);
-std::string_view elem_name(ElemType type);  // "float", "int64", ...
-bool is_floating(ElemType type);
+std::string_view elem_name(DType type);  // "float", "int64", ...
+bool is_floating(DType type);
 
 class Array {
  public:
   Array() = default;
   // A new zero-filled array that owns its memory.
-  Array(ElemType type, Shape shape);
+  Array(DType type, Shape shape);
   // A view of memory kept alive by `owner`.
-  Array(ElemType type, Shape shape, const void* data, std::shared_ptr<const void> owner);
+  Array(DType type, Shape shape, const void* data, std::shared_ptr<const void> owner);
 
   static Array scalar_i64(int64_t value);
   static Array from_i64s(const std::vector<int64_t>& values);  // rank 1
 
-  ElemType type() const { return type_; }
+  DType type() const { return type_; }
   const Shape& shape() const { return shape_; }
   int rank() const { return static_cast<int>(shape_.size()); }
   int64_t numel() const { return shape_numel(shape_); }
-  size_t nbytes() const { return static_cast<size_t>(numel()) * elem_size(type_); }
+  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(type_); }
 
   const void* data() const { return data_; }
   template <typename T>
@@ -64,7 +57,7 @@ class Array {
   std::string describe() const;  // "float[2, 3]"
 
  private:
-  ElemType type_ = ElemType::Float;
+  DType type_ = DType::F32;
   Shape shape_;
   const void* data_ = nullptr;
   std::shared_ptr<const void> owner_;
@@ -87,40 +80,40 @@ struct BFloat {
 
 // Calls f(T{}) with the C++ type of `type`.
 template <typename F>
-decltype(auto) visit_type(ElemType type, F&& f) {
+decltype(auto) visit_type(DType type, F&& f) {
   switch (type) {
-    case ElemType::Float: return f(float{});
-    case ElemType::Double: return f(double{});
-    case ElemType::Float16: return f(Half{});
-    case ElemType::BFloat16: return f(BFloat{});
-    case ElemType::Int8: return f(int8_t{});
-    case ElemType::Int16: return f(int16_t{});
-    case ElemType::Int32: return f(int32_t{});
-    case ElemType::Int64: return f(int64_t{});
-    case ElemType::UInt8: return f(uint8_t{});
-    case ElemType::UInt16: return f(uint16_t{});
-    case ElemType::UInt32: return f(uint32_t{});
-    case ElemType::UInt64: return f(uint64_t{});
-    case ElemType::Bool: return f(bool{});
+    case DType::F32: return f(float{});
+    case DType::F64: return f(double{});
+    case DType::F16: return f(Half{});
+    case DType::BF16: return f(BFloat{});
+    case DType::I8: return f(int8_t{});
+    case DType::I16: return f(int16_t{});
+    case DType::I32: return f(int32_t{});
+    case DType::I64: return f(int64_t{});
+    case DType::U8: return f(uint8_t{});
+    case DType::U16: return f(uint16_t{});
+    case DType::U32: return f(uint32_t{});
+    case DType::U64: return f(uint64_t{});
+    case DType::Bool: return f(bool{});
   }
   return f(float{});
 }
 
 template <typename T>
-constexpr ElemType elem_type_of() {
-  if constexpr (std::is_same_v<T, float>) return ElemType::Float;
-  else if constexpr (std::is_same_v<T, double>) return ElemType::Double;
-  else if constexpr (std::is_same_v<T, Half>) return ElemType::Float16;
-  else if constexpr (std::is_same_v<T, BFloat>) return ElemType::BFloat16;
-  else if constexpr (std::is_same_v<T, int8_t>) return ElemType::Int8;
-  else if constexpr (std::is_same_v<T, int16_t>) return ElemType::Int16;
-  else if constexpr (std::is_same_v<T, int32_t>) return ElemType::Int32;
-  else if constexpr (std::is_same_v<T, int64_t>) return ElemType::Int64;
-  else if constexpr (std::is_same_v<T, uint8_t>) return ElemType::UInt8;
-  else if constexpr (std::is_same_v<T, uint16_t>) return ElemType::UInt16;
-  else if constexpr (std::is_same_v<T, uint32_t>) return ElemType::UInt32;
-  else if constexpr (std::is_same_v<T, uint64_t>) return ElemType::UInt64;
-  else return ElemType::Bool;
+constexpr DType elem_type_of() {
+  if constexpr (std::is_same_v<T, float>) return DType::F32;
+  else if constexpr (std::is_same_v<T, double>) return DType::F64;
+  else if constexpr (std::is_same_v<T, Half>) return DType::F16;
+  else if constexpr (std::is_same_v<T, BFloat>) return DType::BF16;
+  else if constexpr (std::is_same_v<T, int8_t>) return DType::I8;
+  else if constexpr (std::is_same_v<T, int16_t>) return DType::I16;
+  else if constexpr (std::is_same_v<T, int32_t>) return DType::I32;
+  else if constexpr (std::is_same_v<T, int64_t>) return DType::I64;
+  else if constexpr (std::is_same_v<T, uint8_t>) return DType::U8;
+  else if constexpr (std::is_same_v<T, uint16_t>) return DType::U16;
+  else if constexpr (std::is_same_v<T, uint32_t>) return DType::U32;
+  else if constexpr (std::is_same_v<T, uint64_t>) return DType::U64;
+  else return DType::Bool;
 }
 
 // The arithmetic type for a storage type: 16-bit floats compute in f32.

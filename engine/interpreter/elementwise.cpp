@@ -108,8 +108,8 @@ Kernel make_not(const NodeIR& node, int64_t) {
   const std::string name = node.describe();
   return [name](Inputs in) {
     const Array& x = required_input(in, 0, name);
-    if (x.type() != ElemType::Bool) throw Error(name + ": expects a bool tensor, got " + x.describe());
-    Array out(ElemType::Bool, x.shape());
+    if (x.type() != DType::Bool) throw Error(name + ": expects a bool tensor, got " + x.describe());
+    Array out(DType::Bool, x.shape());
     for (int64_t i = 0; i < x.numel(); ++i) out.mutable_as<bool>()[i] = !x.as<bool>()[i];
     return std::vector<Array>{out};
   };
@@ -203,7 +203,7 @@ Kernel make_compare(const NodeIR& node, int64_t) {
     const Array& a = required_input(in, 0, name);
     const Array& b = required_input(in, 1, name);
     require_same_type(a, b, name);
-    Array out(ElemType::Bool, broadcast_shapes(a.shape(), b.shape(), name));
+    Array out(DType::Bool, broadcast_shapes(a.shape(), b.shape(), name));
     visit_type(a.type(), [&](auto tag) {
       using T = decltype(tag);
       binary_loop<T, T, bool>(a, b, out, [](auto x, auto y) {
@@ -229,10 +229,10 @@ Kernel make_logic(const NodeIR& node, int64_t) {
   return [name](Inputs in) {
     const Array& a = required_input(in, 0, name);
     const Array& b = required_input(in, 1, name);
-    if (a.type() != ElemType::Bool || b.type() != ElemType::Bool) {
+    if (a.type() != DType::Bool || b.type() != DType::Bool) {
       throw Error(name + ": expects bool tensors, got " + a.describe() + " and " + b.describe());
     }
-    Array out(ElemType::Bool, broadcast_shapes(a.shape(), b.shape(), name));
+    Array out(DType::Bool, broadcast_shapes(a.shape(), b.shape(), name));
     binary_loop<bool, bool, bool>(a, b, out, [](bool x, bool y) {
       return op == Logic::And ? (x && y) : op == Logic::Or ? (x || y) : (x != y);
     });
@@ -257,7 +257,7 @@ Kernel make_where(const NodeIR& node, int64_t) {
     const Array& c = required_input(in, 0, name);
     const Array& x = required_input(in, 1, name);
     const Array& y = required_input(in, 2, name);
-    if (c.type() != ElemType::Bool) throw Error(name + ": condition must be bool, got " + c.describe());
+    if (c.type() != DType::Bool) throw Error(name + ": condition must be bool, got " + c.describe());
     require_same_type(x, y, name);
     const Shape shape = broadcast_shapes(broadcast_shapes(c.shape(), x.shape(), name), y.shape(), name);
     Array out(x.type(), shape);
@@ -314,7 +314,7 @@ Kernel make_clip(const NodeIR& node, int64_t opset) {
   };
 }
 
-Array cast(const Array& x, ElemType to) {
+Array cast(const Array& x, DType to) {
   Array out(to, x.shape());
   visit_type(x.type(), [&](auto from_tag) {
     visit_type(to, [&](auto to_tag) {
@@ -348,7 +348,7 @@ Kernel make_cast(const NodeIR& node, int64_t) {
     throw Error(name + ": cast to ONNX element type " + std::to_string(to) + " is not supported");
   }
   return [name, to](Inputs in) {
-    return std::vector<Array>{cast(required_input(in, 0, name), static_cast<ElemType>(to))};
+    return std::vector<Array>{cast(required_input(in, 0, name), static_cast<DType>(to))};
   };
 }
 

@@ -48,7 +48,7 @@ struct NodeIR {
 
 struct ValueInfo {
   std::string name;
-  std::optional<ElemType> type;
+  std::optional<DType> type;
   // Declared dimensions; nullopt for symbolic ones ("batch", "sequence").
   std::vector<std::optional<int64_t>> dims;
 };

@@ -15,8 +15,8 @@ namespace {
 
 // Calls f(U{}) with an unsigned integer type as wide as one element.
 template <typename F>
-void visit_bits(ElemType type, F&& f) {
-  switch (elem_size(type)) {
+void visit_bits(DType type, F&& f) {
+  switch (dtype_size(type)) {
     case 1: f(uint8_t{}); break;
     case 2: f(uint16_t{}); break;
     case 4: f(uint32_t{}); break;
@@ -80,7 +80,7 @@ Kernel make_concat(const NodeIR& node, int64_t) {
     }
     Array out(first.type(), shape);
     const int64_t outer = shape_numel(Shape(shape.begin(), shape.begin() + axis));
-    const size_t size = elem_size(first.type());
+    const size_t size = dtype_size(first.type());
     const int64_t out_row = shape_numel(Shape(shape.begin() + axis, shape.end())) * static_cast<int64_t>(size);
     int64_t column = 0;
     for (size_t i = 0; i < in.size(); ++i) {
@@ -239,7 +239,7 @@ Kernel make_gather(const NodeIR& node, int64_t) {
     shape.insert(shape.end(), x.shape().begin() + axis + 1, x.shape().end());
     const int64_t outer = shape_numel(Shape(x.shape().begin(), x.shape().begin() + axis));
     const size_t row = static_cast<size_t>(shape_numel(Shape(x.shape().begin() + axis + 1, x.shape().end()))) *
-                       elem_size(x.type());
+                       dtype_size(x.type());
     Array out(x.type(), shape);
     auto* dst = out.mutable_as<std::byte>();
     for (int64_t o = 0; o < outer; ++o) {
@@ -271,7 +271,7 @@ Kernel make_trilu(const NodeIR& node, int64_t) {
     const int64_t rows = x.shape()[x.rank() - 2], cols = x.shape()[x.rank() - 1];
     Array out(x.type(), x.shape());
     std::memcpy(out.mutable_as<std::byte>(), x.data(), x.nbytes());
-    const size_t size = elem_size(x.type());
+    const size_t size = dtype_size(x.type());
     for (int64_t i = 0; i < out.numel(); ++i) {
       const int64_t c = i % cols, r = (i / cols) % rows;
       const bool keep = upper ? c - r >= k : c - r <= k;

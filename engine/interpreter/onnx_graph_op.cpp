@@ -28,7 +28,7 @@ void OnnxGraphOp::run(const RunContext& context, std::span<const ActivationView>
     if (outputs.empty()) throw Error(where_ + ": the ONNX graph has no outputs");
     const interpreter::Array& result = outputs[0];
     const int64_t rows = result.numel() / width_;
-    if (result.type() != interpreter::ElemType::Float || result.numel() % width_ != 0 || rows < span.rows) {
+    if (result.type() != DType::F32 || result.numel() % width_ != 0 || rows < span.rows) {
       throw Error(where_ + ": the graph's first output " + result.describe() + " does not hold " +
                   std::to_string(span.rows) + " rows of " + std::to_string(width_) + " floats");
     }

@@ -142,7 +142,7 @@ void Program::run_steps(Scope& scope) const {
         outputs = step.kernel(Inputs(inputs.data(), inputs.size()));
       } else {
         const Array& condition = required_input(Inputs(inputs.data(), inputs.size()), 0, node.describe());
-        if (condition.type() != ElemType::Bool || condition.numel() != 1) {
+        if (condition.type() != DType::Bool || condition.numel() != 1) {
           throw Error(node.describe() + ": condition must be one bool, got " + condition.describe());
         }
         const Program& branch = condition.as<bool>()[0] ? *step.then_branch : *step.else_branch;

@@ -154,7 +154,7 @@ std::vector<Array> normalize_rows(const Array& x, int64_t axis, float epsilon, b
   }
   Shape stat_shape(x.shape().begin(), x.shape().begin() + axis);
   stat_shape.resize(x.shape().size(), 1);
-  Array y(x.type(), x.shape()), mean(ElemType::Float, stat_shape), inv_std(ElemType::Float, stat_shape);
+  Array y(x.type(), x.shape()), mean(DType::F32, stat_shape), inv_std(DType::F32, stat_shape);
   const std::array<std::vector<int64_t>, 1> scale_strides{broadcast_strides(scale.shape(), row_shape)};
   const std::array<std::vector<int64_t>, 1> bias_strides{
       broadcast_strides(bias ? bias->shape() : Shape{}, row_shape)};

@@ -35,13 +35,13 @@ Kernel make_size(const NodeIR& node, int64_t) {
 Array constant_value(const NodeIR& node) {
   if (const Attribute* a = node.find("value")) return a->tensor;
   if (const Attribute* a = node.find("value_float")) {
-    Array out(ElemType::Float, {});
+    Array out(DType::F32, {});
     *out.mutable_as<float>() = a->f;
     return out;
   }
   if (const Attribute* a = node.find("value_int")) return Array::scalar_i64(a->i);
   if (const Attribute* a = node.find("value_floats")) {
-    Array out(ElemType::Float, {static_cast<int64_t>(a->floats.size())});
+    Array out(DType::F32, {static_cast<int64_t>(a->floats.size())});
     std::copy(a->floats.begin(), a->floats.end(), out.mutable_as<float>());
     return out;
   }
@@ -65,12 +65,12 @@ Shape shape_from(const Array& shape_input, const std::string& name) {
 
 Kernel make_constant_of_shape(const NodeIR& node, int64_t) {
   const std::string name = node.describe();
-  Array value(ElemType::Float, {1});
+  Array value(DType::F32, {1});
   if (const Attribute* a = node.find("value")) value = a->tensor;
   if (value.numel() != 1) throw Error(name + ": value must hold one element");
   return [name, value](Inputs in) {
     Array out(value.type(), shape_from(required_input(in, 0, name), name));
-    const size_t size = elem_size(value.type());
+    const size_t size = dtype_size(value.type());
     auto* dst = out.mutable_as<std::byte>();
     for (int64_t i = 0; i < out.numel(); ++i) std::memcpy(dst + i * size, value.data(), size);
     return std::vector<Array>{out};

@@ -21,6 +21,8 @@ class AddOp : public Op {
 // act(gate) * up: the gated activation of a GLU feed-forward network,
 // silu for SwiGLU (Llama), the tanh GELU for GeGLU (Gemma).
 enum class GluActivation { Silu, GeluTanh };
+// out = act(gate) * up over n values; out may be gate.
+void glu(GluActivation activation, const float* gate, const float* up, float* out, int64_t n);
 class GluOp : public Op {
  public:
   GluOp(int64_t width, GluActivation activation) : width_(width), activation_(activation) {}

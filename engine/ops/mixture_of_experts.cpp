@@ -39,31 +39,56 @@ void route(const Tensor& router, const ActivationView& x, int top_k, bool normal
 
 }  // namespace
 
-MixtureOfExpertsOp::MixtureOfExpertsOp(const Tensor& router, std::vector<Expert> experts, int top_k,
-                                       bool normalize_top_k)
-    : router_(router.to_f32()), experts_(std::move(experts)), top_k_(top_k), normalize_top_k_(normalize_top_k) {
-  if (experts_.empty() || top_k_ < 1 || top_k_ > static_cast<int>(experts_.size()) ||
-      router_.dim(0) != static_cast<int64_t>(experts_.size())) {
+MixtureOfExpertsOp::MixtureOfExpertsOp(const Tensor& router, const std::vector<ExpertWeights>& experts, int top_k,
+                                       bool normalize_top_k, GluActivation activation)
+    : router_(router.to_f32()), top_k_(top_k), normalize_top_k_(normalize_top_k), activation_(activation) {
+  if (experts.empty() || top_k_ < 1 || top_k_ > static_cast<int>(experts.size()) ||
+      router_.dim(0) != static_cast<int64_t>(experts.size())) {
     throw std::logic_error("MixtureOfExperts: one router row per expert, top_k between 1 and the expert count");
+  }
+  for (const ExpertWeights& e : experts) {
+    linears_.emplace_back(e.gate);
+    linears_.emplace_back(e.up);
+    linears_.emplace_back(e.down);
   }
 }
 
-void MixtureOfExpertsOp::prepare(SessionState& state, int context_length) const {
-  for (const Expert& e : experts_) {
-    e.gate.prepare(state, context_length);
-    e.up.prepare(state, context_length);
-    e.down.prepare(state, context_length);
+std::vector<ExpertWeights> MixtureOfExpertsOp::expert_weights() const {
+  std::vector<ExpertWeights> experts;
+  for (size_t i = 0; i < linears_.size(); i += 3) {
+    experts.push_back({linears_[i].weights(), linears_[i + 1].weights(), linears_[i + 2].weights()});
   }
+  return experts;
+}
+
+std::unique_ptr<MixtureOfExpertsOp> MixtureOfExpertsOp::with_experts(const std::vector<ExpertWeights>& experts) const {
+  return std::make_unique<MixtureOfExpertsOp>(router_, experts, top_k_, normalize_top_k_, activation_);
+}
+
+double MixtureOfExpertsOp::active_parameters() const {
+  double expert = 0;
+  for (int i = 0; i < 3; ++i) expert += static_cast<double>(linears_[i].weight().numel());
+  return static_cast<double>(router_.numel()) + top_k_ * expert;
+}
+
+double MixtureOfExpertsOp::active_bytes() const {
+  double expert = 0;
+  for (int i = 0; i < 3; ++i) expert += static_cast<double>(linears_[i].weight().nbytes_with_scales());
+  return static_cast<double>(router_.nbytes()) + top_k_ * expert;
+}
+
+void MixtureOfExpertsOp::prepare(SessionState& state, int context_length) const {
+  for (const LinearOp& linear : linears_) linear.prepare(state, context_length);
 }
 
 void MixtureOfExpertsOp::run(const RunContext& context, std::span<const ActivationView> inputs,
                              const ActivationView& output) const {
   const ActivationView& x = inputs[0];
-  const int64_t rows = x.rows, hidden = x.width, inner = experts_.front().gate.output_width();
-  const int64_t experts = static_cast<int64_t>(experts_.size()), picks = rows * top_k_;
+  const int64_t rows = x.rows, hidden = x.width, inner = linears_[0].output_width();
+  const int64_t experts = this->experts(), picks = rows * top_k_;
   // One step buffer (ints stored in float slots) for the routing, the
   // gathered rows and the expert's activations: nothing allocates per step.
-  float* buffer = context.state.step_buffer(2 * experts + 2 * picks + 2 * rows + rows * (2 * hidden + 2 * inner));
+  float* buffer = context.state.outer_step_buffer(2 * experts + 2 * picks + 2 * rows + rows * (2 * hidden + 2 * inner));
   float* scratch = buffer;
   int* chosen = reinterpret_cast<int*>(scratch + 2 * experts);
   float* weight = reinterpret_cast<float*>(chosen + picks);
@@ -85,13 +110,22 @@ void MixtureOfExpertsOp::run(const RunContext& context, std::span<const Activati
     const ActivationView up{gate.data + n * inner, n, inner};
     const ActivationView down{up.data + n * inner, n, hidden};
     for (int64_t i = 0; i < n; ++i) std::memcpy(in.row(i), x.row(routed_rows[i]), hidden * sizeof(float));
-    const Expert& expert = experts_[e];
-    expert.gate.run(context, std::span(&in, 1), gate);
-    expert.up.run(context, std::span(&in, 1), up);
-    for (int64_t i = 0; i < n; ++i) k.silu_mul(gate.row(i), up.row(i), gate.row(i), inner);
-    expert.down.run(context, std::span(&gate, 1), down);
+    const LinearOp* expert = &linears_[3 * e];
+    expert[0].run(context, std::span(&in, 1), gate);
+    expert[1].run(context, std::span(&in, 1), up);
+    for (int64_t i = 0; i < n; ++i) glu(activation_, gate.row(i), up.row(i), gate.row(i), inner);
+    expert[2].run(context, std::span(&gate, 1), down);
     for (int64_t i = 0; i < n; ++i) k.axpy(routed_weight[i], down.row(i), output.row(routed_rows[i]), hidden);
   }
+}
+
+std::vector<const LinearOp*> linear_ops(const Op& op) {
+  if (const auto* linear = dynamic_cast<const LinearOp*>(&op)) return {linear};
+  std::vector<const LinearOp*> out;
+  if (const auto* moe = dynamic_cast<const MixtureOfExpertsOp*>(&op)) {
+    for (const LinearOp& linear : moe->linears()) out.push_back(&linear);
+  }
+  return out;
 }
 
 }  // namespace attn

@@ -3,7 +3,6 @@
 namespace attn {
 
 using interpreter::Array;
-using interpreter::ElemType;
 using interpreter::NodeIR;
 
 OnnxGraphView::OnnxGraphView(const interpreter::GraphIR& graph) : graph_(graph) {
@@ -23,7 +22,7 @@ const NodeIR* OnnxGraphView::producer(const std::string& value) const {
 namespace {
 bool is_passthrough(const NodeIR& node) {
   return node.op_type == "Identity" ||
-         (node.op_type == "Cast" && node.get_int("to", 0) == static_cast<int64_t>(ElemType::Float));
+         (node.op_type == "Cast" && node.get_int("to", 0) == static_cast<int64_t>(DType::F32));
 }
 }  // namespace
 
@@ -59,7 +58,7 @@ std::optional<Array> OnnxGraphView::constant(const std::string& value) const {
   if (p && p->op_type == "Constant") {
     if (const interpreter::Attribute* a = p->find("value")) return a->tensor;
     if (const interpreter::Attribute* a = p->find("value_float")) {
-      Array out(ElemType::Float, {});
+      Array out(DType::F32, {});
       *out.mutable_as<float>() = a->f;
       return out;
     }
@@ -71,8 +70,8 @@ std::optional<Array> OnnxGraphView::weight(const std::string& value, int rank) c
   const std::string v = strip(value);
   auto it = graph_.initializers.find(v);
   if (it == graph_.initializers.end() || it->second.rank() != rank) return std::nullopt;
-  const ElemType t = it->second.type();
-  if (t != ElemType::Float && t != ElemType::Float16 && t != ElemType::BFloat16) return std::nullopt;
+  const DType t = it->second.type();
+  if (t != DType::F32 && t != DType::F16 && t != DType::BF16) return std::nullopt;
   return it->second;
 }
 

@@ -50,7 +50,7 @@ Checkpoint load_onnx_checkpoint(const fs::path& model_file) {
   } catch (const Error& e) {
     checkpoint.onnx_unrecognised = e.what();
     for (const auto& [name, value] : model->graph.initializers) {
-      if (interpreter::is_floating(value.type()) && value.type() != interpreter::ElemType::Double && value.rank() > 0) {
+      if (interpreter::is_floating(value.type()) && value.type() != DType::F64 && value.rank() > 0) {
         checkpoint.weights.add(name, value.to_tensor(), model_file.string());
       }
     }

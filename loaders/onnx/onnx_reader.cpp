@@ -14,7 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using interpreter::Array;
-using interpreter::ElemType;
 
 // State shared while one file is read: where external data lives, the
 // files already mapped, and what keeps the parsed protobuf alive.
@@ -24,7 +23,7 @@ struct ReadContext {
   std::map<fs::path, std::shared_ptr<const MappedFile>> external_files;
 };
 
-Array copy_typed_field(const onnx::TensorProto& t, ElemType type, const Shape& shape, const std::string& where) {
+Array copy_typed_field(const onnx::TensorProto& t, DType type, const Shape& shape, const std::string& where) {
   const int64_t n = shape_numel(shape);
   const int64_t stored = std::max({t.float_data_size(), t.double_data_size(), t.int64_data_size(),
                                    t.uint64_data_size(), t.int32_data_size()});
@@ -37,20 +36,20 @@ Array copy_typed_field(const onnx::TensorProto& t, ElemType type, const Shape& s
   check(stored);  // before allocating: a damaged shape must not ask for terabytes
   Array out(type, shape);
   switch (type) {
-    case ElemType::Float:
+    case DType::F32:
       check(t.float_data_size());
       std::copy(t.float_data().begin(), t.float_data().end(), out.mutable_as<float>());
       break;
-    case ElemType::Double:
+    case DType::F64:
       check(t.double_data_size());
       std::copy(t.double_data().begin(), t.double_data().end(), out.mutable_as<double>());
       break;
-    case ElemType::Int64:
+    case DType::I64:
       check(t.int64_data_size());
       std::copy(t.int64_data().begin(), t.int64_data().end(), out.mutable_as<int64_t>());
       break;
-    case ElemType::UInt32:
-    case ElemType::UInt64:
+    case DType::U32:
+    case DType::U64:
       check(t.uint64_data_size());
       interpreter::visit_type(type, [&](auto tag) {
         using T = decltype(tag);
@@ -74,7 +73,7 @@ Array copy_typed_field(const onnx::TensorProto& t, ElemType type, const Shape& s
   return out;
 }
 
-Array external_tensor(const onnx::TensorProto& t, ElemType type, const Shape& shape, ReadContext& context,
+Array external_tensor(const onnx::TensorProto& t, DType type, const Shape& shape, ReadContext& context,
                       const std::string& where) {
   std::string location;
   int64_t offset = 0, length = -1;
@@ -105,7 +104,7 @@ Array external_tensor(const onnx::TensorProto& t, ElemType type, const Shape& sh
                 " bytes); the model and its data file do not match");
   }
   const std::byte* data = mapped->data() + offset;
-  if (reinterpret_cast<uintptr_t>(data) % interpreter::elem_size(type) != 0) {  // unaligned: copy once
+  if (reinterpret_cast<uintptr_t>(data) % dtype_size(type) != 0) {  // unaligned: copy once
     Array copy(type, shape);
     std::memcpy(copy.mutable_as<std::byte>(), data, static_cast<size_t>(nbytes));
     return copy;
@@ -119,14 +118,14 @@ Array convert_tensor(const onnx::TensorProto& t, ReadContext& context, const std
     throw Error(where + ": element type " + std::to_string(t.data_type()) +
                 " (string, complex or 8-bit float) is not supported");
   }
-  const auto type = static_cast<ElemType>(t.data_type());
+  const auto type = static_cast<DType>(t.data_type());
   Shape shape(t.dims().begin(), t.dims().end());
   for (int64_t d : shape) {
     if (d < 0) throw Error(where + ": negative dimension in " + shape_to_string(shape));
   }
   if (t.data_location() == onnx::TensorProto::EXTERNAL) return external_tensor(t, type, shape, context, where);
   if (t.has_raw_data()) {
-    const size_t expected = static_cast<size_t>(shape_numel(shape)) * interpreter::elem_size(type);
+    const size_t expected = static_cast<size_t>(shape_numel(shape)) * dtype_size(type);
     if (t.raw_data().size() != expected) {
       throw Error(where + ": raw data has " + std::to_string(t.raw_data().size()) + " bytes but its shape " +
                   shape_to_string(shape) + " needs " + std::to_string(expected));
@@ -162,7 +161,7 @@ interpreter::ValueInfo convert_value_info(const onnx::ValueInfoProto& v) {
   info.name = v.name();
   if (v.type().has_tensor_type()) {
     const auto& tensor = v.type().tensor_type();
-    if (interpreter::is_known_elem_type(tensor.elem_type())) info.type = static_cast<ElemType>(tensor.elem_type());
+    if (interpreter::is_known_elem_type(tensor.elem_type())) info.type = static_cast<DType>(tensor.elem_type());
     for (const auto& dim : tensor.shape().dim()) {
       info.dims.push_back(dim.has_dim_value() ? std::optional<int64_t>(dim.dim_value()) : std::nullopt);
     }

@@ -189,7 +189,7 @@ const std::string& ids_input(const interpreter::GraphIR& graph, const std::strin
     if (input.name == "input_ids") return input.name;
   }
   for (const interpreter::ValueInfo& input : graph.inputs) {
-    if (input.type == interpreter::ElemType::Int64 || input.type == interpreter::ElemType::Int32) return input.name;
+    if (input.type == DType::I64 || input.type == DType::I32) return input.name;
   }
   throw Error(where + ": no integer token-id input (input_ids) to feed");
 }
