@@ -28,10 +28,20 @@ ForwardCost forward_cost(const Model& model, int prompt_tokens) {
       cost.linear_weight_bytes += moe->active_bytes();
     } else if (const auto* attention = dynamic_cast<const AttentionOp*>(node.op.get())) {
       const auto& c = attention->config();
-      cost.kv_bytes_per_position += 2.0 * c.num_kv_heads * c.head_dim * sizeof(float);
+      const double bytes = 2.0 * c.num_kv_heads * c.head_dim * sizeof(float);
+      cost.kv_bytes_per_position += bytes;
+      if (c.sliding_window > 0) cost.windowed_kv.push_back({bytes, c.sliding_window});
     }
   }
   return cost;
+}
+
+double ForwardCost::kv_bytes(int64_t length) const {
+  double bytes = kv_bytes_per_position * static_cast<double>(length);
+  for (const WindowedLayer& layer : windowed_kv) {
+    bytes -= layer.bytes_per_position * static_cast<double>(length - std::min<int64_t>(length, layer.window));
+  }
+  return bytes;
 }
 
 }  // namespace attn

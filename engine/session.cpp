@@ -86,7 +86,9 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
     throw Error("context length " + std::to_string(options.context_length) + " is outside 1.." +
                 std::to_string(model_context) + " for this model");
   }
-  data_->context_length = options.context_length > 0 ? options.context_length : model_context;
+  data_->context_length = options.context_length > 0
+                              ? options.context_length
+                              : std::min(model_context, SessionOptions::kDefaultContextLength);
   data_->model = std::move(model);
   data_->graph_of_model = &LoadedModel::of(*data_->model).graph();
   kernels::active();  // a bad ATTN_KERNELS fails here, before any op runs in a parallel region
@@ -227,6 +229,7 @@ void Session::truncate(int position) {
     throw Error("Session::truncate: position " + std::to_string(position) + " is outside 0.." +
                 std::to_string(data_->position));
   }
+  if (!data_->state.kv_cache().can_resume(data_->position, position)) position = 0;
   data_->position = position;  // cached entries past it are simply overwritten later
   data_->tokens.resize(position);
 }

@@ -86,7 +86,6 @@ BuiltModel build_bert(const Checkpoint& checkpoint) {
   AttentionConfig attention;
   attention.num_heads = attention.num_kv_heads = s.heads;
   attention.head_dim = s.hidden / s.heads;
-  attention.max_positions = s.positions - s.position_offset;
   attention.causal = false;
 
   for (int l = 0; l < s.layers; ++l) {

@@ -114,7 +114,6 @@ BuiltModel build_gemma(const Checkpoint& checkpoint) {
     attention.num_heads = s.heads;
     attention.num_kv_heads = s.kv_heads;
     attention.head_dim = s.head_dim;
-    attention.max_positions = s.context;
     attention.rope = RopeStyle::HalfSplit;
     attention.rope_frequencies = s.sliding[l] ? s.local_rope : s.global_rope;
     attention.scale = s.query_scale;

@@ -52,7 +52,6 @@ BuiltModel build_gpt2(const Checkpoint& checkpoint) {
   AttentionConfig attention;
   attention.num_heads = attention.num_kv_heads = s.heads;
   attention.head_dim = s.hidden / s.heads;
-  attention.max_positions = s.positions;
 
   for (int l = 0; l < s.layers; ++l) {
     const Weights layer = w.under("h." + std::to_string(l));

@@ -114,7 +114,6 @@ BuiltModel build_llama(const Checkpoint& checkpoint) {
   attention.num_heads = s.heads;
   attention.num_kv_heads = s.kv_heads;
   attention.head_dim = s.head_dim;
-  attention.max_positions = s.context;
   attention.rope = s.interleaved_rope ? RopeStyle::Interleaved : RopeStyle::HalfSplit;
   attention.rope_frequencies = s.rope;
   attention.sliding_window = s.sliding_window;

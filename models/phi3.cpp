@@ -31,7 +31,6 @@ BuiltModel build_phi3(const Checkpoint& checkpoint) {
   attention.num_heads = heads;
   attention.num_kv_heads = kv_heads;
   attention.head_dim = head_dim;
-  attention.max_positions = context;
   attention.rope = RopeStyle::HalfSplit;
   attention.rope_frequencies = rope_frequencies(config, head_dim, config.get_double("rope_theta", 10000.0));
   attention.sliding_window = config.is_null_or_absent("sliding_window") ? 0 : config.require_int("sliding_window");

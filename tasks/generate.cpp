@@ -113,8 +113,8 @@ GenerateResult generate(Session& session, std::span<const TokenId> prompt_tokens
     streamer.prime(result.prompt_tokens);
   }
 
-  const int reused = reusable_prefix(session, result.prompt_tokens);
-  session.truncate(reused);
+  session.truncate(reusable_prefix(session, result.prompt_tokens));
+  const int reused = session.position();
   result.reused_prompt_tokens = reused;
   auto start = Clock::now();
   std::span<const float> logits =

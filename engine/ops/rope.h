@@ -26,23 +26,25 @@ struct RopeFrequencies {
   int long_after = 0;
 };
 
-class RotaryTable {
+// Rotates head vectors by their position. The angles are computed per call
+// (in double, as a table would be) rather than looked up: a table for every
+// position a long-context model allows (131072 for Llama 3.2, 2^20 and more
+// in some configs) would cost more memory than the model, per layer.
+class Rotary {
  public:
-  RotaryTable(int head_dim, int max_positions, const RopeFrequencies& frequencies, RopeStyle style);
+  Rotary(int head_dim, const RopeFrequencies& frequencies, RopeStyle style);
   // Rotates one head vector (head_dim floats) in place for `position`, with
   // the long frequencies when `long_factors` (see uses_long).
   void apply(float* head, int position, bool long_factors = false) const;
   // Whether a step covering positions up to `sequence_length` - 1 uses the long table.
-  bool uses_long(int sequence_length) const { return !long_cos_.empty() && sequence_length > long_after_; }
-  int max_positions() const { return max_positions_; }
+  bool uses_long(int sequence_length) const { return !long_inv_freq_.empty() && sequence_length > long_after_; }
 
  private:
   int rotary_dim_;
-  int max_positions_;
   int long_after_;
   RopeStyle style_;
-  std::vector<float> cos_, sin_;            // [position][rotary_dim / 2]
-  std::vector<float> long_cos_, long_sin_;  // LongRoPE's long factors, same layout
+  double factor_;
+  std::vector<double> inv_freq_, long_inv_freq_;
 };
 
 }  // namespace attn
