@@ -40,10 +40,6 @@ void add_batch_job_options(CLI::App& cmd, BatchJobOptions& options) {
       ->check(shard_spec());
 }
 
-std::string json_line(const nlohmann::ordered_json& json) {
-  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-}
-
 namespace {
 
 std::ifstream open_input(const std::string& path) {
@@ -69,7 +65,7 @@ BatchJob::BatchJob(const BatchJobOptions& options)
   totals_.resumed_after = output_.lines_kept();
 }
 
-const BatchJobTotals& BatchJob::run(const Process& process, bool pairs) {
+const BatchJobTotals& BatchJob::run(const Process& process) {
   const Shard shard = options_.shard.empty() ? Shard{} : *parse_shard(options_.shard);  // validated by CLI11
   std::istream& in = options_.input.empty() ? std::cin : file_;
   const size_t skip = totals_.resumed_after;
@@ -77,20 +73,29 @@ const BatchJobTotals& BatchJob::run(const Process& process, bool pairs) {
   catch_stop_signals();
   const auto start = std::chrono::steady_clock::now();
 
-  InputFormat format = options_.input_format == "jsonl" ? InputFormat::JsonLines : InputFormat::Text;
-  std::vector<InputRecord> batch;
+  RecordFormat format = options_.input_format == "jsonl" ? RecordFormat::JsonLines : RecordFormat::Text;
+  std::vector<std::string> batch;
+  std::vector<size_t> batch_lines;  // input line index of each batch entry
   auto flush = [&] {
-    output_.write_batch(process(batch, totals_));
+    const RecordBatch done = process(batch, format);
+    output_.write_batch(done.output);
+    for (const RecordError& error : done.errors) {
+      std::fprintf(stderr, "attn: line %zu: %s\n", batch_lines[error.index] + 1, error.message.c_str());
+    }
+    totals_.errors += done.errors.size();
+    totals_.tokens += done.tokens;
     totals_.lines += batch.size();
     batch.clear();
+    batch_lines.clear();
     progress.update(totals_.lines, totals_.tokens);
   };
   size_t owned = 0;  // lines of this shard seen so far
   std::string line;
   for (size_t index = 0; read_line(in, line); ++index) {
-    if (index == 0 && options_.input_format == "auto") format = detect_format(line);
+    if (index == 0 && options_.input_format == "auto") format = detect_record_format(line);
     if (!shard.owns(index) || owned++ < skip) continue;
-    batch.push_back(parse_record(line, format, pairs));
+    batch.push_back(line);
+    batch_lines.push_back(index);
     if (batch.size() < options_.batch_size) continue;
     flush();
     if (stop_signal() != 0) break;

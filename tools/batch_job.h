@@ -15,8 +15,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "attn/records.h"
 #include "job_output.h"
-#include "score_input.h"
 
 namespace attn::cli {
 
@@ -49,21 +49,18 @@ struct BatchJobTotals {
 // Adds the job's shared options (-i, -o, --input-format, --resume, --shard) to a command.
 void add_batch_job_options(CLI::App& cmd, BatchJobOptions& options);
 
-// Dumps one JSON line without throwing on invalid UTF-8 (an error message may quote the input).
-std::string json_line(const nlohmann::ordered_json& json);
-
 class BatchJob {
  public:
   // Opens the input and the output, so a bad path fails before a model loads.
   explicit BatchJob(const BatchJobOptions& options);
 
-  // Turns a batch of records into its output (one line per record), adding
-  // to totals.errors and totals.tokens.
-  using Process = std::function<std::string(std::vector<InputRecord>& batch, BatchJobTotals& totals)>;
-  // Runs the job; pairs: read sentence pairs (classifiers). Throws
-  // attn::Error when a signal stopped it (the output holds whole batches;
-  // the message says how to resume).
-  const BatchJobTotals& run(const Process& process, bool pairs = false);
+  // Turns a batch of input lines into its output (one line per input line,
+  // see attn/records.h). The job counts its errors (and names their input
+  // lines on stderr) and its tokens.
+  using Process = std::function<RecordBatch(std::span<const std::string> lines, RecordFormat format)>;
+  // Runs the job. Throws attn::Error when a signal stopped it (the output
+  // holds whole batches; the message says how to resume).
+  const BatchJobTotals& run(const Process& process);
 
   // "attn: N lines (E with errors) in S s (L lines/s[, T tokens/s], K threads)"
   // on stderr, with `unit` for "lines".
