@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attn/attn.h"
+#include "attn/machine.h"
 #include "attn/score.h"
 #include "models/config_reader.h"
 #include "models/rope_scaling.h"
@@ -168,4 +169,40 @@ TEST_CASE("unknown rope types and malformed rope_scaling are refused naming the 
   json config = {{"rope_theta", 10000.0}, {"partial_rotary_factor", 0.1}};
   CHECK_THROWS_WITH_AS(rope_frequencies(ConfigReader(config, "config.json"), 16, 10000.0),
                        doctest::Contains("partial_rotary_factor"), Error);
+}
+
+TEST_CASE("a mixture of experts reads its router and top_k experts per token, in the stored or converted type") {
+  for (const std::string name : {"mixtral", "qwen3_moe"}) {
+    CAPTURE(name);
+    const std::filesystem::path source = kDir / name;
+    const json config = json::parse(read_file(source / "config.json"));
+    const bool mixtral = name == "mixtral";
+    const int64_t experts = config[mixtral ? "num_local_experts" : "num_experts"].get<int64_t>();
+    const int64_t top_k = config["num_experts_per_tok"].get<int64_t>();
+    const int64_t hidden = config["hidden_size"].get<int64_t>();
+    const int64_t inner = config[mixtral ? "intermediate_size" : "moe_intermediate_size"].get<int64_t>();
+    const int64_t sparse_layers = config["num_hidden_layers"].get<int64_t>() -
+                                  (mixtral ? 0 : static_cast<int64_t>(config["mlp_only_layers"].size()));
+    // The same weights with every expert active.
+    attn::test::TempDir all_active;
+    for (const auto& entry : std::filesystem::directory_iterator(source)) {
+      if (entry.path().filename() != "config.json") std::filesystem::create_symlink(entry.path(), all_active / entry.path().filename());
+    }
+    json every = config;
+    every["num_experts_per_tok"] = experts;
+    attn::test::write_file(all_active / "config.json", every.dump());
+
+    // An expert: gate and up [inner, hidden], down [hidden, inner]; int8
+    // adds one f32 scale per row.
+    const int64_t expert_16_bit = 3 * hidden * inner * 2;
+    const int64_t expert_int8 = 3 * hidden * inner + 4 * (2 * inner + hidden);
+    for (const auto& [dtype, expert_bytes] : {std::pair{DType::BF16, expert_16_bit}, std::pair{DType::I8, expert_int8}}) {
+      CAPTURE(dtype_name(dtype));
+      LoadOptions options;
+      options.dtype = dtype;
+      const double top_k_bytes = forward_cost(*Model::load(source, options), 1).linear_weight_bytes;
+      const double every_bytes = forward_cost(*Model::load(all_active.path(), options), 1).linear_weight_bytes;
+      CHECK(every_bytes - top_k_bytes == doctest::Approx(sparse_layers * (experts - top_k) * expert_bytes));
+    }
+  }
 }
