@@ -1,6 +1,8 @@
 #include "engine/kv_cache.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <memory>
 
 namespace attn {
@@ -33,6 +35,26 @@ int64_t KvCacheLayer::bytes() const {
 void KvCache::add_layer(int slot, int kv_heads, int head_dim, int window, int context_length) {
   while (static_cast<int>(layers_.size()) <= slot) layers_.emplace_back(0, 0, 0, 0);
   layers_[slot] = KvCacheLayer(kv_heads, head_dim, window, context_length);
+}
+
+void KvCacheLayer::copy_prefix(const KvCacheLayer& from, int positions) {
+  // A ring (either side) holds the last of its size; sessions of different
+  // context lengths may differ in which layers are rings, never in a ring's size.
+  int first = 0;
+  if (ring_) first = std::max(first, positions - page_positions_);
+  if (from.ring_) first = std::max(first, positions - from.page_positions_);
+  const size_t bytes = static_cast<size_t>(head_dim_) * sizeof(float);
+  for (int p = first; p < positions; ++p) {
+    reserve(p);
+    for (int h = 0; h < kv_heads_; ++h) {
+      std::memcpy(key(h, p), from.slot(from.keys_, h, p), bytes);
+      std::memcpy(value(h, p), from.slot(from.values_, h, p), bytes);
+    }
+  }
+}
+
+void KvCache::copy_prefix(const KvCache& other, int positions) {
+  for (size_t slot = 0; slot < layers_.size(); ++slot) layers_[slot].copy_prefix(other.layers_.at(slot), positions);
 }
 
 int64_t KvCache::bytes() const {

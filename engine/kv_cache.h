@@ -34,6 +34,9 @@ class KvCacheLayer {
   void reserve(int position);
   float* key(int head, int position) { return slot(keys_, head, position); }
   float* value(int head, int position) { return slot(values_, head, position); }
+  // Copies positions [0, positions) of `from` (a layer of the same graph) as
+  // far as a ring keeps them.
+  void copy_prefix(const KvCacheLayer& from, int positions);
 
   // f(position, count, keys, values) for each stretch of positions
   // [first, last] of `head` stored contiguously (head_dim floats apart).
@@ -60,7 +63,7 @@ class KvCacheLayer {
   int64_t bytes() const;
 
  private:
-  float* slot(std::vector<std::unique_ptr<float[]>>& pages, int head, int position) {
+  float* slot(const std::vector<std::unique_ptr<float[]>>& pages, int head, int position) const {
     const int s = ring_ ? position % page_positions_ : position;
     return pages[s / page_positions_].get() +
            (static_cast<int64_t>(head) * page_positions_ + s % page_positions_) * head_dim_;
@@ -79,9 +82,29 @@ class KvCache {
   KvCacheLayer& layer(int slot) { return layers_[slot]; }
   int64_t bytes() const;
   bool can_resume(int length, int position) const;
+  // Copies the first `positions` positions of every layer of `other` (a
+  // cache of the same graph): beam search forking a hypothesis.
+  void copy_prefix(const KvCache& other, int positions);
 
  private:
   std::vector<KvCacheLayer> layers_;
+};
+
+// What cross-attention reads in an encoder-decoder model: one source
+// sentence's keys and values for every decoder layer (by cross-attention
+// slot, capacity = the source's length). Computed once when the source is
+// encoded, then shared read-only by every session decoding it (the beams).
+struct CrossAttentionLayer {
+  int kv_heads = 0;
+  int head_dim = 0;
+  int capacity = 0;  // positions
+  std::vector<float> keys, values;  // [kv_head][position][head_dim]
+  float* key(int head, int position) { return keys.data() + (static_cast<int64_t>(head) * capacity + position) * head_dim; }
+  float* value(int head, int position) { return values.data() + (static_cast<int64_t>(head) * capacity + position) * head_dim; }
+};
+struct CrossAttentionMemory {
+  int source_length = 0;
+  std::vector<CrossAttentionLayer> layers;
 };
 
 }  // namespace attn

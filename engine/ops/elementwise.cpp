@@ -27,16 +27,21 @@ void GluOp::run(const RunContext&, std::span<const ActivationView> inputs, const
   for (int64_t r = 0; r < gate.rows; ++r) glu(activation_, gate.row(r), up.row(r), output.row(r), width_);
 }
 
-void ScaleOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
-  const int64_t n = inputs[0].rows * width_;
-  if (output.data != inputs[0].data) std::memcpy(output.data, inputs[0].data, n * sizeof(float));
-  kernels::active().scale(output.data, factor_, n);
-}
-
 // The LM head's logits, once per step: a scalar loop is enough.
 void SoftCapOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
   const int64_t n = inputs[0].rows * width_;
   for (int64_t i = 0; i < n; ++i) output.data[i] = cap_ * std::tanh(inputs[0].data[i] / cap_);
+}
+
+void SiluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const int64_t n = inputs[0].rows * width_;
+#pragma omp parallel for if (worth_parallel(n))
+  for (int64_t i = 0; i < n; ++i) output.data[i] = inputs[0].data[i] / (1.f + std::exp(-inputs[0].data[i]));
+}
+
+void ScaleOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const int64_t n = inputs[0].rows * width_;
+  for (int64_t i = 0; i < n; ++i) output.data[i] = inputs[0].data[i] * factor_;
 }
 
 // Heads run on one row per sequence: too little work to vectorise.
