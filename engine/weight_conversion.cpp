@@ -5,6 +5,7 @@
 #include "engine/kernels/kernels.h"
 #include "engine/ops/embedding.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/mixture_of_experts.h"
 
 namespace attn {
 namespace {
@@ -49,6 +50,14 @@ Tensor convert_weight(const Tensor& weight, DType target) {
 
 void convert_linear_weights(Graph& graph, DType target) {
   for (const Node& node : graph.nodes()) {
+    if (const auto* moe = dynamic_cast<const MixtureOfExpertsOp*>(node.op.get())) {
+      std::vector<ExpertWeights> experts = moe->expert_weights();
+      for (ExpertWeights& e : experts) {
+        for (LinearWeights* w : {&e.gate, &e.up, &e.down}) w->weight = convert_weight(w->weight, target);
+      }
+      graph.replace_op(node.output, moe->with_experts(experts));
+      continue;
+    }
     const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
     if (!linear || linear->weight().dtype() == target) continue;
     LinearWeights weights = linear->weights();

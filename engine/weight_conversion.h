@@ -13,9 +13,10 @@ namespace attn {
 // (F32, F16, BF16 or I8); `weight` itself when already in it.
 Tensor convert_weight(const Tensor& weight, DType target);
 
-// The --dtype pass over a built graph: every Linear op's weight (slices and
-// transposed copies included) in `target`; biases stay f32. A tied LM head's
-// embedding table is converted with it (Graph::tie), so both read one copy.
+// The --dtype pass over a built graph: every Linear op's weight (slices,
+// transposed copies and a mixture's experts included) in `target`; biases
+// and a mixture's router stay f32. A tied LM head's embedding table is
+// converted with it (Graph::tie), so both read one copy.
 void convert_linear_weights(Graph& graph, DType target);
 
 }  // namespace attn

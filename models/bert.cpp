@@ -86,7 +86,6 @@ BuiltModel build_bert(const Checkpoint& checkpoint) {
   AttentionConfig attention;
   attention.num_heads = attention.num_kv_heads = s.heads;
   attention.head_dim = s.hidden / s.heads;
-  attention.max_positions = s.positions - s.position_offset;
   attention.causal = false;
 
   for (int l = 0; l < s.layers; ++l) {
@@ -99,7 +98,7 @@ BuiltModel build_bert(const Checkpoint& checkpoint) {
                       .v = self.linear("value", d, d, true),
                       .output = layer.linear("attention.output.dense", d, d, true), .config = attention},
         .ffn_norm = layer.layer_norm("output.LayerNorm", d, s.eps),
-        .ffn = {.up = layer.linear("intermediate.dense", s.intermediate, d, true),
+        .ffn = FeedForward{.up = layer.linear("intermediate.dense", s.intermediate, d, true),
                 .down = layer.linear("output.dense", d, s.intermediate, true), .activation = s.gelu},
     });
   }

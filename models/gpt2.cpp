@@ -52,7 +52,6 @@ BuiltModel build_gpt2(const Checkpoint& checkpoint) {
   AttentionConfig attention;
   attention.num_heads = attention.num_kv_heads = s.heads;
   attention.head_dim = s.hidden / s.heads;
-  attention.max_positions = s.positions;
 
   for (int l = 0; l < s.layers; ++l) {
     const Weights layer = w.under("h." + std::to_string(l));
@@ -62,7 +61,7 @@ BuiltModel build_gpt2(const Checkpoint& checkpoint) {
         .attention = {.q = qkv[0], .k = qkv[1], .v = qkv[2], .output = layer.conv1d("attn.c_proj", d, d),
                       .config = attention},
         .ffn_norm = layer.layer_norm("ln_2", d, s.eps),
-        .ffn = {.up = layer.conv1d("mlp.c_fc", d, s.inner), .down = layer.conv1d("mlp.c_proj", s.inner, d),
+        .ffn = FeedForward{.up = layer.conv1d("mlp.c_fc", d, s.inner), .down = layer.conv1d("mlp.c_proj", s.inner, d),
                 .activation = s.gelu},
     });
   }

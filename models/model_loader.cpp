@@ -11,6 +11,7 @@
 #include "models/architectures.h"
 #include "engine/interpreter/onnx_graph_op.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/mixture_of_experts.h"
 #include "engine/weight_conversion.h"
 #include "models/interpreted_graph.h"
 
@@ -53,11 +54,12 @@ struct LinearStorage {
 std::map<std::string, LinearStorage> linear_storage(const Graph& graph) {
   std::map<std::string, LinearStorage> storage;
   for (const Node& node : graph.nodes()) {
-    const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
-    if (!linear || linear->weights().source.empty()) continue;
-    LinearStorage& entry = storage[linear->weights().source];
-    entry.dtype = dtype_name(linear->weight().dtype());
-    entry.bytes += static_cast<int64_t>(linear->weight().nbytes_with_scales());
+    for (const LinearOp* linear : linear_ops(*node.op)) {
+      if (linear->weights().source.empty()) continue;
+      LinearStorage& entry = storage[linear->weights().source];
+      entry.dtype = dtype_name(linear->weight().dtype());
+      entry.bytes += static_cast<int64_t>(linear->weight().nbytes_with_scales());
+    }
   }
   return storage;
 }
@@ -99,7 +101,17 @@ std::shared_ptr<const Tokenizer> checked_tokenizer(const Checkpoint& checkpoint,
                 "tokenizer.model); pass one with --tokenizer PATH");
   }
   auto tokenizer = load_tokenizer(*checkpoint.tokenizer);
-  if (tokenizer->vocab_size() > vocab_size) {
+  // Tokens past the model's rows are tolerated when they are special tokens
+  // another model of the family uses (Gemma 3's text models lack a row for
+  // its vision models' <image_soft_token>): text never encodes to them, and
+  // a session refuses an id outside the vocabulary.
+  const auto special = [&](TokenId id) {
+    const std::string text = tokenizer->token_text(id);
+    return text.size() > 2 && text.front() == '<' && text.back() == '>';
+  };
+  bool only_special_beyond = true;
+  for (TokenId id = vocab_size; id < tokenizer->vocab_size() && only_special_beyond; ++id) only_special_beyond = special(id);
+  if (tokenizer->vocab_size() > vocab_size && !only_special_beyond) {
     throw Error(checkpoint.tokenizer->string() + ": tokenizer has " + std::to_string(tokenizer->vocab_size()) +
                 " tokens but the model's vocabulary has " + std::to_string(vocab_size) +
                 "; this tokenizer belongs to another model");

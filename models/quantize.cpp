@@ -11,6 +11,7 @@
 #include "loaders/safetensors_writer.h"
 #include "models/architectures.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/mixture_of_experts.h"
 #include "engine/weight_conversion.h"
 
 namespace attn {
@@ -104,10 +105,11 @@ void store_converted_linear_weights(Checkpoint& checkpoint, DType target) {
   BuiltModel built = find_architecture(checkpoint).build(checkpoint);
   convert_linear_weights(built.graph, target);
   for (const Node& node : built.graph.nodes()) {
-    const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
-    if (!linear || !linear->weights().as_stored || linear->weights().source.empty()) continue;
-    const std::string& name = linear->weights().source;
-    checkpoint.weights.add(name, linear->weight(), checkpoint.weights.source_of(name));
+    for (const LinearOp* linear : linear_ops(*node.op)) {
+      if (!linear->weights().as_stored || linear->weights().source.empty()) continue;
+      const std::string& name = linear->weights().source;
+      checkpoint.weights.add(name, linear->weight(), checkpoint.weights.source_of(name));
+    }
   }
 }
 

@@ -92,8 +92,10 @@ Generation::Generation(Session& session, std::span<const TokenId> prompt_tokens,
   } else {
     s.streamer.prime(s.result.prompt_tokens);
   }
-  const int reused = reusable_prefix(session, s.result.prompt_tokens);
-  session.truncate(reused);
+  // A sliding-window cache may not go back to any position: truncate says
+  // where it went, and the prompt is prefilled from there.
+  session.truncate(reusable_prefix(session, s.result.prompt_tokens));
+  const int reused = session.position();
   s.result.reused_prompt_tokens = reused;
   s.result.timings.prompt_tokens = static_cast<int>(s.result.prompt_tokens.size()) - reused;
 }

@@ -141,7 +141,7 @@ TEST_CASE("rotary embedding follows its formula in both conventions") {
   const int d = 8;
   const double theta = 10000.0;
   for (RopeStyle style : {RopeStyle::HalfSplit, RopeStyle::Interleaved}) {
-    const RotaryTable table(d, 64, theta, style);
+    const Rotary table(d, RopeFrequencies::standard(theta, d), style);
     for (int position : {0, 1, 17, 63}) {
       auto head = random_vector(d, 10 + position);
       const auto original = head;
@@ -154,6 +154,29 @@ TEST_CASE("rotary embedding follows its formula in both conventions") {
         CHECK(head[b] == doctest::Approx(original[b] * std::cos(angle) + original[a] * std::sin(angle)).epsilon(1e-5));
       }
     }
+  }
+}
+
+TEST_CASE("partial rotary: the leading rotary_dim dimensions rotate, scaled by the attention factor; the rest pass") {
+  const int d = 8;
+  RopeFrequencies f = RopeFrequencies::standard(10000.0, 4);
+  f.attention_factor = 1.25;
+  f.long_inv_freq = {0.5, 0.01};
+  f.long_after = 16;
+  const Rotary table(d, f, RopeStyle::HalfSplit);
+  CHECK(!table.uses_long(16));
+  CHECK(table.uses_long(17));
+  for (bool long_factors : {false, true}) {
+    auto head = random_vector(d, 3);
+    const auto original = head;
+    table.apply(head.data(), 5, long_factors);
+    const auto& inv = long_factors ? f.long_inv_freq : f.inv_freq;
+    for (int i = 0; i < 2; ++i) {
+      const double angle = 5 * inv[i];
+      CHECK(head[i] == doctest::Approx(1.25 * (original[i] * std::cos(angle) - original[i + 2] * std::sin(angle))).epsilon(1e-5));
+      CHECK(head[i + 2] == doctest::Approx(1.25 * (original[i + 2] * std::cos(angle) + original[i] * std::sin(angle))).epsilon(1e-5));
+    }
+    for (int i = 4; i < d; ++i) CHECK(head[i] == original[i]);
   }
 }
 
@@ -171,7 +194,6 @@ TEST_CASE("the memory plan never lets two live values overlap") {
     config.num_heads = 2;
     config.num_kv_heads = 1;
     config.head_dim = 8;
-    config.max_positions = 16;
     config.rope = RopeStyle::HalfSplit;
     x = g.add(x, g.linear(g.attention(g.linear(h, wq), g.linear(h, weight(8, dim)), g.linear(h, weight(8, dim)), config), wq));
     const ValueId h2 = g.rms_norm(x, norm, 1e-5f);

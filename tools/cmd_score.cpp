@@ -61,7 +61,7 @@ void run_perplexity(const ScoreArgs& args) {
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   JobOutput output(args.job.output, false, 1);
 
-  Session session(args.model.load());
+  Session session(args.model.load(), SessionOptions{args.ctx});  // -c beyond the default context raises it
   PerplexityOptions options;
   options.context = args.ctx;
   options.stride = args.stride;
@@ -101,7 +101,7 @@ void add_score_command(CLI::App& app) {
   cmd->add_flag("--truncate", args->truncate, "score the first context-length tokens of longer lines (reported)");
   cmd->add_flag("--token-logprobs", args->token_logprobs, "also write each scored token's log-probability");
   cmd->add_flag("--perplexity", args->perplexity, "perplexity of the whole input as one text");
-  cmd->add_option("-c,--ctx-size,--ctx", args->ctx, "--perplexity: tokens per window (default: the model's context)")
+  cmd->add_option("-c,--ctx-size,--ctx", args->ctx, "--perplexity: tokens per window (default: 4096, or the model's context if smaller)")
       ->check(number_in(2, 1e9, ">= 2"));
   cmd->add_option("--stride", args->stride, "--perplexity hf: tokens between window starts (default: --ctx)")
       ->check(number_in(1, 1e9, ">= 1"));
