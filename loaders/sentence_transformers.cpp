@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attn/error.h"
+#include "loaders/json_value.h"
 
 namespace attn {
 namespace {
@@ -13,15 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path.string() + ": cannot read; check that the file exists and is readable");
-  try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw Error(path.string() + ": not valid JSON (" + e.what() + "); fix or re-download the file");
-  }
-}
+json read_json(const fs::path& path) { return read_json_file(path); }
 
 // 1_Pooling/config.json: exactly one of the supported modes must be on
 // (several would concatenate vectors, which attn does not do).
@@ -57,10 +50,9 @@ EmbeddingConfig read_sentence_transformers(const fs::path& dir) {
     const json settings = read_json(settings_path);
     const auto length = settings.find("max_seq_length");
     if (length != settings.end() && !length->is_null()) {
-      if (!length->is_number_integer() || length->get<int64_t>() < 1 || length->get<int64_t>() > 1 << 30) {
-        throw Error(settings_path.string() + ": max_seq_length must be a positive integer");
-      }
-      config.max_length = length->get<int>();
+      const auto number = json_integer(*length, 1, 1 << 30);
+      if (!number) throw Error(settings_path.string() + ": max_seq_length must be a positive integer");
+      config.max_length = static_cast<int>(*number);
     }
   }
   if (!fs::is_regular_file(modules_path, ignored)) return config;

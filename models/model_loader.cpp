@@ -5,6 +5,7 @@
 #include "attn/error.h"
 #include "engine/model_impl.h"
 #include "loaders/checkpoint.h"
+#include "loaders/json_value.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
 #include "engine/ops/onnx_graph.h"
@@ -15,13 +16,13 @@
 namespace attn {
 namespace {
 
-std::vector<TokenId> read_token_ids(const nlohmann::json& value) {
+// An id or a list of ids; null or [] is none.
+std::vector<TokenId> read_token_ids(const nlohmann::json& value, const std::string& where) {
   std::vector<TokenId> ids;
-  if (value.is_number_integer()) ids.push_back(value.get<TokenId>());
   if (value.is_array()) {
-    for (const auto& id : value) {
-      if (id.is_number_integer()) ids.push_back(id.get<TokenId>());
-    }
+    for (const auto& id : value) ids.push_back(json_int<TokenId>(id, where));
+  } else if (!value.is_null()) {
+    ids.push_back(json_int<TokenId>(value, where));
   }
   return ids;
 }
@@ -30,11 +31,11 @@ std::vector<TokenId> read_token_ids(const nlohmann::json& value) {
 std::vector<TokenId> eos_ids(const Checkpoint& checkpoint, const Tokenizer& tokenizer) {
   const auto& config = checkpoint.config;
   if (config.contains("generation") && config["generation"].contains("eos_token_id")) {
-    auto ids = read_token_ids(config["generation"]["eos_token_id"]);
+    auto ids = read_token_ids(config["generation"]["eos_token_id"], "generation_config.json: eos_token_id");
     if (!ids.empty()) return ids;
   }
   if (config.contains("eos_token_id")) {
-    auto ids = read_token_ids(config["eos_token_id"]);
+    auto ids = read_token_ids(config["eos_token_id"], "config.json: eos_token_id");
     if (!ids.empty()) return ids;
   }
   if (tokenizer.eos_id() >= 0) return {tokenizer.eos_id()};

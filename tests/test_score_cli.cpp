@@ -242,7 +242,9 @@ TEST_CASE("attn score --shard: shards 1/3, 2/3, 3/3 merged with the README recip
 
 TEST_CASE("attn score with a sequence classifier: label scores by name, sentence pairs from tab-separated columns") {
   const json classifiers = json::parse(read_file(fixtures_dir() / "family" / "reference.json"))["classifiers"];
-  for (const auto& [name, reference] : classifiers.items()) {
+  for (const auto& item : classifiers.items()) {
+    const std::string name = item.key();
+    const auto& reference = item.value();
     CAPTURE(name);
     std::string tsv, jsonl;
     for (const auto& c : reference["cases"]) {

@@ -9,12 +9,14 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_text.h"
 #include "job_output.h"
 #include "line_input.h"
 #include "model_options.h"
@@ -67,9 +69,8 @@ CLI::Validator shard_spec() {
       "I/N");
 }
 
-// Dumps without throwing on invalid UTF-8 (an error message may quote the input).
 std::string json_line(const nlohmann::ordered_json& json) {
-  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  return json_text(json) + "\n";
 }
 
 struct Totals {
@@ -81,7 +82,7 @@ struct Totals {
 // Scores one batch of records (log-likelihoods, or label scores from a
 // classifier) and writes its output lines.
 void score_batch(Session& session, std::vector<InputRecord>& batch, const ScoreArgs& args, JobOutput& output,
-                 Totals& totals) {
+                 size_t input_lines, const InputDigest& digest, Totals& totals) {
   Results results;
   if (session.model().info().encoder) {
     results = classification_results(session, batch, ClassifyOptions{args.batch_size, args.truncate});
@@ -94,7 +95,7 @@ void score_batch(Session& session, std::vector<InputRecord>& batch, const ScoreA
     if (out.contains("error")) ++totals.errors;
     lines += json_line(out);
   }
-  output.write_batch(lines);
+  output.write_batch(lines, input_lines, digest);
   totals.lines += batch.size();
   batch.clear();
 }
@@ -115,12 +116,31 @@ std::ifstream open_input(const std::string& path) {
   return file;
 }
 
-// Lines this process will handle, for the progress bar (files only: stdin cannot be read twice).
-size_t lines_to_do(const std::string& path, const Shard& shard, size_t already_done) {
+// Lines this process will handle, for the progress bar (files only: stdin
+// cannot be read twice), after the first `input_lines_done` of the input.
+size_t lines_to_do(const std::string& path, const Shard& shard, size_t input_lines_done) {
   std::ifstream file = open_input(path);
   size_t lines = 0, index = 0;
-  for (std::string line; read_line(file, line); ++index) lines += shard.owns(index) ? 1 : 0;
-  return lines > already_done ? lines - already_done : 0;
+  for (std::string line; read_line(file, line); ++index) lines += shard.owns(index) && index >= input_lines_done ? 1 : 0;
+  return lines;
+}
+
+// What --resume must find unchanged: the model and the options that change
+// the output lines (not --batch-size or --threads: results do not depend on them).
+nlohmann::ordered_json job_identity(const ScoreArgs& args, const Model& model, InputFormat format) {
+  const ModelInfo& info = model.info();
+  std::error_code ignored;
+  return {{"command", "score"},
+          {"model", {{"path", std::filesystem::weakly_canonical(args.model.model, ignored).string()},
+                     {"architecture", info.architecture},
+                     {"parameters", info.parameter_count},
+                     {"weight_bytes", info.weight_bytes}}},
+          {"options", {{"dtype", args.model.dtype.empty() ? "as stored" : args.model.dtype},
+                       {"tokenizer", args.model.tokenizer},
+                       {"input_format", format == InputFormat::JsonLines ? "jsonl" : "text"},
+                       {"truncate", args.truncate},
+                       {"token_logprobs", args.token_logprobs},
+                       {"shard", args.shard.empty() ? "1/1" : args.shard}}}};
 }
 
 void run_scoring(const ScoreArgs& args) {
@@ -128,42 +148,55 @@ void run_scoring(const ScoreArgs& args) {
   std::ifstream file;
   if (!args.input.empty()) file = open_input(args.input);
   std::istream& in = args.input.empty() ? std::cin : file;
-  JobOutput output(args.output, args.resume, args.batch_size);  // fail on an unwritable path before loading
-  const size_t skip = output.lines_kept();
+  JobOutput output(args.output, args.resume);  // fail on an unwritable path before loading
 
   Session session(args.model.load());
   check_scorable(session.model());
   const bool pairs = session.model().info().encoder;
-  ProgressBar progress(ProgressBar::shown() && !args.input.empty() ? lines_to_do(args.input, shard, skip) : 0);
+
+  // The format decides the job's identity, so the first line is read first.
+  InputFormat format = args.input_format == "jsonl" ? InputFormat::JsonLines : InputFormat::Text;
+  std::string line;
+  bool have_line = read_line(in, line);
+  if (have_line && args.input_format == "auto") format = detect_format(line);
+  output.start(job_identity(args, session.model(), format));
+  const size_t done = output.input_lines_done();
+  ProgressBar progress(ProgressBar::shown() && !args.input.empty() ? lines_to_do(args.input, shard, done) : 0);
   catch_stop_signals();
   const auto start = std::chrono::steady_clock::now();
 
-  InputFormat format = args.input_format == "jsonl" ? InputFormat::JsonLines : InputFormat::Text;
   std::vector<InputRecord> batch;
   Totals totals;
-  size_t owned = 0;  // lines of this shard seen so far
-  std::string line;
-  for (size_t index = 0; read_line(in, line); ++index) {
-    if (index == 0 && args.input_format == "auto") format = detect_format(line);
-    if (!shard.owns(index) || owned++ < skip) continue;
+  InputDigest digest;
+  size_t index = 0;  // input lines read
+  size_t skipped = 0;  // lines of this shard the resumed output already holds
+  for (; have_line; have_line = read_line(in, line)) {
+    digest.add(line);
+    if (index++ < done) {
+      skipped += shard.owns(index - 1) ? 1 : 0;
+      if (index == done) output.check_input(digest, index);
+      continue;
+    }
+    if (!shard.owns(index - 1)) continue;
     batch.push_back(parse_record(line, format, pairs));
     if (batch.size() < static_cast<size_t>(args.batch_size)) continue;
-    score_batch(session, batch, args, output, totals);
+    score_batch(session, batch, args, output, index, digest, totals);
     progress.update(totals.lines, totals.tokens);
     if (stop_signal() != 0) break;
   }
-  if (!batch.empty() && stop_signal() == 0) score_batch(session, batch, args, output, totals);
+  if (index < done) output.check_input(digest, index);
+  if (!batch.empty() && stop_signal() == 0) score_batch(session, batch, args, output, index, digest, totals);
   progress.update(totals.lines, totals.tokens);
   progress.finish();
 
   if (const int signal = stop_signal()) {
     throw Error(std::string(signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)") + " after " +
-                std::to_string(skip + totals.lines) + " lines; the output holds whole batches" +
+                std::to_string(skipped + totals.lines) + " lines; the output holds whole batches" +
                 (args.output.empty() ? "" : ": rerun with --resume to continue"));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "attn: %zu lines (%zu with errors%s) in %.3f s (%.1f lines/s", totals.lines, totals.errors,
-               skip > 0 ? (", resumed after " + std::to_string(skip)).c_str() : "", seconds,
+               skipped > 0 ? (", resumed after " + std::to_string(skipped)).c_str() : "", seconds,
                totals.lines / std::max(seconds, 1e-9));
   if (totals.tokens > 0) {
     std::fprintf(stderr, ", %lld tokens scored, %.1f tokens/s", static_cast<long long>(totals.tokens),
@@ -181,7 +214,7 @@ void run_perplexity(const ScoreArgs& args) {
   if (!args.input.empty()) file = open_input(args.input);
   std::istream& in = args.input.empty() ? std::cin : file;
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  JobOutput output(args.output, false, 1);
+  JobOutput output(args.output, false);
 
   Session session(args.model.load());
   PerplexityOptions options;
@@ -206,7 +239,7 @@ void run_perplexity(const ScoreArgs& args) {
   out["ctx"] = context;
   if (options.method == PerplexityMethod::SlidingWindow) out["stride"] = options.stride > 0 ? options.stride : context;
   out["method"] = args.ppl_method;
-  output.write_batch(json_line(out));
+  output.write_batch(json_line(out), 0, InputDigest());
 }
 
 }  // namespace

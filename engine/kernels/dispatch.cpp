@@ -1,4 +1,6 @@
 // Picks the kernel table once, from what the CPU reports at run time.
+#include <cpuid.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -8,9 +10,15 @@ namespace attn::kernels {
 
 const KernelTable& avx2_kernels();  // avx2.cpp
 
+// clang 14's __builtin_cpu_supports does not know "f16c": read CPUID leaf 1 (ECX bit 29).
+static bool cpu_has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+
 const KernelTable* avx2_table() {
-  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                                __builtin_cpu_supports("f16c");
+  static const bool supported =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
   return supported ? &avx2_kernels() : nullptr;
 }
 
