@@ -134,7 +134,6 @@ Entry parse_entry(const fs::path& path, const std::string& name, const json& ent
   const DType dtype = parse_entry_dtype(path, name, entry);
   const std::vector<uint64_t> dims = parse_entry_dims(path, name, entry);
   Shape shape(dims.begin(), dims.end());
-  if (!shape_fits(shape)) fail(path, "tensor '" + name + "' has shape " + shape_to_string(shape) + ", too large to address");
 
   const json& offsets = required_field(path, name, entry, "data_offsets");
   const auto begin = offsets.is_array() && offsets.size() == 2 ? as_count(offsets[0]) : std::nullopt;
@@ -153,6 +152,8 @@ Entry parse_entry(const fs::path& path, const std::string& name, const json& ent
                    shape_to_string(shape) + " of " + std::string(dtype_name(dtype)) + " needs " +
                    (needed ? std::to_string(*needed) : std::string("more than 2^64")) + " bytes");
   }
+  // A zero dimension makes the byte count 0 whatever the others are.
+  if (!shape_fits(shape)) fail(path, "tensor '" + name + "' has shape " + shape_to_string(shape) + ", too large to address");
   return Entry{name, dtype, std::move(shape), *begin, *end};
 }
 

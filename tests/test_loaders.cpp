@@ -511,6 +511,7 @@ TEST_CASE("huggingface: directory errors name the file and the fix") {
   SUBCASE("a number too large for a double in config.json or generation_config.json") {
     write_file(dir / "config.json", R"({"hidden_size": 1e5360})");
     check_mentions(load_error(dir.path()), {"config.json", "not valid JSON", "number overflow"});
+    fs::remove(dir / "config.json");
     copy_config(dir);
     write_file(dir / "generation_config.json", R"({"temperature": -1e5360})");
     check_mentions(load_error(dir.path()), {"generation_config.json", "not valid JSON", "number overflow"});
