@@ -488,32 +488,3 @@ TEST_CASE("kernels: LayerNorm and both GELUs, vector against scalar") {
     CHECK(max_abs_diff(a, b) < 1e-5f);
   }
 }
-
-// Packed passes multiply in fixed row tiles, so a sentence's embedding or
-// label scores do not depend on the batch it shares (bit for bit).
-TEST_CASE("embed and classify: batched results are bit-identical to one sentence at a time") {
-  std::vector<std::string> texts;
-  for (const auto& c : reference()["bert"]["cases"]) texts.push_back(c["text"]);
-  texts.push_back("A much longer sentence, so that one pass holds more rows than a tile: " + std::string(40, 'x'));
-  {
-    Session session(Model::load(kFamily / "bert"));
-    EmbedOptions options;
-    options.batch_size = static_cast<int>(texts.size());
-    const auto batched = attn::embed(session, texts, options);
-    for (size_t i = 0; i < texts.size(); ++i) {
-      CAPTURE(i);
-      CHECK(attn::embed(session, std::span(&texts[i], 1), options).front().vector == batched[i].vector);
-    }
-  }
-  for (const char* name : {"bert_classifier", "roberta_classifier"}) {
-    CAPTURE(name);
-    Session session(Model::load(kFamily / name));
-    std::vector<ClassifyInput> inputs;
-    for (const std::string& text : texts) inputs.push_back({text, std::nullopt});
-    const auto batched = attn::classify(session, inputs, ClassifyOptions{static_cast<int>(inputs.size()), false});
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      CAPTURE(i);
-      CHECK(attn::classify(session, std::span(&inputs[i], 1), ClassifyOptions{1, false}).front().scores == batched[i].scores);
-    }
-  }
-}

@@ -57,7 +57,8 @@ class Writer {
 };
 
 // What --resume must find unchanged: the model and the options that change
-// the output (not --batch-size or --threads: results do not depend on them).
+// the output, the batch size included (batched results differ from single
+// ones in the last digits).
 nlohmann::ordered_json job_identity(const EmbedArgs& args, const Model& model, const EmbedOptions& options) {
   const ModelInfo& info = model.info();
   std::error_code ignored;
@@ -70,6 +71,7 @@ nlohmann::ordered_json job_identity(const EmbedArgs& args, const Model& model, c
                        {"tokenizer", args.model.tokenizer},
                        {"pooling", args.pooling.empty() ? "as the directory says" : args.pooling},
                        {"normalize", options.normalize ? (*options.normalize ? "yes" : "no") : "as the directory says"},
+                       {"batch_size", args.batch_size},
                        {"truncate", args.truncate},
                        {"format", args.format}}}};
 }

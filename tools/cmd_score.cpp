@@ -126,7 +126,8 @@ size_t lines_to_do(const std::string& path, const Shard& shard, size_t input_lin
 }
 
 // What --resume must find unchanged: the model and the options that change
-// the output lines (not --batch-size or --threads: results do not depend on them).
+// the output, the batch size included (batched results differ from single
+// ones in the last digits).
 nlohmann::ordered_json job_identity(const ScoreArgs& args, const Model& model, InputFormat format) {
   const ModelInfo& info = model.info();
   std::error_code ignored;
@@ -138,6 +139,7 @@ nlohmann::ordered_json job_identity(const ScoreArgs& args, const Model& model, I
           {"options", {{"dtype", args.model.dtype.empty() ? "as stored" : args.model.dtype},
                        {"tokenizer", args.model.tokenizer},
                        {"input_format", format == InputFormat::JsonLines ? "jsonl" : "text"},
+                       {"batch_size", args.batch_size},
                        {"truncate", args.truncate},
                        {"token_logprobs", args.token_logprobs},
                        {"shard", args.shard.empty() ? "1/1" : args.shard}}}};

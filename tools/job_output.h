@@ -8,8 +8,9 @@
 // them, output bytes. --resume refuses a log whose job differs (saying what
 // changed), cuts the output back to the last checkpoint it holds whole (a
 // kill may leave part of a batch or half a line), and the caller checks the
-// input's first lines against the checkpoint's hash. Results do not depend
-// on the batch size, so a resume with another --batch-size is byte-identical.
+// input's first lines against the checkpoint's hash. Batched results still
+// differ from single ones in the last digits, so the batch size is part of
+// the job: a resume continues at a batch boundary, byte-identical.
 #pragma once
 
 #include <cstdint>

@@ -23,12 +23,6 @@ constexpr int64_t kPanelBytes = 512 * 1024;
 // Up to this many input rows, GEMVs over weights read once beat a oneDNN
 // matmul, which packs and pads for larger products.
 constexpr int64_t kMaxGemvRows = 8;
-// Packed passes (score, embed, classify) multiply in tiles of exactly this
-// many rows, the last one zero-padded: oneDNN picks its kernel and blocking
-// from the row count, so one matmul over all the rows would give a row
-// results that depend (in the last bits) on how many other rows share its
-// pass. With fixed tiles a row's result is the same whatever the batch.
-constexpr int64_t kPackedTileRows = 32;
 // Weight rows per GEMV block: about this many bytes, so that the block is
 // still in L1 when the next input row needs it.
 constexpr int64_t kGemvBlockBytes = 16 * 1024;
@@ -53,9 +47,7 @@ int64_t LinearOp::panel_rows() const {
 void LinearOp::run(const RunContext& context, std::span<const ActivationView> inputs,
                    const ActivationView& output) const {
   const ActivationView& x = inputs[0];
-  if (context.packed) {
-    run_tiled(context, x, output);
-  } else if (x.rows <= kMaxGemvRows) {
+  if (x.rows <= kMaxGemvRows) {
     run_gemv(context, x, output);
   } else {
     run_matmul(context, x, output);
@@ -105,23 +97,6 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
   if (bias_) {
     for (int64_t r = 0; r < x.rows; ++r) kernels::active().add(y.row(r), bias_->data_as<float>(), y.row(r), n);
   }
-}
-
-void LinearOp::run_tiled(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
-  const int64_t full_rows = x.rows / kPackedTileRows * kPackedTileRows;
-  for (int64_t first = 0; first < full_rows; first += kPackedTileRows) {
-    run_matmul(context, ActivationView{x.row(first), kPackedTileRows, x.width},
-               ActivationView{y.row(first), kPackedTileRows, y.width});
-  }
-  const int64_t rest = x.rows - full_rows;
-  if (rest == 0) return;
-  float* buffer = context.state.step_buffer(kPackedTileRows * (x.width + y.width));
-  const ActivationView x_tile{buffer, kPackedTileRows, x.width};
-  const ActivationView y_tile{buffer + kPackedTileRows * x.width, kPackedTileRows, y.width};
-  std::copy_n(x.row(full_rows), rest * x.width, x_tile.data);
-  std::fill(x_tile.row(rest), x_tile.row(kPackedTileRows), 0.f);
-  run_matmul(context, x_tile, y_tile);
-  std::copy_n(y_tile.data, rest * y.width, y.row(full_rows));
 }
 
 void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {

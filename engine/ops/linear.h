@@ -15,9 +15,7 @@ namespace attn {
 //    stream W once, rows split over threads; each block of W rows, still in
 //    L1, serves every input row. For int8 weights each input row is first
 //    quantised to int8 (one scale per row).
-//  - Packed passes (scoring, embeddings): oneDNN matmul on fixed tiles of
-//    rows, so each row's result is independent of the batch it is in.
-//  - More rows (prefill): oneDNN matmul; 16-bit weights are widened
+//  - More rows (prefill, scoring): oneDNN matmul; 16-bit weights are widened
 //    to f32 one panel of rows at a time, so the copy stays in cache and its
 //    cost is shared by every input row. Int8 weights use oneDNN's s8 x s8
 //    matmul on rows quantised like the decode path's (2.5x the f32 prefill
@@ -34,7 +32,6 @@ class LinearOp : public Op {
 
  private:
   void run_gemv(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
-  void run_tiled(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_int8_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   int64_t panel_rows() const;
