@@ -317,7 +317,6 @@ TEST_CASE("attn score --resume refuses what it cannot continue, saying what chan
   CHECK(resume_error("--token-logprobs").find("token_logprobs: was false, now true") != std::string::npos);
   CHECK(resume_error("--truncate").find("truncate: was false, now true") != std::string::npos);
   CHECK(resume_error("--dtype bf16").find("dtype") != std::string::npos);
-  CHECK(resume_error("--batch-size 5").find("batch_size: was 4, now 5") != std::string::npos);
   write_file(dir / "out.jsonl", half);
   const auto other_model = run_command(quote(cli_path()) + " score -t 1 -m " + quote(fixtures_dir() / "llama" / "qwen2") +
                                        " " + base + " --resume");
