@@ -23,6 +23,12 @@ void Graph::add_head(std::string name, ValueId value) {
   heads_[std::move(name)] = value;
 }
 
+void Graph::replace_op(ValueId value, std::unique_ptr<Op> op) {
+  Node& node = nodes_.at(value);
+  if (op->output_width() != node.op->output_width()) throw std::logic_error("Graph::replace_op: output width differs");
+  node.op = std::move(op);
+}
+
 int64_t Graph::output_width() const { return nodes_.at(output_).op->output_width(); }
 
 std::map<std::string, int> Graph::op_counts() const {

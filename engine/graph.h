@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,17 @@ class Graph {
   // A further result read after a run, one row per sequence (an encoder's
   // "pooler_output", a classifier's "logits").
   void add_head(std::string name, ValueId value);
+  // Swaps the op computing `value` for one of the same output width (a pass
+  // converting weights).
+  void replace_op(ValueId value, std::unique_ptr<Op> op);
+  // An LM head that reads the token embedding table (tied embeddings): a
+  // pass that converts the head's weight converts the table with it, so the
+  // model keeps one copy.
+  struct Tie {
+    ValueId embedding, head;
+  };
+  void set_tie(Tie tie) { tie_ = tie; }
+  const std::optional<Tie>& tie() const { return tie_; }
 
   const std::vector<Node>& nodes() const { return nodes_; }
   int value_count() const { return static_cast<int>(nodes_.size()); }
@@ -42,6 +54,7 @@ class Graph {
   std::vector<Node> nodes_;  // node i produces value i
   ValueId output_ = -1;
   std::map<std::string, ValueId> heads_;
+  std::optional<Tie> tie_;
 };
 
 }  // namespace attn

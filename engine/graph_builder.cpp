@@ -53,14 +53,28 @@ ValueId GraphBuilder::position_embedding(ValueId x, const Tensor& table) {
 
 ValueId GraphBuilder::gelu(ValueId x, GeluKind kind) { return graph_.add(std::make_unique<GeluOp>(width(x), kind), {x}); }
 
-ValueId GraphBuilder::linear(ValueId x, const Tensor& weight, const Tensor* bias) {
+ValueId GraphBuilder::linear(ValueId x, LinearWeights weights) {
+  const Tensor& weight = weights.weight;
   require_width(x, weight.dim(1), "Linear");
   if (weight.dtype() == DType::I8 && !weight.row_scales()) {
     throw std::logic_error("GraphBuilder: int8 Linear weight without row scales");
   }
-  std::optional<Tensor> bias_copy;
-  if (bias) bias_copy = *bias;
-  return graph_.add(std::make_unique<LinearOp>(weight, bias_copy), {x});
+  if (weights.bias && weights.bias->numel() != weight.dim(0)) {
+    throw std::logic_error("GraphBuilder: Linear bias and weight rows differ");
+  }
+  return graph_.add(std::make_unique<LinearOp>(std::move(weights)), {x});
+}
+
+ValueId GraphBuilder::linear(ValueId x, const Tensor& weight, const Tensor* bias) {
+  return linear(x, LinearWeights{weight, bias ? std::optional<Tensor>(*bias) : std::nullopt, {}, false});
+}
+
+ValueId GraphBuilder::tied_linear(ValueId x, ValueId embedding, std::string source) {
+  const auto* table = dynamic_cast<const EmbeddingOp*>(graph_.nodes().at(embedding).op.get());
+  if (!table) throw std::logic_error("GraphBuilder: tied_linear needs an embedding value");
+  const ValueId head = linear(x, LinearWeights{table->table(), std::nullopt, std::move(source), true});
+  graph_.set_tie({embedding, head});
+  return head;
 }
 
 ValueId GraphBuilder::attention(ValueId q, ValueId k, ValueId v, AttentionConfig config) {

@@ -7,6 +7,7 @@
 #include "engine/graph.h"
 #include "engine/ops/attention.h"
 #include "engine/ops/gelu.h"
+#include "engine/ops/linear.h"
 #include "engine/tensor.h"
 
 namespace attn {
@@ -20,7 +21,12 @@ class GraphBuilder {
   // x + table[position of each row]
   ValueId position_embedding(ValueId x, const Tensor& table);
   ValueId gelu(ValueId x, GeluKind kind);
+  ValueId linear(ValueId x, LinearWeights weights);
+  // A weight without a checkpoint name (tests, imported graphs).
   ValueId linear(ValueId x, const Tensor& weight, const Tensor* bias = nullptr);
+  // An LM head reading the table of `embedding` (an embedding() value):
+  // tied embeddings, stored once as `source`.
+  ValueId tied_linear(ValueId x, ValueId embedding, std::string source);
   // `config.cache_slot` is assigned here, one per attention layer.
   ValueId attention(ValueId q, ValueId k, ValueId v, AttentionConfig config);
   ValueId swiglu(ValueId gate, ValueId up);

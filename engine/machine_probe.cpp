@@ -1,4 +1,4 @@
-#include "engine/machine_probe.h"
+#include "attn/machine.h"
 
 #include <omp.h>
 

@@ -1,4 +1,4 @@
-#include "engine/process_memory.h"
+#include "attn/machine.h"
 
 #include <fstream>
 #include <string>

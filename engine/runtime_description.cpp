@@ -9,7 +9,7 @@ namespace attn {
 
 std::string runtime_description() {
   const dnnl_version_t* v = dnnl_version();
-  return std::string("kernels ") + kernels::active().isa + ", oneDNN " + std::to_string(v->major) + "." +
+  return std::string("kernels ") + kernels::active().name + ", oneDNN " + std::to_string(v->major) + "." +
          std::to_string(v->minor) + "." + std::to_string(v->patch);
 }
 

@@ -9,7 +9,8 @@
 #include "attn/error.h"
 #include "attn/model.h"
 #include "engine/memory_plan.h"
-#include "engine/model_impl.h"
+#include "engine/kernels/kernels.h"
+#include "engine/loaded_model.h"
 #include "engine/session_state.h"
 
 namespace attn {
@@ -25,10 +26,11 @@ constexpr size_t kMaxOpInputs = 4;
 
 }  // namespace
 
-struct Session::Impl {
+struct Session::Data {
   std::shared_ptr<const Model> model;
   int context_length;
   int position = 0;
+  std::vector<TokenId> tokens;  // the sequence the KV cache holds, by position
   SessionState state;
   // Plans by (row capacity, all rows out); capacity is the token count
   // rounded up to a power of two, so a decode loop reuses one plan.
@@ -41,7 +43,8 @@ struct Session::Impl {
   std::vector<int32_t> packed_types;   // their token types; empty when all are 0
   std::vector<SequenceSpan> sequences;
 
-  const Graph& graph() const { return model->impl().graph; }
+  const Graph* graph_of_model = nullptr;  // the model's graph
+  const Graph& graph() const { return *graph_of_model; }
   const MemoryPlan& plan_for(int64_t rows, bool all_rows_out);
   // Throws unless `tokens` fit the context after `start_position` and are in the vocabulary.
   void validate(std::span<const TokenId> tokens, int start_position) const;
@@ -50,7 +53,7 @@ struct Session::Impl {
   const MemoryPlan* last_plan = nullptr;
 };
 
-const MemoryPlan& Session::Impl::plan_for(int64_t rows, bool all_rows_out) {
+const MemoryPlan& Session::Data::plan_for(int64_t rows, bool all_rows_out) {
   const int64_t capacity = static_cast<int64_t>(std::bit_ceil(static_cast<uint64_t>(rows)));
   auto key = std::make_pair(capacity, all_rows_out);
   auto it = plans.find(key);
@@ -62,7 +65,7 @@ const MemoryPlan& Session::Impl::plan_for(int64_t rows, bool all_rows_out) {
   return it->second;
 }
 
-void Session::Impl::validate(std::span<const TokenId> tokens, int start_position) const {
+void Session::Data::validate(std::span<const TokenId> tokens, int start_position) const {
   if (tokens.empty()) throw Error("Session::forward: no tokens given");
   if (start_position + static_cast<int64_t>(tokens.size()) > context_length) {
     throw Error("the sequence would be " + std::to_string(start_position + tokens.size()) +
@@ -77,16 +80,18 @@ void Session::Impl::validate(std::span<const TokenId> tokens, int start_position
   }
 }
 
-Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
+Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options) : data_(std::make_unique<Data>()) {
   const int model_context = model->info().context_length;
   if (options.context_length < 0 || options.context_length > model_context) {
     throw Error("context length " + std::to_string(options.context_length) + " is outside 1.." +
                 std::to_string(model_context) + " for this model");
   }
-  impl_->context_length = options.context_length > 0 ? options.context_length : model_context;
-  impl_->model = std::move(model);
-  for (const Node& node : impl_->graph().nodes()) node.op->prepare(impl_->state, impl_->context_length);
-  impl_->value_rows.assign(impl_->graph().value_count(), 0);
+  data_->context_length = options.context_length > 0 ? options.context_length : model_context;
+  data_->model = std::move(model);
+  data_->graph_of_model = &LoadedModel::of(*data_->model).graph();
+  kernels::active();  // a bad ATTN_KERNELS fails here, before any op runs in a parallel region
+  for (const Node& node : data_->graph().nodes()) node.op->prepare(data_->state, data_->context_length);
+  data_->value_rows.assign(data_->graph().value_count(), 0);
 }
 
 Session::~Session() = default;
@@ -94,7 +99,7 @@ Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 
 std::span<const float> Session::forward(std::span<const TokenId> tokens, bool all_logits) {
-  Impl& s = *impl_;
+  Data& s = *data_;
   // Encoders cache nothing, so every call is a whole sequence from position 0.
   const bool encoder = s.model->info().encoder;
   if (encoder) s.position = 0;
@@ -102,12 +107,15 @@ std::span<const float> Session::forward(std::span<const TokenId> tokens, bool al
   s.sequences.assign({SequenceSpan{0, static_cast<int64_t>(tokens.size()), s.position}});
   s.packed_types.clear();
   const std::span<const float> out = s.run(tokens, all_logits, encoder);
-  if (!encoder) s.position += static_cast<int>(tokens.size());
+  if (!encoder) {
+    s.position += static_cast<int>(tokens.size());
+    s.tokens.insert(s.tokens.end(), tokens.begin(), tokens.end());
+  }
   return out;
 }
 
 std::span<const float> Session::forward_packed(std::span<const Encoding> sequences) {
-  Impl& s = *impl_;
+  Data& s = *data_;
   if (sequences.empty()) throw Error("Session::forward_packed: no sequences given");
   // Packed steps leave the KV cache, and so a decoder's current sequence, as it was.
   if (s.model->info().encoder) s.position = 0;
@@ -146,12 +154,12 @@ std::span<const float> Session::decode_step(std::span<Session* const> sessions, 
     throw Error("Session::decode_step: needs one token per session (" + std::to_string(sessions.size()) +
                 " sessions, " + std::to_string(tokens.size()) + " tokens)");
   }
-  Impl& runner = *sessions[0]->impl_;
+  Data& runner = *sessions[0]->data_;
   if (runner.model->info().encoder) throw Error("Session::decode_step: encoders have no sequence to continue");
-  std::vector<Impl*> seen;
+  std::vector<Data*> seen;
   runner.sequences.clear();
   for (size_t i = 0; i < sessions.size(); ++i) {
-    Impl& s = *sessions[i]->impl_;
+    Data& s = *sessions[i]->data_;
     if (s.model != runner.model) throw Error("Session::decode_step: the sessions must share one model");
     if (std::find(seen.begin(), seen.end(), &s) != seen.end()) {
       throw Error("Session::decode_step: session " + std::to_string(i) + " appears twice");
@@ -163,11 +171,14 @@ std::span<const float> Session::decode_step(std::span<Session* const> sessions, 
   }
   runner.packed_types.clear();
   const std::span<const float> logits = runner.run(tokens, true, false);
-  for (Impl* s : seen) ++s->position;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    ++seen[i]->position;
+    seen[i]->tokens.push_back(tokens[i]);
+  }
   return logits;
 }
 
-std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool all_rows_out, bool packed) {
+std::span<const float> Session::Data::run(std::span<const TokenId> tokens, bool all_rows_out, bool packed) {
   const int threads = num_threads();
   omp_set_num_threads(threads);  // per calling thread: an app may run sessions on several
   state.prepare_threads(threads);
@@ -194,37 +205,42 @@ std::span<const float> Session::Impl::run(std::span<const TokenId> tokens, bool 
   return value_data(graph().output());
 }
 
-std::span<const float> Session::Impl::value_data(ValueId value) const {
+std::span<const float> Session::Data::value_data(ValueId value) const {
   const int64_t width = graph().nodes()[value].op->output_width();
   return {arena.get() + last_plan->offsets[value], static_cast<size_t>(value_rows[value] * width)};
 }
 
 std::span<const float> Session::head_output(std::string_view name) const {
-  const auto& heads = impl_->graph().heads();
+  const auto& heads = data_->graph().heads();
   const auto it = heads.find(std::string(name));
-  if (it == heads.end() || !impl_->last_plan) return {};
-  return impl_->value_data(it->second);
+  if (it == heads.end() || !data_->last_plan) return {};
+  return data_->value_data(it->second);
 }
 
-void Session::reset() { impl_->position = 0; }
+void Session::reset() {
+  data_->position = 0;
+  data_->tokens.clear();
+}
 
 void Session::truncate(int position) {
-  if (position < 0 || position > impl_->position) {
+  if (position < 0 || position > data_->position) {
     throw Error("Session::truncate: position " + std::to_string(position) + " is outside 0.." +
-                std::to_string(impl_->position));
+                std::to_string(data_->position));
   }
-  impl_->position = position;  // cached entries past it are simply overwritten later
+  data_->position = position;  // cached entries past it are simply overwritten later
+  data_->tokens.resize(position);
 }
 
-int Session::position() const { return impl_->position; }
-int Session::context_length() const { return impl_->context_length; }
-const Model& Session::model() const { return *impl_->model; }
+int Session::position() const { return data_->position; }
+std::span<const TokenId> Session::tokens() const { return data_->tokens; }
+int Session::context_length() const { return data_->context_length; }
+const Model& Session::model() const { return *data_->model; }
 
 SessionStats Session::stats() const {
   SessionStats stats;
-  stats.scratch_bytes = impl_->arena_floats * static_cast<int64_t>(sizeof(float));
-  stats.plans = static_cast<int>(impl_->plans.size());
-  stats.kv_cache_bytes = impl_->state.kv_cache_bytes();
+  stats.scratch_bytes = data_->arena_floats * static_cast<int64_t>(sizeof(float));
+  stats.plans = static_cast<int>(data_->plans.size());
+  stats.kv_cache_bytes = data_->state.kv_cache().bytes();
   return stats;
 }
 

@@ -6,23 +6,6 @@ namespace attn {
 
 SessionState::SessionState() : stream_(cpu_engine()) {}
 
-void SessionState::add_kv_cache_layer(int slot, int kv_heads, int head_dim, int capacity) {
-  if (slot >= static_cast<int>(kv_cache_.size())) kv_cache_.resize(slot + 1);
-  KvCacheLayer& layer = kv_cache_[slot];
-  layer.kv_heads = kv_heads;
-  layer.head_dim = head_dim;
-  layer.capacity = capacity;
-  const size_t floats = static_cast<size_t>(kv_heads) * capacity * head_dim;
-  layer.keys.assign(floats, 0.f);
-  layer.values.assign(floats, 0.f);
-}
-
-int64_t SessionState::kv_cache_bytes() const {
-  int64_t bytes = 0;
-  for (const KvCacheLayer& layer : kv_cache_) bytes += static_cast<int64_t>(layer.keys.size() + layer.values.size()) * 4;
-  return bytes;
-}
-
 void SessionState::require_thread_scratch(int64_t floats) {
   const int64_t stride = (floats + 15) / 16 * 16;  // each thread's block on its own cache lines
   if (stride > scratch_stride_) {

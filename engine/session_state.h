@@ -1,5 +1,5 @@
 // The mutable, per-sequence state ops read and write while a Session runs:
-// the KV cache, cached oneDNN primitives and per-thread scratch memory.
+// the KV cache (kv_cache.h), cached oneDNN primitives and per-thread scratch memory.
 #pragma once
 
 #include <cstdint>
@@ -8,19 +8,9 @@
 #include "attn/tokenizer.h"
 #include "engine/dnnl_int8_linear.h"
 #include "engine/dnnl_linear.h"
+#include "engine/kv_cache.h"
 
 namespace attn {
-
-// One attention layer's cache: keys and values laid out [kv_head][position][head_dim]
-// so that attending over a head streams contiguous memory.
-struct KvCacheLayer {
-  int kv_heads = 0;
-  int head_dim = 0;
-  int capacity = 0;  // positions
-  std::vector<float> keys, values;
-  float* key(int head, int position) { return keys.data() + (static_cast<int64_t>(head) * capacity + position) * head_dim; }
-  float* value(int head, int position) { return values.data() + (static_cast<int64_t>(head) * capacity + position) * head_dim; }
-};
 
 class SessionState {
  public:
@@ -29,10 +19,8 @@ class SessionState {
   dnnl::stream& stream() { return stream_; }
   LinearPrimitiveCache& linear_primitives() { return linear_primitives_; }
 
-  // Cache slots are numbered by the graph builder, one per attention layer.
-  void add_kv_cache_layer(int slot, int kv_heads, int head_dim, int capacity);
-  KvCacheLayer& kv_cache(int slot) { return kv_cache_[slot]; }
-  int64_t kv_cache_bytes() const;
+  KvCache& kv_cache() { return kv_cache_; }
+  const KvCache& kv_cache() const { return kv_cache_; }
 
   // Per-thread scratch: ops declare how much each thread needs (at session
   // creation); the session sizes it for the thread count before each run,
@@ -65,7 +53,7 @@ class SessionState {
  private:
   dnnl::stream stream_;
   LinearPrimitiveCache linear_primitives_;
-  std::vector<KvCacheLayer> kv_cache_;
+  KvCache kv_cache_;
   std::vector<float> thread_scratch_;
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;

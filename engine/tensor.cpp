@@ -11,30 +11,6 @@
 
 namespace attn {
 
-size_t dtype_size(DType dtype) {
-  switch (dtype) {
-    case DType::F32: return 4;
-    case DType::F16: return 2;
-    case DType::BF16: return 2;
-    case DType::I32: return 4;
-    case DType::I64: return 8;
-    case DType::I8: return 1;
-  }
-  return 0;
-}
-
-std::string_view dtype_name(DType dtype) {
-  switch (dtype) {
-    case DType::F32: return "F32";
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    case DType::I32: return "I32";
-    case DType::I64: return "I64";
-    case DType::I8: return "I8";
-  }
-  return "?";
-}
-
 std::string shape_to_string(const Shape& shape) {
   std::string out = "[";
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -116,6 +92,34 @@ Tensor Tensor::to_f32() const {
       break;
     case DType::F32:
       break;
+    default:
+      throw std::logic_error("Tensor::to_f32: no conversion from " + std::string(dtype_name(dtype_)));
+  }
+  return out;
+}
+
+Tensor Tensor::slice_rows(int64_t first, int64_t count) const {
+  if (rank() < 1 || first < 0 || count < 0 || first + count > dim(0)) {
+    throw std::logic_error("Tensor::slice_rows: rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                           ") outside " + shape_to_string(shape_));
+  }
+  Shape shape = shape_;
+  shape[0] = count;
+  const int64_t row_elements = rank() == 1 ? 1 : strides_[0];
+  const auto* bytes = static_cast<const std::byte*>(data_) + first * row_elements * dtype_size(dtype_);
+  Tensor out(dtype_, std::move(shape), bytes, owner_);
+  if (row_scales_) out.row_scales_ = std::make_shared<const Tensor>(row_scales_->slice_rows(first, count));
+  return out;
+}
+
+Tensor Tensor::transposed_f32() const {
+  if (rank() != 2) throw std::logic_error("Tensor::transposed_f32: needs a 2-D tensor, got " + shape_to_string(shape_));
+  const Tensor source = to_f32();
+  const int64_t rows = dim(0), cols = dim(1);
+  Tensor out = zeros(DType::F32, {cols, rows});
+  float* dst = out.mutable_data_as<float>();
+  for (int64_t c = 0; c < cols; ++c) {
+    for (int64_t r = 0; r < rows; ++r) dst[c * rows + r] = source.data_as<float>()[r * cols + c];
   }
   return out;
 }

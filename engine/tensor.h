@@ -10,12 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "attn/dtype.h"
+
 namespace attn {
-
-enum class DType : uint8_t { F32, F16, BF16, I32, I64, I8 };
-
-size_t dtype_size(DType dtype);
-std::string_view dtype_name(DType dtype);  // "F32", "F16", ... as safetensors spells them
 
 using Shape = std::vector<int64_t>;
 std::string shape_to_string(const Shape& shape);  // "[64, 512]"
@@ -51,6 +48,14 @@ class Tensor {
   // The same values as f32: `*this` when already f32, else a converted copy
   // (int8 tensors dequantized with their row scales).
   Tensor to_f32() const;
+
+  // Rows [first, first + count) along axis 0: a view of the same memory (no
+  // copy), with the matching row scales for int8. Fused checkpoint tensors
+  // (Phi-3's qkv_proj, GPT-2's c_attn) become separate Linear weights this way.
+  Tensor slice_rows(int64_t first, int64_t count) const;
+  // A 2-D tensor transposed, as an f32 copy [dim(1), dim(0)] (GPT-2's Conv1D
+  // stores [in, out] where Linear reads [out, in]).
+  Tensor transposed_f32() const;
 
   // Int8 tensors carry their per-row scales: an f32 tensor [dim(0)].
   Tensor with_row_scales(Tensor scales) const;

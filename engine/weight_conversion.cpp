@@ -2,7 +2,9 @@
 
 #include <stdexcept>
 
-#include "engine/kernels/int8.h"
+#include "engine/kernels/kernels.h"
+#include "engine/ops/embedding.h"
+#include "engine/ops/linear.h"
 
 namespace attn {
 namespace {
@@ -13,7 +15,7 @@ Tensor quantize_int8_rows(const Tensor& weight) {
   Tensor values = Tensor::zeros(DType::I8, weight.shape());
   Tensor scales = Tensor::zeros(DType::F32, {rows});
   // The activation quantiser, so weights and activations share one rounding rule.
-  const auto quantize_row = kernels::active_int8().quantize_row;
+  const auto quantize_row = kernels::active().int8.quantize_row;
 #pragma omp parallel for
   for (int64_t r = 0; r < rows; ++r) {
     scales.mutable_data_as<float>()[r] =
@@ -42,6 +44,19 @@ Tensor convert_weight(const Tensor& weight, DType target) {
     case DType::BF16: return to_16_bit(weight, target);
     case DType::I8: return quantize_int8_rows(weight);
     default: throw std::logic_error("convert_weight: weights are stored as F32, F16, BF16 or I8");
+  }
+}
+
+void convert_linear_weights(Graph& graph, DType target) {
+  for (const Node& node : graph.nodes()) {
+    const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
+    if (!linear || linear->weight().dtype() == target) continue;
+    LinearWeights weights = linear->weights();
+    weights.weight = convert_weight(weights.weight, target);
+    if (graph.tie() && graph.tie()->head == node.output) {
+      graph.replace_op(graph.tie()->embedding, std::make_unique<EmbeddingOp>(weights.weight));
+    }
+    graph.replace_op(node.output, std::make_unique<LinearOp>(std::move(weights)));
   }
 }
 

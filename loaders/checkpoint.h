@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/primitive/graph_ir.h"
+#include "engine/interpreter/graph_ir.h"
 #include "engine/weight_store.h"
 
 namespace attn {
@@ -22,8 +22,12 @@ struct Checkpoint {
   nlohmann::json config;             // config.json, with generation_config.json merged under "generation"
   WeightStore weights;
   std::optional<std::filesystem::path> tokenizer;  // file or directory; empty if none was found
-  // ONNX checkpoints: the graph; `weights` holds its float initializers.
-  std::shared_ptr<const primitive::ModelIR> onnx;
+  // ONNX checkpoints: the graph. When a recogniser mapped it, `weights`
+  // and `config` are what a safetensors directory of the model would hold;
+  // otherwise `onnx_unrecognised` says why, `weights` holds the graph's float
+  // initializers, and the model runs on the interpreter.
+  std::shared_ptr<const interpreter::ModelIR> onnx;
+  std::string onnx_unrecognised;
 
   // The file the config came from, for error messages.
   std::string config_source() const {

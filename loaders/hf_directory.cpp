@@ -7,7 +7,7 @@
 #include <string>
 
 #include "attn/error.h"
-#include "loaders/json_value.h"
+#include "json/checked.h"
 #include "loaders/safetensors.h"
 
 namespace attn {

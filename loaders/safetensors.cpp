@@ -12,7 +12,7 @@
 #include "attn/error.h"
 #include "engine/checked_shape.h"
 #include "engine/mapped_file.h"
-#include "loaders/json_value.h"
+#include "json/checked.h"
 
 namespace attn {
 namespace {

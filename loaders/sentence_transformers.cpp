@@ -1,12 +1,13 @@
 #include "loaders/sentence_transformers.h"
 
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "attn/error.h"
-#include "loaders/json_value.h"
+#include "json/checked.h"
 
 namespace attn {
 namespace {
@@ -18,18 +19,18 @@ json read_json(const fs::path& path) { return read_json_file(path); }
 
 // 1_Pooling/config.json: exactly one of the supported modes must be on
 // (several would concatenate vectors, which attn does not do).
-Pooling read_pooling(const fs::path& path) {
+std::string read_pooling(const fs::path& path) {
   const json config = read_json(path);
-  const std::pair<const char*, Pooling> supported[] = {{"pooling_mode_mean_tokens", Pooling::Mean},
-                                                       {"pooling_mode_cls_token", Pooling::Cls},
-                                                       {"pooling_mode_max_tokens", Pooling::Max},
-                                                       {"pooling_mode_lasttoken", Pooling::Last}};
+  const std::pair<const char*, const char*> supported[] = {{"pooling_mode_mean_tokens", "mean"},
+                                                           {"pooling_mode_cls_token", "cls"},
+                                                           {"pooling_mode_max_tokens", "max"},
+                                                           {"pooling_mode_lasttoken", "last"}};
   for (const char* unsupported : {"pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens"}) {
     if (config.value(unsupported, false)) {
       throw Error(path.string() + ": " + unsupported + " is not supported; attn pools by mean, cls, max or last token");
     }
   }
-  std::optional<Pooling> mode;
+  std::optional<std::string> mode;
   for (const auto& [key, pooling] : supported) {
     if (!config.value(key, false)) continue;
     if (mode) throw Error(path.string() + ": several pooling modes are on; attn supports exactly one");
@@ -41,8 +42,8 @@ Pooling read_pooling(const fs::path& path) {
 
 }  // namespace
 
-EmbeddingConfig read_sentence_transformers(const fs::path& dir) {
-  EmbeddingConfig config;
+std::map<std::string, std::string> read_sentence_transformers(const fs::path& dir) {
+  std::map<std::string, std::string> config;
   const fs::path modules_path = dir / "modules.json";
   std::error_code ignored;
   const fs::path settings_path = dir / "sentence_bert_config.json";
@@ -52,7 +53,7 @@ EmbeddingConfig read_sentence_transformers(const fs::path& dir) {
     if (length != settings.end() && !length->is_null()) {
       const auto number = json_integer(*length, 1, 1 << 30);
       if (!number) throw Error(settings_path.string() + ": max_seq_length must be a positive integer");
-      config.max_length = static_cast<int>(*number);
+      config[kMaxSeqLengthKey] = std::to_string(*number);
     }
   }
   if (!fs::is_regular_file(modules_path, ignored)) return config;
@@ -63,9 +64,9 @@ EmbeddingConfig read_sentence_transformers(const fs::path& dir) {
     const std::string path = module.value("path", "");
     if (type == "sentence_transformers.models.Transformer" && path.empty()) continue;  // the model in `dir`
     if (type == "sentence_transformers.models.Pooling") {
-      config.pooling = read_pooling(dir / path / "config.json");
+      config[kPoolingKey] = read_pooling(dir / path / "config.json");
     } else if (type == "sentence_transformers.models.Normalize") {
-      config.normalize = true;
+      config[kNormalizeKey] = "true";
     } else {
       throw Error(modules_path.string() + ": module '" + type + "'" + (path.empty() ? "" : " at '" + path + "'") +
                   " is not supported; attn runs Transformer (in the directory itself), Pooling and Normalize");

@@ -6,22 +6,18 @@
 #include <string_view>
 #include <vector>
 
+#include "attn/model.h"
 #include "engine/graph.h"
 #include "loaders/checkpoint.h"
 
 namespace attn {
 
+// A builder's result: the graph, and the facts of the model it read from
+// the config (sizes, encoder, class labels); the loader adds the rest of
+// ModelInfo (path, format, parameters, EOS ids).
 struct BuiltModel {
   Graph graph;
-  int vocab_size = 0;
-  int hidden_size = 0;
-  int num_layers = 0;
-  int num_heads = 0;
-  int num_kv_heads = 0;
-  int context_length = 0;
-  bool encoder = false;  // see ModelInfo::encoder
-  int type_vocab_size = 0;
-  std::vector<std::string> class_labels = {};  // see ModelInfo::class_labels
+  ModelInfo info;
 };
 
 struct Architecture {

@@ -5,14 +5,13 @@
 // attention and a GELU FFN. The graph's output is last_hidden_state (pooling
 // for sentence embeddings happens in attn::embed); the pooler and sequence
 // classifier are heads, one row per sequence.
-#include <algorithm>
 #include <optional>
 #include <vector>
 #include <string>
 
-#include "engine/graph_builder.h"
 #include "models/activation.h"
 #include "models/architectures.h"
+#include "models/blocks.h"
 #include "models/config_reader.h"
 
 namespace attn {
@@ -50,15 +49,6 @@ BertShape read_shape(const Checkpoint& checkpoint) {
   return s;
 }
 
-// The table from row `offset` on, so row i is the embedding of position i.
-Tensor positions_from(const Tensor& table, int offset) {
-  const Tensor f32 = table.to_f32();
-  const int64_t count = f32.dim(0) - offset, width = f32.dim(1);
-  Tensor rows = Tensor::zeros(DType::F32, {count, width});
-  std::copy_n(f32.data_as<float>() + offset * width, count * width, rows.mutable_data_as<float>());
-  return rows;
-}
-
 // Label names by class index: config.json's id2label ("LABEL_i" where it
 // gives none, as transformers does), num_labels of them.
 std::vector<std::string> class_labels(const ConfigReader& config) {
@@ -78,26 +68,20 @@ std::vector<std::string> class_labels(const ConfigReader& config) {
 
 BuiltModel build_bert(const Checkpoint& checkpoint) {
   const BertShape s = read_shape(checkpoint);
-  const WeightStore& w = checkpoint.weights;
   std::string root;  // the task classes keep the encoder under their base model's name
   for (const char* prefix : {"bert.", "roberta."}) {
-    if (w.contains(std::string(prefix) + "embeddings.word_embeddings.weight")) root = prefix;
+    if (checkpoint.weights.contains(std::string(prefix) + "embeddings.word_embeddings.weight")) root = prefix;
   }
+  const Weights top(checkpoint.weights), w(checkpoint.weights, root);
   const int64_t d = s.hidden;
 
   GraphBuilder g;
-  auto norm = [&](ValueId in, const std::string& name) {
-    return g.layer_norm(in, w.get(name + ".weight", {d}), w.get(name + ".bias", {d}), s.eps);
-  };
-  auto dense = [&](ValueId in, const std::string& name, int64_t out, int64_t in_width) {
-    return g.linear(in, w.get(name + ".weight", {out, in_width}), &w.get(name + ".bias", {out}));
-  };
-
-  const std::string e = root + "embeddings.";
-  ValueId x = g.embedding(w.get(e + "word_embeddings.weight", {s.vocab, d}));
-  x = g.position_embedding(x, positions_from(w.get(e + "position_embeddings.weight", {s.positions, d}), s.position_offset));
-  x = g.token_type_embedding(x, w.get(e + "token_type_embeddings.weight", {s.type_vocab, d}));
-  x = norm(x, e + "LayerNorm");
+  const Weights e = w.under("embeddings");
+  ValueId x = g.embedding(e.get("word_embeddings.weight", {s.vocab, d}));
+  const Tensor& positions = e.get("position_embeddings.weight", {s.positions, d});
+  x = g.position_embedding(x, positions.slice_rows(s.position_offset, s.positions - s.position_offset));
+  x = g.token_type_embedding(x, e.get("token_type_embeddings.weight", {s.type_vocab, d}));
+  x = norm(g, x, e.layer_norm("LayerNorm", d, s.eps));
 
   AttentionConfig attention;
   attention.num_heads = attention.num_kv_heads = s.heads;
@@ -106,23 +90,26 @@ BuiltModel build_bert(const Checkpoint& checkpoint) {
   attention.causal = false;
 
   for (int l = 0; l < s.layers; ++l) {
-    const std::string p = root + "encoder.layer." + std::to_string(l) + ".";
-    const ValueId q = dense(x, p + "attention.self.query", d, d);
-    const ValueId k = dense(x, p + "attention.self.key", d, d);
-    const ValueId v = dense(x, p + "attention.self.value", d, d);
-    const ValueId attended = dense(g.attention(q, k, v, attention), p + "attention.output.dense", d, d);
-    x = norm(g.add(x, attended), p + "attention.output.LayerNorm");
-
-    const ValueId up = g.gelu(dense(x, p + "intermediate.dense", s.intermediate, d), s.gelu);
-    x = norm(g.add(x, dense(up, p + "output.dense", d, s.intermediate)), p + "output.LayerNorm");
+    const Weights layer = w.under("encoder.layer." + std::to_string(l));
+    const Weights self = layer.under("attention.self");
+    x = transformer_layer(g, x, {
+        .placement = TransformerLayer::NormPlacement::Post,
+        .attention_norm = layer.layer_norm("attention.output.LayerNorm", d, s.eps),
+        .attention = {.q = self.linear("query", d, d, true), .k = self.linear("key", d, d, true),
+                      .v = self.linear("value", d, d, true),
+                      .output = layer.linear("attention.output.dense", d, d, true), .config = attention},
+        .ffn_norm = layer.layer_norm("output.LayerNorm", d, s.eps),
+        .ffn = {.up = layer.linear("intermediate.dense", s.intermediate, d, true),
+                .down = layer.linear("output.dense", d, s.intermediate, true), .activation = s.gelu},
+    });
   }
 
   // Heads read each sequence's first token. BERT's pooler (absent when saved
   // with add_pooling_layer=False) feeds its classifier; RoBERTa's classifier
   // has a dense + tanh of its own.
   std::optional<ValueId> pooled;
-  if (w.contains(root + "pooler.dense.weight")) {
-    pooled = g.tanh(dense(g.first_row(x), root + "pooler.dense", d, d));
+  if (w.has("pooler.dense.weight")) {
+    pooled = g.tanh(g.linear(g.first_row(x), w.linear("pooler.dense", d, d, true)));
     g.add_head("pooler_output", *pooled);
   }
   std::vector<std::string> labels;
@@ -133,18 +120,18 @@ BuiltModel build_bert(const Checkpoint& checkpoint) {
     ValueId logits;
     if (root == "bert.") {
       if (!pooled) config.fail("BertForSequenceClassification needs the pooler weights (bert.pooler.dense.*)");
-      logits = dense(*pooled, "classifier", n, d);
+      logits = g.linear(*pooled, top.linear("classifier", n, d, true));
     } else {
-      logits = dense(g.tanh(dense(g.first_row(x), "classifier.dense", d, d)), "classifier.out_proj", n, d);
+      const ValueId dense = g.tanh(g.linear(g.first_row(x), top.linear("classifier.dense", d, d, true)));
+      logits = g.linear(dense, top.linear("classifier.out_proj", n, d, true));
     }
     g.add_head("logits", logits);
   }
 
-  BuiltModel built{g.finish(x), s.vocab, s.hidden, s.layers, s.heads, s.heads, s.positions - s.position_offset};
-  built.encoder = true;
-  built.type_vocab_size = s.type_vocab;
-  built.class_labels = std::move(labels);
-  return built;
+  const int context = s.positions - s.position_offset;
+  return {g.finish(x), {.vocab_size = s.vocab, .hidden_size = s.hidden, .num_layers = s.layers, .num_heads = s.heads,
+                        .num_kv_heads = s.heads, .context_length = context, .encoder = true,
+                        .type_vocab_size = s.type_vocab, .class_labels = std::move(labels)}};
 }
 
 }  // namespace attn

@@ -1,7 +1,7 @@
 #include "models/config_reader.h"
 
 #include "attn/error.h"
-#include "loaders/json_value.h"
+#include "json/checked.h"
 
 namespace attn {
 

@@ -1,11 +1,10 @@
 // GPT-2 decoder (GPT2LMHeadModel): learned absolute positions, pre-LayerNorm
 // blocks with biases, fused q/k/v projection, gelu_new FFN, LM head tied to
 // the token embedding.
-#include <algorithm>
 #include <string>
 
-#include "engine/graph_builder.h"
 #include "models/architectures.h"
+#include "models/blocks.h"
 #include "models/activation.h"
 #include "models/config_reader.h"
 
@@ -36,38 +35,19 @@ Gpt2Shape read_shape(const Checkpoint& checkpoint) {
   return s;
 }
 
-// Conv1D stores weights [in, out]; Linear wants [out, in]. Returns columns
-// [first, first + count) of `weight`, transposed to f32 [count, in].
-Tensor conv1d_as_linear(const Tensor& weight, int64_t first, int64_t count) {
-  const Tensor source = weight.to_f32();
-  const int64_t in = source.dim(0), out = source.dim(1);
-  Tensor result = Tensor::zeros(DType::F32, {count, in});
-  float* dst = result.mutable_data_as<float>();
-  for (int64_t o = 0; o < count; ++o) {
-    for (int64_t i = 0; i < in; ++i) dst[o * in + i] = source.data_as<float>()[i * out + first + o];
-  }
-  return result;
-}
-
-Tensor slice(const Tensor& bias, int64_t first, int64_t count) {
-  const Tensor source = bias.to_f32();
-  Tensor result = Tensor::zeros(DType::F32, {count});
-  std::copy_n(source.data_as<float>() + first, count, result.mutable_data_as<float>());
-  return result;
-}
-
 }  // namespace
 
 BuiltModel build_gpt2(const Checkpoint& checkpoint) {
   const Gpt2Shape s = read_shape(checkpoint);
-  const WeightStore& w = checkpoint.weights;
   // GPT2LMHeadModel saves "transformer."-prefixed names; GPT2Model (the
   // original openai-community/gpt2 upload) saves them bare.
-  const std::string root = w.contains("transformer.wte.weight") ? "transformer." : "";
+  const std::string root = checkpoint.weights.contains("transformer.wte.weight") ? "transformer." : "";
+  const Weights w(checkpoint.weights, root);
+  const int64_t d = s.hidden;
 
   GraphBuilder g;
-  const Tensor& wte = w.get(root + "wte.weight", {s.vocab, s.hidden});
-  ValueId x = g.position_embedding(g.embedding(wte), w.get(root + "wpe.weight", {s.positions, s.hidden}));
+  const ValueId embedding = g.embedding(w.get("wte.weight", {s.vocab, d}));
+  ValueId x = g.position_embedding(embedding, w.get("wpe.weight", {s.positions, d}));
 
   AttentionConfig attention;
   attention.num_heads = attention.num_kv_heads = s.heads;
@@ -75,36 +55,24 @@ BuiltModel build_gpt2(const Checkpoint& checkpoint) {
   attention.max_positions = s.positions;
 
   for (int l = 0; l < s.layers; ++l) {
-    const std::string p = root + "h." + std::to_string(l) + ".";
-    auto norm = [&](ValueId in, const std::string& name) {
-      return g.layer_norm(in, w.get(p + name + ".weight", {s.hidden}), w.get(p + name + ".bias", {s.hidden}), s.eps);
-    };
-    // A Conv1D projection, or the [first, first + count) outputs of one.
-    auto conv1d = [&](ValueId in, const std::string& name, int64_t in_width, int64_t out_width, int64_t first,
-                      int64_t count) {
-      const Tensor& weight = w.get(p + name + ".weight", {in_width, out_width});
-      const Tensor& bias = w.get(p + name + ".bias", {out_width});
-      const Tensor part_bias = slice(bias, first, count);
-      return g.linear(in, conv1d_as_linear(weight, first, count), &part_bias);
-    };
-
-    const ValueId h = norm(x, "ln_1");
-    const int64_t d = s.hidden;
-    const ValueId q = conv1d(h, "attn.c_attn", d, 3 * d, 0, d);
-    const ValueId k = conv1d(h, "attn.c_attn", d, 3 * d, d, d);
-    const ValueId v = conv1d(h, "attn.c_attn", d, 3 * d, 2 * d, d);
-    x = g.add(x, conv1d(g.attention(q, k, v, attention), "attn.c_proj", d, d, 0, d));
-
-    const ValueId up = conv1d(norm(x, "ln_2"), "mlp.c_fc", d, s.inner, 0, s.inner);
-    x = g.add(x, conv1d(g.gelu(up, s.gelu), "mlp.c_proj", s.inner, d, 0, d));
+    const Weights layer = w.under("h." + std::to_string(l));
+    const auto qkv = split_outputs(layer.conv1d("attn.c_attn", d, 3 * d), {d, d, d});
+    x = transformer_layer(g, x, {
+        .attention_norm = layer.layer_norm("ln_1", d, s.eps),
+        .attention = {.q = qkv[0], .k = qkv[1], .v = qkv[2], .output = layer.conv1d("attn.c_proj", d, d),
+                      .config = attention},
+        .ffn_norm = layer.layer_norm("ln_2", d, s.eps),
+        .ffn = {.up = layer.conv1d("mlp.c_fc", d, s.inner), .down = layer.conv1d("mlp.c_proj", s.inner, d),
+                .activation = s.gelu},
+    });
   }
 
-  // Final norm and LM head run on the last row only, unless every row is wanted.
-  const ValueId final_hidden = g.layer_norm(g.last_row(x), w.get(root + "ln_f.weight", {s.hidden}),
-                                            w.get(root + "ln_f.bias", {s.hidden}), s.eps);
-  const Tensor& lm_head = w.contains("lm_head.weight") ? w.get("lm_head.weight", {s.vocab, s.hidden}) : wte;
-  const ValueId logits = g.linear(final_hidden, lm_head);
-  return BuiltModel{g.finish(logits), s.vocab, s.hidden, s.layers, s.heads, s.heads, s.positions};
+  const Weights top(checkpoint.weights);  // the LM head is saved without the prefix
+  const auto head = top.has("lm_head.weight") ? std::optional(top.linear("lm_head", s.vocab, d)) : std::nullopt;
+  const ValueId logits =
+      causal_lm_output(g, x, w.layer_norm("ln_f", d, s.eps), head, embedding, w.full_name("wte.weight"));
+  return {g.finish(logits), {.vocab_size = s.vocab, .hidden_size = s.hidden, .num_layers = s.layers,
+                             .num_heads = s.heads, .num_kv_heads = s.heads, .context_length = s.positions}};
 }
 
 }  // namespace attn

@@ -2,8 +2,8 @@
 // pre-RMSNorm blocks of grouped-query attention with RoPE and a SwiGLU FFN.
 #include <string>
 
-#include "engine/graph_builder.h"
 #include "models/architectures.h"
+#include "models/blocks.h"
 #include "models/config_reader.h"
 
 namespace attn {
@@ -52,13 +52,13 @@ LlamaShape read_shape(const Checkpoint& checkpoint) {
 
 BuiltModel build_llama(const Checkpoint& checkpoint) {
   const LlamaShape s = read_shape(checkpoint);
-  const WeightStore& w = checkpoint.weights;
+  const Weights w(checkpoint.weights);
   const int64_t q_width = int64_t{s.heads} * s.head_dim;
   const int64_t kv_width = int64_t{s.kv_heads} * s.head_dim;
 
   GraphBuilder g;
-  const Tensor& embed = w.get("model.embed_tokens.weight", {s.vocab, s.hidden});
-  ValueId x = g.embedding(embed);
+  const std::string embedding_name = "model.embed_tokens.weight";
+  const ValueId embedding = g.embedding(w.get(embedding_name, {s.vocab, s.hidden}));
 
   AttentionConfig attention;
   attention.num_heads = s.heads;
@@ -68,32 +68,30 @@ BuiltModel build_llama(const Checkpoint& checkpoint) {
   attention.rope = s.interleaved_rope ? RopeStyle::Interleaved : RopeStyle::HalfSplit;
   attention.rope_theta = s.rope_theta;
 
+  ValueId x = embedding;
   for (int l = 0; l < s.layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    auto projection = [&](const std::string& name, int64_t out, int64_t in, bool bias) {
-      const Tensor* b = bias ? &w.get(p + name + ".bias", {out}) : nullptr;
-      return std::make_pair(&w.get(p + name + ".weight", {out, in}), b);
-    };
-    const ValueId h = g.rms_norm(x, w.get(p + "input_layernorm.weight", {s.hidden}), s.eps);
-    const auto [wq, bq] = projection("self_attn.q_proj", q_width, s.hidden, s.qkv_bias);
-    const auto [wk, bk] = projection("self_attn.k_proj", kv_width, s.hidden, s.qkv_bias);
-    const auto [wv, bv] = projection("self_attn.v_proj", kv_width, s.hidden, s.qkv_bias);
-    const ValueId attended = g.attention(g.linear(h, *wq, bq), g.linear(h, *wk, bk), g.linear(h, *wv, bv), attention);
-    x = g.add(x, g.linear(attended, w.get(p + "self_attn.o_proj.weight", {s.hidden, q_width})));
-
-    const ValueId h2 = g.rms_norm(x, w.get(p + "post_attention_layernorm.weight", {s.hidden}), s.eps);
-    const ValueId gate = g.linear(h2, w.get(p + "mlp.gate_proj.weight", {s.intermediate, s.hidden}));
-    const ValueId up = g.linear(h2, w.get(p + "mlp.up_proj.weight", {s.intermediate, s.hidden}));
-    x = g.add(x, g.linear(g.swiglu(gate, up), w.get(p + "mlp.down_proj.weight", {s.hidden, s.intermediate})));
+    const Weights layer = w.under("model.layers." + std::to_string(l));
+    const Weights self_attn = layer.under("self_attn"), mlp = layer.under("mlp");
+    x = transformer_layer(g, x, {
+        .attention_norm = layer.rms_norm("input_layernorm", s.hidden, s.eps),
+        .attention = {.q = self_attn.linear("q_proj", q_width, s.hidden, s.qkv_bias),
+                      .k = self_attn.linear("k_proj", kv_width, s.hidden, s.qkv_bias),
+                      .v = self_attn.linear("v_proj", kv_width, s.hidden, s.qkv_bias),
+                      .output = self_attn.linear("o_proj", s.hidden, q_width),
+                      .config = attention},
+        .ffn_norm = layer.rms_norm("post_attention_layernorm", s.hidden, s.eps),
+        .ffn = {.gate = mlp.linear("gate_proj", s.intermediate, s.hidden),
+                .up = mlp.linear("up_proj", s.intermediate, s.hidden),
+                .down = mlp.linear("down_proj", s.hidden, s.intermediate)},
+    });
   }
 
-  // Norm and LM head run on the last row only, unless every row is wanted.
-  const ValueId final_hidden = g.rms_norm(g.last_row(x), w.get("model.norm.weight", {s.hidden}), s.eps);
-  const bool use_embedding = s.tied_embeddings && !w.contains("lm_head.weight");
-  const Tensor& lm_head = use_embedding ? embed : w.get("lm_head.weight", {s.vocab, s.hidden});
-  const ValueId logits = g.linear(final_hidden, lm_head);
-
-  return BuiltModel{g.finish(logits), s.vocab, s.hidden, s.layers, s.heads, s.kv_heads, s.context};
+  const bool tied = s.tied_embeddings && !w.has("lm_head.weight");
+  const auto head = tied ? std::nullopt : std::optional(w.linear("lm_head", s.vocab, s.hidden));
+  const ValueId logits =
+      causal_lm_output(g, x, w.rms_norm("model.norm", s.hidden, s.eps), head, embedding, embedding_name);
+  return {g.finish(logits), {.vocab_size = s.vocab, .hidden_size = s.hidden, .num_layers = s.layers,
+                             .num_heads = s.heads, .num_kv_heads = s.kv_heads, .context_length = s.context}};
 }
 
 }  // namespace attn

@@ -1,17 +1,19 @@
 // Model::load: checkpoint loader -> architecture builder -> tokenizer.
-#include <cmath>
+#include <chrono>
+#include <cstdlib>
 #include <string>
 
 #include "attn/error.h"
-#include "engine/model_impl.h"
+#include "attn/log.h"
+#include "engine/loaded_model.h"
 #include "loaders/checkpoint.h"
-#include "loaders/json_value.h"
+#include "json/checked.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
-#include "engine/ops/onnx_graph.h"
-#include "models/linear_weights.h"
-#include "models/onnx_import.h"
-#include "models/weight_type.h"
+#include "engine/interpreter/onnx_graph_op.h"
+#include "engine/ops/linear.h"
+#include "engine/weight_conversion.h"
+#include "models/interpreted_graph.h"
 
 namespace attn {
 namespace {
@@ -42,34 +44,44 @@ std::vector<TokenId> eos_ids(const Checkpoint& checkpoint, const Tokenizer& toke
   return {};
 }
 
-ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture, const BuiltModel& built) {
-  ModelInfo info;
+// The stored type and bytes of each checkpoint tensor the graph's Linear
+// ops read, as they read it (after any --dtype conversion); slices of one
+// tensor add up to it.
+struct LinearStorage {
+  std::string dtype;
+  int64_t bytes = 0;
+};
+std::map<std::string, LinearStorage> linear_storage(const Graph& graph) {
+  std::map<std::string, LinearStorage> storage;
+  for (const Node& node : graph.nodes()) {
+    const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
+    if (!linear || linear->weights().source.empty()) continue;
+    LinearStorage& entry = storage[linear->weights().source];
+    entry.dtype = dtype_name(linear->weight().dtype());
+    entry.bytes += static_cast<int64_t>(linear->weight().nbytes_with_scales());
+  }
+  return storage;
+}
+
+ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture, BuiltModel& built) {
+  ModelInfo info = std::move(built.info);
   info.architecture = architecture;
   info.source_format = checkpoint.format;
   info.path = checkpoint.path;
+  const auto linears = linear_storage(built.graph);
   for (const auto& [name, entry] : checkpoint.weights.entries()) {
+    const auto linear = linears.find(name);
+    const bool read_by_linear = linear != linears.end();
     info.parameter_count += entry.tensor.numel();
-    info.parameters_by_dtype[std::string(dtype_name(entry.tensor.dtype()))] += entry.tensor.numel();
-    info.weight_bytes += static_cast<int64_t>(entry.tensor.nbytes_with_scales());  // ops read weights as stored
+    const std::string dtype = read_by_linear ? linear->second.dtype : std::string(dtype_name(entry.tensor.dtype()));
+    info.parameters_by_dtype[dtype] += entry.tensor.numel();
+    // ops read weights as stored
+    info.weight_bytes += read_by_linear ? linear->second.bytes : static_cast<int64_t>(entry.tensor.nbytes_with_scales());
   }
-  info.vocab_size = built.vocab_size;
-  info.hidden_size = built.hidden_size;
-  info.num_layers = built.num_layers;
-  info.num_heads = built.num_heads;
-  info.num_kv_heads = built.num_kv_heads;
-  info.context_length = built.context_length;
-  info.encoder = built.encoder;
-  info.type_vocab_size = built.type_vocab_size;
-  info.class_labels = built.class_labels;
   const auto& config = checkpoint.config;
   info.multi_label = config.contains("problem_type") && config["problem_type"] == "multi_label_classification";
   info.graph_ops = built.graph.op_counts();
   info.graph_nodes = built.graph.value_count();
-  // The fusion pass maps whole ONNX graphs or fails (onnx_import.h).
-  if (checkpoint.onnx) {
-    const bool op_by_op = info.graph_ops.contains(std::string(kOnnxGraphOpName));
-    (op_by_op ? info.onnx_primitive_nodes : info.onnx_fused_nodes) = static_cast<int>(checkpoint.onnx->graph.node_count());
-  }
   return info;
 }
 
@@ -96,66 +108,92 @@ std::string architecture_name(const Checkpoint& checkpoint) {
   return !names.empty() && names[0].is_string() ? names[0].get<std::string>() : "ONNX decoder";
 }
 
+// ATTN_ONNX_VERIFY=1: run each recognised ONNX graph op by op at load and
+// compare (tests do this for the fixtures; loads do not pay for it).
+bool verify_onnx_at_load() {
+  const char* value = std::getenv("ATTN_ONNX_VERIFY");
+  return value && std::string(value) == "1";
+}
+
+// Tells the caller (and the log) what loading is doing; throws Cancelled
+// when the caller's progress callback asks to stop.
+void report_progress(const LoadOptions& options, const std::filesystem::path& path, std::string_view stage,
+                     float fraction) {
+  log(LogLevel::Debug, path.string() + ": " + std::string(stage));
+  if (options.progress && !options.progress(stage, fraction)) {
+    throw Cancelled(path.string() + ": loading cancelled (" + std::string(stage) + ")");
+  }
+}
+
+std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::string& architecture, BuiltModel built,
+                                      std::shared_ptr<const Tokenizer> tokenizer,
+                                      const std::string& onnx_unfused_reason = {}) {
+  ModelInfo info = describe(checkpoint, architecture, built);
+  info.eos_ids = eos_ids(checkpoint, *tokenizer);
+  if (info.encoder && checkpoint.format == "huggingface") info.metadata = read_sentence_transformers(checkpoint.path);
+  std::optional<OnnxImportReport> onnx;
+  // The recognisers map whole ONNX graphs or none of them (loaders/onnx/recognise.h).
+  if (checkpoint.onnx) {
+    onnx.emplace();
+    const bool op_by_op = info.graph_ops.contains(std::string(kOnnxGraphOpName));
+    (op_by_op ? onnx->primitive_nodes : onnx->fused_nodes) = static_cast<int>(checkpoint.onnx->graph.node_count());
+    onnx->unfused_reason = onnx_unfused_reason;
+  }
+  return std::make_shared<const LoadedModel>(std::move(info), std::move(built.graph), std::move(tokenizer),
+                                             std::move(onnx));
+}
+
 }  // namespace
 
-std::shared_ptr<const Model> Model::assemble(const Checkpoint& checkpoint, const std::string& architecture,
-                                             BuiltModel built, std::shared_ptr<const Tokenizer> tokenizer,
-                                             const std::string& onnx_unfused_reason) {
-  auto impl = std::make_unique<Impl>();
-  impl->info = describe(checkpoint, architecture, built);
-  impl->info.onnx_unfused_reason = onnx_unfused_reason;
-  impl->info.eos_ids = eos_ids(checkpoint, *tokenizer);
-  impl->graph = std::move(built.graph);
-  impl->tokenizer = std::move(tokenizer);
-  if (built.encoder && checkpoint.format == "huggingface") impl->embedding = read_sentence_transformers(checkpoint.path);
-  return std::shared_ptr<const Model>(new Model(std::move(impl)));
-}
-
 std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  report_progress(options, path, "reading the checkpoint", 0.f);
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
-  if (checkpoint.onnx && options.dtype) {
-    throw Error(path.string() + ": converting weights (--dtype) is not supported for ONNX models yet; "
-                "load it without --dtype");
-  }
-  if (options.dtype) convert_linear_weights(checkpoint, to_dtype(*options.dtype));
-  if (checkpoint.onnx) {
-    // Each reading of the graph the fusion passes offer is checked against
-    // the graph run op by op; the first that computes the same outputs wins.
-    // A graph they cannot map runs op by op: correct, not fast.
-    std::string unfused;
-    std::vector<BuiltModel> candidates;
-    try {
-      candidates = fuse_onnx_model(checkpoint);
-    } catch (const Error& e) {
-      unfused = e.what();
+  auto loaded = [&](std::shared_ptr<const Model> model) {
+    report_progress(options, path, "loaded", 1.f);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    log(LogLevel::Info, path.string() + ": loaded " + model->info().architecture + ", " +
+                            std::to_string(model->info().parameter_count) + " parameters in " +
+                            std::to_string(seconds) + " s");
+    return model;
+  };
+  // An ONNX graph no recogniser maps runs whole on the interpreter: correct, not fast.
+  auto interpreted = [&](const std::string& reason) {
+    if (options.dtype) {
+      throw Error(path.string() + ": converting weights (--dtype) needs an ONNX graph attn recognises; this one "
+                  "runs op by op (" + reason + ")");
     }
-    std::shared_ptr<const Tokenizer> tokenizer;
-    double closest = INFINITY;
-    for (BuiltModel& candidate : candidates) {
-      if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, candidate.vocab_size);
-      auto model = assemble(checkpoint, architecture_name(checkpoint), std::move(candidate), tokenizer);
-      const double difference = fused_logits_difference(model, checkpoint);
-      if (difference <= kFusionTolerance) return model;
-      closest = std::min(closest, difference);
-    }
-    if (unfused.empty()) {
-      unfused = "the fused graph differs from the ONNX graph (relative difference " + std::to_string(closest) + ")";
-    }
-    BuiltModel op_by_op = onnx_op_by_op_model(checkpoint);
-    if (!tokenizer) tokenizer = checked_tokenizer(checkpoint, op_by_op.vocab_size);
-    return assemble(checkpoint, architecture_name(checkpoint), std::move(op_by_op), tokenizer, unfused);
-  }
+    log(LogLevel::Warning, path.string() + ": the ONNX graph runs op by op (slow): " + reason);
+    report_progress(options, path, "building the op-by-op graph", 0.5f);
+    BuiltModel built = build_interpreted_graph(checkpoint);
+    report_progress(options, path, "loading the tokenizer", 0.9f);
+    auto tokenizer = checked_tokenizer(checkpoint, built.info.vocab_size);
+    return loaded(assemble(checkpoint, architecture_name(checkpoint), std::move(built), std::move(tokenizer), reason));
+  };
+  if (!checkpoint.onnx_unrecognised.empty()) return interpreted(checkpoint.onnx_unrecognised);
+
   const Architecture& architecture = find_architecture(checkpoint);
-  BuiltModel built = architecture.build(checkpoint);
-  auto tokenizer = checked_tokenizer(checkpoint, built.vocab_size);
-  return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
+  auto build = [&](std::optional<DType> dtype) {
+    report_progress(options, path, "building the graph", 0.5f);
+    BuiltModel built = architecture.build(checkpoint);
+    if (dtype) {
+      report_progress(options, path, "converting the weights", 0.7f);
+      convert_linear_weights(built.graph, *dtype);  // the --dtype pass over the built graph
+    }
+    report_progress(options, path, "loading the tokenizer", 0.9f);
+    auto tokenizer = checked_tokenizer(checkpoint, built.info.vocab_size);
+    return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
+  };
+  if (checkpoint.onnx && verify_onnx_at_load()) {  // on the weights as stored, before any --dtype
+    auto model = build(std::nullopt);
+    const double difference = difference_from_graph(model, checkpoint);
+    if (difference > kGraphTolerance) {
+      return interpreted("ATTN_ONNX_VERIFY: the model built from the recognised graph differs from the graph run op "
+                         "by op (relative difference " + std::to_string(difference) + ")");
+    }
+    if (!options.dtype) return loaded(model);
+  }
+  return loaded(build(options.dtype));
 }
-
-Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Model::~Model() = default;
-
-const ModelInfo& Model::info() const { return impl_->info; }
-const Tokenizer& Model::tokenizer() const { return *impl_->tokenizer; }
-std::shared_ptr<const Tokenizer> Model::shared_tokenizer() const { return impl_->tokenizer; }
 
 }  // namespace attn

@@ -11,8 +11,8 @@
 #include "loaders/int8_format.h"
 #include "loaders/safetensors_writer.h"
 #include "models/architectures.h"
-#include "models/linear_weights.h"
-#include "models/weight_type.h"
+#include "engine/ops/linear.h"
+#include "engine/weight_conversion.h"
 
 namespace attn {
 namespace {
@@ -29,14 +29,14 @@ void write_json(const fs::path& path, const json& value) {
 
 // generation_config.json is merged into the loaded config under
 // "generation"; it goes back into its own file.
-void write_configs(const Checkpoint& checkpoint, WeightType type, const fs::path& output) {
+void write_configs(const Checkpoint& checkpoint, DType type, const fs::path& output) {
   json config = checkpoint.config;
   config.erase("generation");
   config.erase("quantization");
-  if (type == WeightType::Int8) {
+  if (type == DType::I8) {
     config["quantization"] = int8_quantization_entry();
   } else {
-    config["torch_dtype"] = type == WeightType::F32 ? "float32" : type == WeightType::F16 ? "float16" : "bfloat16";
+    config["torch_dtype"] = type == DType::F32 ? "float32" : type == DType::F16 ? "float16" : "bfloat16";
   }
   write_json(output / "config.json", config);
   if (checkpoint.config.contains("generation")) {
@@ -152,6 +152,21 @@ class StagedOutput {
   bool committed_ = false;
 };
 
+// The --dtype pass over the built graph, its converted weights written back
+// under their checkpoint names. Weights the graph derives (transposed Conv1D,
+// slices of fused tensors) are not stored as the graph reads them, so they
+// keep their stored type in the file; loading with --dtype converts them.
+void store_converted_linear_weights(Checkpoint& checkpoint, DType target) {
+  BuiltModel built = find_architecture(checkpoint).build(checkpoint);
+  convert_linear_weights(built.graph, target);
+  for (const Node& node : built.graph.nodes()) {
+    const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
+    if (!linear || !linear->weights().as_stored || linear->weights().source.empty()) continue;
+    const std::string& name = linear->weights().source;
+    checkpoint.weights.add(name, linear->weight(), checkpoint.weights.source_of(name));
+  }
+}
+
 }  // namespace
 
 void quantize_model(const fs::path& input, const fs::path& output, const QuantizeOptions& options) {
@@ -160,7 +175,7 @@ void quantize_model(const fs::path& input, const fs::path& output, const Quantiz
     throw Error(input.string() + ": no tokenizer found beside the model; pass one with --tokenizer PATH so the "
                 "written directory is complete");
   }
-  convert_linear_weights(checkpoint, to_dtype(options.type));
+  store_converted_linear_weights(checkpoint, options.type);
   StagedOutput staged(input, output);
   write_safetensors(staged.path() / "model.safetensors", tensors_for_safetensors(checkpoint.weights),
                     {{"format", "pt"}});

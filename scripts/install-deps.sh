@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
+  gcc                    # the C API's C programs (tests, examples)
   libdnnl-dev            # oneDNN: every matrix product
   ocl-icd-opencl-dev     # oneDNN: dnnl-config.cmake asks for OpenCL (only a Recommends of libdnnl-dev)
   libsentencepiece-dev   # tokenizer.model files
@@ -16,6 +17,8 @@ packages=(
   libonnx-dev            # ONNX import: onnx.proto
   doctest-dev            # the tests
   libonnx-testdata       # the tests: ONNX backend node tests
+  python3-numpy python3-pytest  # the Python bindings and their tests
+  python3-venv python3-setuptools python3-wheel  # scripts/test-install.sh: pip install ./python, offline
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -86,7 +86,7 @@ std::string bin_model() { return "-m " + sh(kBin) + " --tokenizer " + sh(kTokMod
 std::string hf_model() { return "-m " + sh(kHfDir); }
 
 std::string greedy(const std::string& prompt, int n, int threads) {
-  return "-p " + sh(prompt) + " -n " + std::to_string(n) + " --temperature 0 --threads " + std::to_string(threads);
+  return "-p " + sh(prompt) + " --max-length " + std::to_string(n) + " --temperature 0 --threads " + std::to_string(threads);
 }
 
 std::string describe(const CommandResult& r) {
@@ -159,7 +159,7 @@ struct HfCopy {
 };
 
 std::string generate_args(const fs::path& model, const std::string& extra = "") {
-  return "generate -m " + sh(model) + " " + extra + " -p 'Once upon a time' -n 8 --temperature 0 --threads 1";
+  return "generate -m " + sh(model) + " " + extra + " -p 'Once upon a time' --max-length 8 --temperature 0 --threads 1";
 }
 
 // ---------------------------------------------------------------------------
@@ -202,7 +202,7 @@ TEST_CASE("generate --json: continuation, prompt ids, generated ids and timings"
       const auto prompt_tokens = out["prompt_tokens"].get<std::vector<int>>();
       REQUIRE(!prompt_tokens.empty());
       CHECK(prompt_tokens.front() == 1);
-      // -n counts prompt + continuation without BOS, as llama2.c's -n does.
+      // --max-length counts prompt + continuation without BOS, as llama2.c's -n does.
       CHECK(out["tokens"].size() + prompt_tokens.size() - 1 == 64);
       CHECK(out["stop_reason"] == "max_length");
       const json& t = out["timings"];
@@ -238,8 +238,29 @@ TEST_CASE("generate --json: continuation, prompt ids, generated ids and timings"
   }
 }
 
+TEST_CASE("ATTN_KERNELS picks the kernels; a name it does not know is a clear error") {
+  const std::string args = "generate " + hf_model() + " " + greedy("Once upon a time", 8, 1);
+  for (const char* isa : {"scalar", "avx2"}) {
+    const CommandResult r = attn::test::run_command(std::string("ATTN_KERNELS=") + isa + " " + sh(attn::test::cli_path()) +
+                                                    " " + args, "");
+    // avx2 where the CPU has it; elsewhere the same clear error as below.
+    if (std::string(isa) == "avx2" && r.exit_code != 0) {
+      CHECK(r.err.find("does not support it") != std::string::npos);
+      continue;
+    }
+    INFO(describe(r));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.starts_with("Once upon a time"));
+  }
+  const CommandResult bad = attn::test::run_command("ATTN_KERNELS=avx3 " + sh(attn::test::cli_path()) + " " + args, "");
+  INFO(describe(bad));
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.err.find("ATTN_KERNELS=avx3") != std::string::npos);
+  CHECK(bad.err.find("scalar, avx2 or avx512") != std::string::npos);
+}
+
 TEST_CASE("generate: sampling options on the command line") {
-  const std::string sampled = "generate " + hf_model() + " -p 'Once upon a time' -n 64 --temperature 1 --top-k 0 --top-p 1 -t 1 --json";
+  const std::string sampled = "generate " + hf_model() + " -p 'Once upon a time' --max-length 64 --temperature 1 --top-k 0 --top-p 1 -t 1 --json";
   SUBCASE("the same seed gives the same text, different seeds different text") {
     const CommandResult a = attn_cli(sampled + " --seed 7");
     const CommandResult b = attn_cli(sampled + " --seed 7");
@@ -288,7 +309,7 @@ TEST_CASE("generate: sampling options on the command line") {
     }
   }
   SUBCASE("-c limits the context: prompt + continuation fill it exactly") {
-    const CommandResult r = attn_cli("generate " + hf_model() + " -p 'Once upon a time' -c 16 -n 0 --temperature 0 -t 1 --json");
+    const CommandResult r = attn_cli("generate " + hf_model() + " -p 'Once upon a time' -c 16 --max-length 0 --temperature 0 -t 1 --json");
     INFO(describe(r));
     REQUIRE(r.exit_code == 0);
     const json out = parse_json(r.out);
@@ -663,12 +684,12 @@ TEST_CASE("bad paths, prompts and options fail cleanly") {
     for (int i = 0; i < 50; ++i) prompt += "Once upon a time, there was a little girl named Lily. ";
     check_clean_failure(attn_cli("generate " + hf_model() + " -p " + sh(prompt) + " --temperature 0 -t 1"),
                         {"prompt", "context", "512"});
-    check_clean_failure(attn_cli("generate " + bin_model() + " -p " + sh(prompt) + " -n 0 --temperature 0 -t 1 --json"),
+    check_clean_failure(attn_cli("generate " + bin_model() + " -p " + sh(prompt) + " --max-length 0 --temperature 0 -t 1 --json"),
                         {"prompt", "context", "512"});
   }
   SUBCASE("invalid UTF-8 in the prompt") {
     for (const std::string prompt : {"\xff", "Once upon a \xc3", "Lily \xed\xa0\x80"}) {
-      check_clean_failure(attn_cli("generate " + hf_model() + " -p " + sh(prompt) + " -n 8 --temperature 0 -t 1"), {"UTF-8"});
+      check_clean_failure(attn_cli("generate " + hf_model() + " -p " + sh(prompt) + " --max-length 8 --temperature 0 -t 1"), {"UTF-8"});
     }
   }
   SUBCASE("invalid numeric options") {
@@ -680,12 +701,13 @@ TEST_CASE("bad paths, prompts and options fail cleanly") {
     for (const BadOption& bad : std::vector<BadOption>{{"--temperature", "-1", "--temperature"},
                                                        {"--temperature", "abc", "--temperature"},
                                                        {"--top-p", "2", "--top-p"},
-                                                       {"-n", "-5", "--max-length"},
+                                                       {"--max-length", "-5", "--max-length"},
+                                                       {"-n", "-5", "--max-new-tokens"},
                                                        {"--threads", "-1", "--threads"},
                                                        {"--repeat-penalty", "0", "--repeat-penalty"},
                                                        {"--max-new-tokens", "-7", "--max-new-tokens"}}) {
       const CommandResult r =
-          attn_cli("generate " + hf_model() + " -p 'Once upon a time' -n 8 -t 1 " + bad.option + " " + sh(bad.value));
+          attn_cli("generate " + hf_model() + " -p 'Once upon a time' --max-length 8 -t 1 " + bad.option + " " + sh(bad.value));
       INFO(bad.option << " " << bad.value);
       check_clean_failure(r, {bad.named_as, bad.value});
       CHECK_MESSAGE(r.err.find("179769313486231570814527") == std::string::npos,
@@ -694,7 +716,7 @@ TEST_CASE("bad paths, prompts and options fail cleanly") {
     }
   }
   SUBCASE("a context length the model cannot hold") {
-    check_clean_failure(attn_cli("generate " + hf_model() + " -c 100000 -p 'Once upon a time' -n 8 -t 1"),
+    check_clean_failure(attn_cli("generate " + hf_model() + " -c 100000 -p 'Once upon a time' --max-length 8 -t 1"),
                         {"context", "100000", "512"});
   }
 }
@@ -748,3 +770,69 @@ TEST_CASE("quantize and --dtype: bad types, unwritable outputs and missing input
 }
 
 }  // namespace
+
+TEST_CASE("generate follows llama.cpp's conventions") {
+  TempDir dir;
+  const std::string base = "generate " + hf_model() + " --temp 0 -t 1 ";
+  SUBCASE("-n counts new tokens only, whatever the prompt's length") {
+    const CommandResult r = attn_cli(base + "-p 'Once upon a time, there was a little girl named Lily' -n 5 --json");
+    INFO(describe(r));
+    REQUIRE(r.exit_code == 0);
+    CHECK(parse_json(r.out)["tokens"].size() == 5);
+  }
+  SUBCASE("-f and -p - read the prompt from a file and from stdin") {
+    write_file(dir / "prompt.txt", "Once upon a time");
+    const CommandResult from_arg = attn_cli(base + "-p 'Once upon a time' -n 8 --json");
+    const CommandResult from_file = attn_cli(base + "-f " + sh(dir / "prompt.txt") + " -n 8 --json");
+    const CommandResult from_stdin = attn_cli(base + "-p - -n 8 --json", "Once upon a time");
+    INFO(describe(from_file));
+    REQUIRE(from_arg.exit_code == 0);
+    REQUIRE(from_file.exit_code == 0);
+    REQUIRE(from_stdin.exit_code == 0);
+    CHECK(parse_json(from_file.out)["tokens"] == parse_json(from_arg.out)["tokens"]);
+    CHECK(parse_json(from_stdin.out)["tokens"] == parse_json(from_arg.out)["tokens"]);
+    check_clean_failure(attn_cli(base + "-f " + sh(dir / "missing.txt")), {"missing.txt"});
+  }
+  SUBCASE("the seed is random unless given, and --json reports it so a run can be repeated") {
+    const std::string sampled = "generate " + hf_model() + " -p 'Once upon a time' -n 24 --temp 1 --top-k 0 --top-p 1 -t 1 --json";
+    const json a = parse_json(attn_cli(sampled).out);
+    const json b = parse_json(attn_cli(sampled).out);
+    CHECK(a["seed"] != b["seed"]);
+    const json again = parse_json(attn_cli(sampled + " -s " + a["seed"].dump()).out);
+    CHECK(again["tokens"] == a["tokens"]);
+    CHECK(again["seed"] == a["seed"]);
+  }
+  SUBCASE("zero new tokens is never silent") {
+    const CommandResult r = attn_cli(base + "-p 'Once upon a time, there was a little girl' --max-length 4");
+    check_clean_failure(r, {"nothing to generate", "--max-length"});
+    check_clean_failure(attn_cli(base + "-p 'Once upon a time' -n 0"), {"nothing to generate", "-n"});
+  }
+  SUBCASE("an unknown option gets a \"did you mean\"") {
+    const CommandResult r = attn_cli(base + "-p 'Once' --tmep 0.5");
+    check_clean_failure(r, {"--tmep", "did you mean --temp"});
+    check_clean_failure(attn_cli(base + "-p 'Once' --n-predcit 5"), {"did you mean --n-predict"});
+  }
+  SUBCASE("-c/--ctx-size and -t/--threads are spelled the same in score") {
+    write_file(dir / "text.txt", "Once upon a time there was a cat.\n");
+    const CommandResult r = attn_cli("score " + hf_model() + " --perplexity -c 8 -t 1 -i " + sh(dir / "text.txt"));
+    INFO(describe(r));
+    CHECK(r.exit_code == 0);
+  }
+}
+
+TEST_CASE("tokenize reads input as score does: JSON lines pass their other fields through") {
+  const CommandResult plain = attn_cli("tokenize " + hf_model(), "Once upon a time\nHello\n");
+  const CommandResult records =
+      attn_cli("tokenize " + hf_model(), "{\"id\": 7, \"text\": \"Once upon a time\"}\n{\"text\": \"Hello\", \"tag\": \"x\"}\n");
+  INFO(describe(records));
+  REQUIRE(plain.exit_code == 0);
+  REQUIRE(records.exit_code == 0);
+  const auto plain_lines = lines_of(plain.out);
+  const auto record_lines = lines_of(records.out);
+  REQUIRE(record_lines.size() == 2);
+  CHECK(record_lines[0] == "{\"id\":7," + plain_lines[0].substr(1));
+  CHECK(record_lines[1] == "{\"tag\":\"x\"," + plain_lines[1].substr(1));
+  // A text may hold newlines.
+  const CommandResult multiline = attn_cli("tokenize " + hf_model(), "{\"text\": \"a\\nb\"}\n");
+  CHECK(lines_of(multiline.out).size() == 1);
+}

@@ -121,3 +121,48 @@ TEST_CASE("attn generate refuses an encoder; attn inspect describes it") {
   CHECK(info["graph_ops"]["LayerNorm"] == 5);  // embeddings + 2 per layer
   CHECK(info["graph_ops"]["GELU"] == 2);
 }
+
+TEST_CASE("attn embed reads input as score does: JSON lines keep their other fields, texts may hold newlines") {
+  const auto plain = run_command(embed_command(""), "Hello world\na\nb\n");
+  const auto records =
+      run_command(embed_command(""), "{\"id\": 1, \"text\": \"Hello world\"}\n{\"text\": \"a\\nb\", \"k\": \"v\"}\n");
+  INFO(records.err);
+  REQUIRE(records.exit_code == 0);
+  const auto plain_lines = json_lines(plain.out);
+  const auto lines = json_lines(records.out);
+  REQUIRE(lines.size() == 2);
+  CHECK(records.out.rfind("{\"id\":1,\"embedding\":[", 0) == 0);  // the record's fields come first
+  CHECK(lines[0]["id"] == 1);
+  // Batches are packed differently, so equal up to rounding.
+  CHECK(cosine(lines[0]["embedding"], plain_lines[0]["embedding"]) > 0.99999);
+  CHECK(lines[1]["k"] == "v");
+  CHECK(cosine(lines[1]["embedding"], plain_lines[1]["embedding"]) < 0.9999);  // "a\nb" is one text, not "a"
+}
+
+TEST_CASE("attn embed: -o, --resume after a partial output, and --shard, as score does them") {
+  TempDir dir;
+  std::string input;
+  for (int i = 0; i < 7; ++i) input += "sentence number " + std::to_string(i) + " about cats\n";
+  write_file(dir / "input.txt", input);
+  const std::string base = embed_command("-i " + quote(dir / "input.txt") + " --batch-size 2 ");
+  REQUIRE(run_command(base + "-o " + quote(dir / "full.jsonl")).exit_code == 0);
+  const std::string full = read_file(dir / "full.jsonl");
+  REQUIRE(json_lines(full).size() == 7);
+
+  // A killed run left three lines and half of the fourth: --resume keeps the
+  // whole batches (two lines) and finishes byte-identical.
+  size_t cut = 0;
+  for (int i = 0; i < 3; ++i) cut = full.find('\n', cut) + 1;
+  write_file(dir / "partial.jsonl", full.substr(0, cut + 10));
+  const auto resumed = run_command(base + "-o " + quote(dir / "partial.jsonl") + " --resume");
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(read_file(dir / "partial.jsonl") == full);
+
+  const auto shard = run_command(base + "--shard 2/3");
+  REQUIRE(shard.exit_code == 0);
+  const auto all = json_lines(full), part = json_lines(shard.out);
+  REQUIRE(part.size() == 2);  // lines 1 and 4
+  CHECK(cosine(part[0]["embedding"], all[1]["embedding"]) > 0.99999);
+  CHECK(cosine(part[1]["embedding"], all[4]["embedding"]) > 0.99999);
+}

@@ -3,10 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "attn/attn.h"
-#include "decode/stop_strings.h"
+#include "tasks/stop_strings.h"
 #include "test_support.h"
 
 using namespace attn;
@@ -83,8 +84,42 @@ TEST_CASE("max_new_tokens, stop strings and echo") {
   result = generate(session, "Once upon a time", options);
   CHECK(result.stop_reason == StopReason::StopString);
   CHECK(result.text == ", there was a little girl named ");
+}
 
-  CHECK_THROWS_WITH_AS(generate(session, "again", options), doctest::Contains("reset"), Error);
+TEST_CASE("a session continues its sequence: the cached prefix is reused, the result equals a fresh run") {
+  auto model = stories();
+  Session session(model);
+  auto options = greedy_options(0);
+  options.max_new_tokens = 16;
+  options.echo_prompt = false;
+  const auto first = generate(session, "Once upon a time", options);
+  // The session holds the prompt and what was generated (the last sampled
+  // token was never run).
+  REQUIRE(session.position() == static_cast<int>(first.prompt_tokens.size() + first.tokens.size()) - 1);
+  CHECK(std::equal(first.prompt_tokens.begin(), first.prompt_tokens.end(), session.tokens().begin()));
+
+  const std::string follow_up = "Once upon a time" + first.text + " Then they went home.";
+  const auto continued = generate(session, follow_up, options);
+  Session fresh(model);
+  const auto from_scratch = generate(fresh, follow_up, options);
+  CHECK(continued.tokens == from_scratch.tokens);
+  CHECK(continued.text == from_scratch.text);
+  CHECK(continued.prompt_tokens == from_scratch.prompt_tokens);
+  CHECK(continued.reused_prompt_tokens >= static_cast<int>(first.prompt_tokens.size()));
+  CHECK(continued.timings.prompt_tokens ==
+        static_cast<int>(continued.prompt_tokens.size()) - continued.reused_prompt_tokens);
+  CHECK(from_scratch.reused_prompt_tokens == 0);
+
+  // The same prompt again: everything but its last token is reused.
+  const auto again = generate(session, follow_up, options);
+  CHECK(again.reused_prompt_tokens == static_cast<int>(again.prompt_tokens.size()) - 1);
+  CHECK(again.tokens == from_scratch.tokens);
+
+  // A different prompt keeps only the common start (BOS).
+  const auto other = generate(session, "Lily had a dog", options);
+  CHECK(other.reused_prompt_tokens == 1);
+  Session fresh_other(model);
+  CHECK(other.tokens == generate(fresh_other, "Lily had a dog", options).tokens);
 }
 
 TEST_CASE("generation rejects prompts that do not fit and invalid UTF-8") {
@@ -145,7 +180,7 @@ TokenId argmax(std::span<const float> row) {
 
 TEST_CASE("decode_step: sessions decoding together give what each gives alone (f32 and int8 weights)") {
   LoadOptions int8;
-  int8.dtype = WeightType::Int8;
+  int8.dtype = DType::I8;
   for (const auto& model : {stories(), Model::load(attn::test::shared_dir() / "models" / "stories260K-hf", int8)}) {
     const int vocab = model->info().vocab_size;
     const std::vector<std::string> prompts{"Once upon a time", "Lily and Tom went to the park and saw", "The"};
@@ -198,4 +233,41 @@ TEST_CASE("decode_step: mismatched tokens, repeated sessions, other models and f
   Session c(other);
   std::vector<Session*> mixed{&a, &c};
   CHECK_THROWS_AS(Session::decode_step(mixed, two), Error);
+}
+
+TEST_CASE("on_token sees every generated token with its text; stopping keeps the tokens so far") {
+  auto model = stories();
+  Session session(model);
+  auto options = greedy_options(64);
+  std::vector<TokenId> ids;
+  std::string text;
+  options.on_token = [&](TokenId id, std::string_view piece) {
+    if (id != kNoToken) ids.push_back(id);
+    text += piece;
+    return true;
+  };
+  const auto full = generate(session, "Once upon a time", options);
+  CHECK(ids == full.tokens);
+  CHECK(text == full.text);
+
+  session.reset();
+  int seen = 0;
+  options.on_token = [&](TokenId id, std::string_view) { return id == kNoToken || ++seen < 6; };
+  const auto stopped = generate(session, "Once upon a time", options);
+  CHECK(stopped.stop_reason == StopReason::Cancelled);
+  REQUIRE(stopped.tokens.size() == 6);
+  CHECK(std::equal(stopped.tokens.begin(), stopped.tokens.end(), full.tokens.begin()));
+  CHECK(full.text.starts_with(stopped.text));
+  CHECK(std::string(to_string(stopped.stop_reason)) == "cancelled");
+
+  std::atomic<bool> stop{false};
+  session.reset();
+  options.on_token = [&](TokenId, std::string_view) {
+    stop.store(true);  // as another thread would; seen before the next token
+    return true;
+  };
+  options.cancel = &stop;
+  const auto requested = generate(session, "Once upon a time", options);
+  CHECK(requested.stop_reason == StopReason::Cancelled);
+  CHECK(requested.tokens == std::vector<TokenId>{full.tokens.front()});
 }

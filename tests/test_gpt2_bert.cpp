@@ -466,9 +466,9 @@ TEST_CASE("classifiers: truncation cuts a long pair to the context, longest text
 }
 
 TEST_CASE("kernels: LayerNorm and both GELUs, vector against scalar") {
-  const kernels::KernelTable* vector = kernels::avx2_table();
+  const kernels::KernelTable* vector = kernels::table_for(kernels::Isa::Avx2);
   if (!vector) return;  // nothing to compare on this CPU
-  const kernels::KernelTable& scalar = kernels::scalar_table();
+  const kernels::KernelTable& scalar = *kernels::table_for(kernels::Isa::Scalar);
   std::vector<float> x(37), weight(37), bias(37);
   for (size_t i = 0; i < x.size(); ++i) {
     x[i] = std::sin(i * 1.7f) * 6.f + 3.f;  // a large mean, and values in every GELU regime
@@ -479,7 +479,7 @@ TEST_CASE("kernels: LayerNorm and both GELUs, vector against scalar") {
   vector->layer_norm(x.data(), weight.data(), bias.data(), a.data(), a.size(), 1e-12f);
   scalar.layer_norm(x.data(), weight.data(), bias.data(), b.data(), b.size(), 1e-12f);
   CHECK(max_abs_diff(a, b) < 1e-5f);
-  for (auto gelu : {&kernels::KernelTable::gelu_erf, &kernels::KernelTable::gelu_tanh}) {
+  for (auto gelu : {&kernels::VectorKernels::gelu_erf, &kernels::VectorKernels::gelu_tanh}) {
     a = x, b = x;
     for (float& v : a) v -= 4.f;
     for (float& v : b) v -= 4.f;

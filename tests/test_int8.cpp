@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "engine/kernels/int8.h"
+#include "engine/kernels/kernels.h"
 #include "engine/weight_conversion.h"
 #include "test_support.h"
 
@@ -16,8 +16,8 @@ using attn::test::random_vector;
 namespace {
 
 std::vector<const kernels::Int8Kernels*> int8_tables() {
-  std::vector<const kernels::Int8Kernels*> tables{&kernels::scalar_int8()};
-  if (kernels::avx2_int8()) tables.push_back(kernels::avx2_int8());
+  std::vector<const kernels::Int8Kernels*> tables{&kernels::table_for(kernels::Isa::Scalar)->int8};
+  if (kernels::table_for(kernels::Isa::Avx2)) tables.push_back(&kernels::table_for(kernels::Isa::Avx2)->int8);
   return tables;
 }
 
@@ -34,7 +34,7 @@ TEST_CASE("quantize_row: half-step error bound, range [-127, 127], identical on 
     for (float v : x) largest = std::max(largest, std::fabs(v));
     x[n / 2] = -largest - 1;  // the extreme is negative: must map to -127, not -128
     std::vector<int8_t> reference(n);
-    const float reference_scale = kernels::scalar_int8().quantize_row(x.data(), reference.data(), n);
+    const float reference_scale = kernels::table_for(kernels::Isa::Scalar)->int8.quantize_row(x.data(), reference.data(), n);
     double max_abs = 0;
     for (float v : x) max_abs = std::max(max_abs, std::fabs(double{v}));
     CHECK(reference_scale == doctest::Approx(max_abs / 127).epsilon(1e-6));
@@ -80,7 +80,7 @@ TEST_CASE("int8 GEMV: exact integer sums for every odd shape, bit-identical acro
     const float x_scale = 0.037f;
 
     std::vector<float> reference(rows);
-    kernels::scalar_int8().gemv_rows(w.data(), w_scales.data(), qx.data(), x_scale, reference.data(), 0, rows, k);
+    kernels::table_for(kernels::Isa::Scalar)->int8.gemv_rows(w.data(), w_scales.data(), qx.data(), x_scale, reference.data(), 0, rows, k);
     for (int64_t r = 0; r < rows; ++r) {
       int64_t sum = 0;
       for (int64_t i = 0; i < k; ++i) sum += int64_t{w[r * k + i]} * qx[i];

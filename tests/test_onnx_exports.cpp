@@ -27,3 +27,13 @@ TEST_CASE("torch.onnx exports match ONNX Runtime's outputs") {
   CHECK(result.exit_code == 0);
   CHECK(result.out.find("14 passed, 0 failed") != std::string::npos);
 }
+
+TEST_CASE("ONNX Runtime's FusedMatMul with transBatchA/transBatchB matches ONNX Runtime") {
+  // ORT's optimizer folded rank-3 and rank-4 Transposes into the products
+  // (tests/fixtures/onnx/gen_contrib_fixtures.py, which also checks ORT against numpy).
+  const CommandResult result =
+      run_command(quote(cli_path()) + " onnx-test " + quote(fixtures_dir() / "onnx/contrib/fused_matmul_trans_batch"));
+  INFO(result.out);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("1 passed, 0 failed") != std::string::npos);
+}

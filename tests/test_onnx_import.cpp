@@ -7,6 +7,7 @@
 
 #include "attn/attn.h"
 #include "attn/error.h"
+#include "engine/interpreter/program.h"
 #include "loaders/onnx/onnx_reader.h"
 #include "test_support.h"
 
@@ -34,7 +35,7 @@ TEST_CASE("stories260K ONNX generates the llama2.c reference texts on the fused 
            {"Once upon a time", "Once_upon_a_time"}, {"Lily and Tom went to the park", "Lily_and_Tom_went_to_the_park"},
            {"", "EMPTY"}}) {
     const CommandResult r = run_command(attn_command("generate -m " + quote(kOnnxDir) + " -p '" + prompt +
-                                                     "' -n 256 --temperature 0"));
+                                                     "' --max-length 256 --temperature 0"));
     CHECK(r.exit_code == 0);
     CHECK(r.out == read_file(kModels / ("stories260K/reference/runc_greedy_n256_" + suffix + ".txt")));
   }
@@ -123,10 +124,11 @@ TEST_CASE("torch.onnx decoder exports (GPT-2, merged If, Llama GQA with past) ru
       fs::create_symlink(export_dir / "model.onnx", dir / "model.onnx");
       fs::create_symlink(export_dir / "config.json", dir / "config.json");
       fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
-      // Load checks the fused graph against the export run op by op (past/present fed as empty).
+      // Recognised and built by the GPT-2 / Llama builders; test_onnx_recognise.cpp checks them against the graph.
       const auto model = attn::Model::load(dir.path());
       CHECK(model->info().graph_ops.at("Attention") == 2);
-      CHECK(model->info().onnx_primitive_nodes == 0);
+      REQUIRE(model->onnx_import());
+      CHECK(model->onnx_import()->primitive_nodes == 0);
       const std::vector<attn::TokenId> ids{5, 9, 33, 60, 1};  // the data sets' input_ids
       attn::Session prefill(model), decode(model);
       const auto all = prefill.forward(ids, true);
@@ -179,19 +181,20 @@ TEST_CASE("weights in an external data file load zero-copy into the fused graph"
   CHECK(model->info().graph_ops.at("Attention") == 2);
 }
 
-TEST_CASE("graphs the fusion passes cannot map run op by op, with the reason in the model info") {
+TEST_CASE("graphs the recognisers cannot map run op by op, with the reason in the model info") {
   // ONNX Runtime's optimizer rewrites FFNs and attention into contrib ops
   // (QuickGelu gates, FastGelu with the bias inside, FusedMatMul), which the
-  // fusion passes do not map yet: these models recompute each step op by op.
+  // recognisers do not map yet: these models recompute each step op by op.
   auto load = [](const std::string& name, TempDir& dir) {
     const fs::path export_dir = fixtures_dir() / "onnx/exports" / name;
     fs::create_symlink(export_dir / "model.onnx", dir / "model.onnx");
     fs::create_symlink(export_dir / "config.json", dir / "config.json");
     fs::create_symlink(kModels / "stories260K/tok512.model", dir / "tokenizer.model");
     auto model = attn::Model::load(dir.path());
-    CHECK(model->info().onnx_fused_nodes == 0);
-    CHECK(model->info().onnx_primitive_nodes > 0);
-    CHECK(model->info().onnx_unfused_reason.find("cannot map the ONNX graph") != std::string::npos);
+    REQUIRE(model->onnx_import());
+    CHECK(model->onnx_import()->fused_nodes == 0);
+    CHECK(model->onnx_import()->primitive_nodes > 0);
+    CHECK(model->onnx_import()->unfused_reason.find("cannot map the ONNX graph") != std::string::npos);
     return model;
   };
   const std::vector<attn::TokenId> ids{5, 9, 33, 60, 1};
@@ -231,5 +234,47 @@ TEST_CASE("graphs the fusion passes cannot map run op by op, with the reason in 
     const std::vector<attn::TokenId> unpadded(ids.begin(), ids.begin() + 4);
     const auto states = session.forward(unpadded, true);
     CHECK(max_abs_diff(states, std::span(expected.as<float>(), states.size())) <= 1e-4f);
+  }
+}
+
+TEST_CASE("an ONNX graph with no outputs is refused, naming the file") {
+  TempDir dir;
+  fs::copy_file(kMalformed / "no_outputs.onnx", dir / "model.onnx");
+  fs::copy_file(kOnnxDir / "config.json", dir / "config.json");
+  try {
+    attn::Model::load(dir.path());
+    FAIL("a graph without outputs loaded");
+  } catch (const attn::Error& e) {
+    const std::string message = e.what();
+    CHECK(message.find((dir / "model.onnx").string()) != std::string::npos);
+    CHECK(message.find("has no outputs") != std::string::npos);
+  }
+}
+
+TEST_CASE("Reshape refuses a target shape whose element count overflows int64") {
+  using namespace attn::interpreter;
+  using attn::DType;
+  for (const std::vector<int64_t>& target : {std::vector<int64_t>{(int64_t{1} << 62) + 1, 4, -1},
+                                             std::vector<int64_t>{INT64_MAX, 2, -1},
+                                             std::vector<int64_t>{INT64_MAX, 3, 1}}) {
+    INFO(target[0], " ", target[1], " ", target[2]);
+    auto graph = std::make_shared<GraphIR>();
+    graph->inputs.push_back(ValueInfo{"x", DType::F32, {2, 2}});
+    graph->outputs.push_back(ValueInfo{"y", DType::F32, {}});
+    graph->initializers["shape"] = Array::from_i64s(target);
+    NodeIR reshape;
+    reshape.name = "reshape";
+    reshape.op_type = "Reshape";
+    reshape.inputs = {"x", "shape"};
+    reshape.outputs = {"y"};
+    graph->nodes.push_back(reshape);
+    const Program program(graph, 17, "overflow.onnx");
+    try {
+      program.run({{"x", Array(DType::F32, {2, 2})}});
+      FAIL("reshaped 4 elements to an overflowing shape");
+    } catch (const attn::Error& e) {
+      CHECK(std::string(e.what()).find("Reshape node 'reshape'") != std::string::npos);
+      CHECK(std::string(e.what()).find("overflows") != std::string::npos);
+    }
   }
 }

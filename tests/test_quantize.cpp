@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "attn/attn.h"
+#include "engine/loaded_model.h"
+#include "engine/ops/linear.h"
 #include "loaders/safetensors.h"
 #include "loaders/safetensors_writer.h"
 #include "test_support.h"
@@ -26,7 +28,7 @@ namespace {
 const fs::path kStories = attn::test::shared_dir() / "models" / "stories260K";
 const fs::path kStoriesHf = attn::test::shared_dir() / "models" / "stories260K-hf";
 
-std::shared_ptr<const Model> load_as(const fs::path& path, std::optional<WeightType> dtype) {
+std::shared_ptr<const Model> load_as(const fs::path& path, std::optional<DType> dtype) {
   LoadOptions options;
   options.dtype = dtype;
   return Model::load(path, options);
@@ -68,7 +70,7 @@ int argmax(const float* row, size_t n) { return static_cast<int>(std::max_elemen
 
 TEST_CASE("int8 stories260K: perplexity on the llama2.c greedy texts within 2 % of f32, prefill and decode") {
   const auto f32 = load_as(kStoriesHf, std::nullopt);
-  const auto int8 = load_as(kStoriesHf, WeightType::Int8);
+  const auto int8 = load_as(kStoriesHf, DType::I8);
   CHECK(int8->info().parameters_by_dtype.count("I8") == 1);
   for (std::string name : {"runc_greedy_n256_Once_upon_a_time.txt",
                            "runc_greedy_n256_Lily_and_Tom_went_to_the_park.txt", "runc_greedy_n256_EMPTY.txt"}) {
@@ -103,7 +105,7 @@ TEST_CASE("int8 fixtures: the top-1 token agrees with the float64 reference at >
     CAPTURE(decode);
     int positions = 0, agree = 0;
     for (const auto& fixture : reference["fixtures"]) {
-      const auto model = load_as(dir / fixture["dir"].get<std::string>(), WeightType::Int8);
+      const auto model = load_as(dir / fixture["dir"].get<std::string>(), DType::I8);
       for (const auto& c : fixture["cases"]) {
         auto ids = c["input_ids"].get<std::vector<TokenId>>();
         auto expected = c["argmax_per_position"].get<std::vector<int>>();
@@ -127,18 +129,46 @@ TEST_CASE("int8 fixtures: the top-1 token agrees with the float64 reference at >
   }
 }
 
+TEST_CASE("--dtype int8 converts GPT-2's Conv1D projections; perplexity within 2 % of f32, prefill and decode") {
+  const fs::path family = attn::test::fixtures_dir() / "family";
+  const json reference = json::parse(read_file(family / "reference.json"))["gpt2"];
+  const auto model = load_as(family / "gpt2", DType::I8);
+  int linears = 0;
+  for (const Node& node : LoadedModel::of(*model).graph().nodes()) {
+    if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) {
+      CHECK(linear->weight().dtype() == DType::I8);
+      ++linears;
+    }
+  }
+  const int layers = model->info().num_layers;
+  CHECK(linears == layers * 6 + 1);  // q, k, v (split from c_attn), c_proj, c_fc, mlp.c_proj; the LM head
+  CHECK(model->info().parameters_by_dtype.count("I8") == 1);
+  // The int8 tolerance of the stories260K test above. (Logits here span
+  // about +-8; decode differs from f32 by at most ~0.3.)
+  const auto f32 = load_as(family / "gpt2", std::nullopt);
+  for (bool decode : {false, true}) {
+    CAPTURE(decode);
+    for (const auto& c : reference["cases"]) {
+      const auto ids = c["ids"].get<std::vector<TokenId>>();
+      const double expected = perplexity(f32, ids, decode), quantized = perplexity(model, ids, decode);
+      INFO("ppl f32 " << expected << ", int8 " << quantized);
+      CHECK(std::fabs(quantized / expected - 1) < 0.02);
+    }
+  }
+}
+
 TEST_CASE("16-bit --dtype stays close to the float64 reference on the f32 fixture") {
   const fs::path dir = attn::test::fixtures_dir() / "llama";
   const json reference = json::parse(read_file(dir / "reference.json"));
   const auto& fixture = reference["fixtures"][2];  // llama-sharded, f32
   REQUIRE(fixture["storage_dtype"] == "F32");
-  for (WeightType type : {WeightType::F16, WeightType::BF16}) {
+  for (DType type : {DType::F16, DType::BF16}) {
     const auto model = load_as(dir / fixture["dir"].get<std::string>(), type);
-    CHECK(model->info().parameters_by_dtype.count(type == WeightType::F16 ? "F16" : "BF16") == 1);
+    CHECK(model->info().parameters_by_dtype.count(type == DType::F16 ? "F16" : "BF16") == 1);
     const auto& c = fixture["cases"][0];
     const auto ids = c["input_ids"].get<std::vector<TokenId>>();
     // Logits span ~15 here; f16 keeps 11 significant bits, bf16 only 8.
-    const float tolerance = type == WeightType::F16 ? 2e-2f : 0.15f;
+    const float tolerance = type == DType::F16 ? 2e-2f : 0.15f;
     for (bool decode : {false, true}) {
       const auto expected = read_f32(dir / c["logits_file"].get<std::string>());
       CHECK(attn::test::max_abs_diff(logits_of(model, ids, decode), expected) < tolerance);
@@ -148,12 +178,12 @@ TEST_CASE("16-bit --dtype stays close to the float64 reference on the f32 fixtur
 
 TEST_CASE("quantize_model writes a directory that loads as the same model as --dtype") {
   const std::vector<TokenId> ids{1, 403, 407, 261, 378, 300, 42};
-  for (WeightType type : {WeightType::Int8, WeightType::BF16, WeightType::F16}) {
+  for (DType type : {DType::I8, DType::BF16, DType::F16}) {
     CAPTURE(weight_type_name(type));
     TempDir out;
     quantize_model(kStoriesHf, out.path(), {type, std::nullopt});
     const json config = json::parse(read_file(out / "config.json"));
-    CHECK(config.contains("quantization") == (type == WeightType::Int8));
+    CHECK(config.contains("quantization") == (type == DType::I8));
     for (const char* file : {"tokenizer.model", "generation_config.json", "model.safetensors"}) {
       CHECK(fs::exists(out / file));
     }
@@ -167,7 +197,7 @@ TEST_CASE("quantize_model writes a directory that loads as the same model as --d
 
 TEST_CASE("int8 weight bytes count the scales; an int8 model reloaded as f32 is dequantised") {
   TempDir out;
-  quantize_model(kStoriesHf, out.path(), {WeightType::Int8, std::nullopt});
+  quantize_model(kStoriesHf, out.path(), {DType::I8, std::nullopt});
   const auto int8 = Model::load(out.path());
   const auto& info = int8->info();
   // stories260K: every weight but the 11 RMSNorm vectors of 64 is a Linear (tied embedding).
@@ -175,7 +205,7 @@ TEST_CASE("int8 weight bytes count the scales; an int8 model reloaded as f32 is 
   const int64_t int8_params = info.parameters_by_dtype.at("I8");
   const int64_t rows = 512 + 5 * (64 + 32 + 32 + 64 + 172 + 172 + 64);  // one scale per output row
   CHECK(info.weight_bytes == 11 * 64 * 4 + int8_params + rows * 4);
-  const auto dequantised = load_as(out.path(), WeightType::F32);
+  const auto dequantised = load_as(out.path(), DType::F32);
   CHECK(dequantised->info().parameters_by_dtype.count("I8") == 0);
   const std::vector<TokenId> ids{1, 403, 407};
   // Only the int8 model quantises activations; logits reach ~20 here.
@@ -183,7 +213,7 @@ TEST_CASE("int8 weight bytes count the scales; an int8 model reloaded as f32 is 
 }
 
 TEST_CASE("int8 prefill (oneDNN s8 matmul) and decode (int8 GEMV) agree up to float rounding") {
-  const auto int8 = load_as(kStoriesHf, WeightType::Int8);
+  const auto int8 = load_as(kStoriesHf, DType::I8);
   const std::vector<TokenId> ids{1, 403, 407, 261, 378, 300, 42, 17, 99};
   // Both quantise each activation row the same way and sum exactly in int32;
   // only the order of the two scale multiplications differs.
@@ -192,7 +222,7 @@ TEST_CASE("int8 prefill (oneDNN s8 matmul) and decode (int8 GEMV) agree up to fl
 
 TEST_CASE("quantize_model from a llama2.c checkpoint keeps its tokenizer and stop ids") {
   TempDir out;
-  quantize_model(kStories / "stories260K.bin", out.path(), {WeightType::Int8, kStories / "tok512.model"});
+  quantize_model(kStories / "stories260K.bin", out.path(), {DType::I8, kStories / "tok512.model"});
   const auto model = Model::load(out.path());
   CHECK(model->info().eos_ids == std::vector<TokenId>{2, 1});
   CHECK(model->tokenizer().encode("Once upon a time") == std::vector<TokenId>{1, 403, 407, 261, 378});
@@ -200,7 +230,7 @@ TEST_CASE("quantize_model from a llama2.c checkpoint keeps its tokenizer and sto
 
 TEST_CASE("damaged int8 checkpoints fail with a message naming the problem") {
   TempDir good;
-  quantize_model(kStoriesHf, good.path(), {WeightType::Int8, std::nullopt});
+  quantize_model(kStoriesHf, good.path(), {DType::I8, std::nullopt});
   const SafetensorsFile file = read_safetensors(good / "model.safetensors");
   const json config = json::parse(read_file(good / "config.json"));
   const std::string weight = "model.layers.0.mlp.down_proj.weight";

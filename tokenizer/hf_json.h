@@ -9,7 +9,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "loaders/json_value.h"
+#include "json/checked.h"
 
 namespace attn::hf {
 

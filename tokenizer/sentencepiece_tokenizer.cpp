@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "attn/error.h"
-#include "loaders/json_value.h"
+#include "json/checked.h"
 #include "tokenizer/utf8.h"
 
 namespace attn {

@@ -1,18 +1,13 @@
-// attn embed: input lines -> sentence embeddings, one JSON line
-// {"embedding":[...]} per line in input order, or raw float32 rows.
-#include <chrono>
+// attn embed: input records -> sentence embeddings, one JSON line
+// {"embedding":[...]} per record in input order (with the record's other
+// JSON fields first), or raw float32 rows. Long jobs run like `attn score`:
+// -o, --resume, --shard, a progress bar, SIGINT/SIGTERM after a whole batch.
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "batch_job.h"
 #include "commands.h"
-#include "job_output.h"
-#include "json_text.h"
-#include "line_input.h"
 #include "model_options.h"
 #include "validators.h"
 
@@ -21,9 +16,7 @@ namespace {
 
 struct EmbedArgs {
   ModelOptions model;
-  std::string input;   // empty: stdin
-  std::string output;  // empty: stdout
-  bool resume = false;
+  BatchJobOptions job;
   std::string pooling;
   std::optional<bool> normalize;  // unset: as the directory says
   int batch_size = 32;
@@ -31,123 +24,84 @@ struct EmbedArgs {
   std::string format = "json";
 };
 
-// One batch's output, written to the JobOutput once complete.
-class Writer {
- public:
-  explicit Writer(bool raw) : raw_(raw) {}
-  void embedding(const Embedding& e) {
-    if (raw_) {
-      // x86-64 floats are little-endian.
-      text_.append(reinterpret_cast<const char*>(e.vector.data()), e.vector.size() * sizeof(float));
-      return;
-    }
-    nlohmann::json line{{"embedding", e.vector}};
-    if (e.truncated) line["truncated"] = true;
-    text_ += json_text(line) + "\n";
-  }
-  // Raw rows cannot carry an error, so the caller stops at the first one.
-  void error(const std::string& message) { text_ += json_text(nlohmann::json{{"error", message}}) + "\n"; }
-  bool raw() const { return raw_; }
-  // The batch's bytes; the writer starts the next batch empty.
-  std::string take() { return std::exchange(text_, {}); }
-
- private:
-  bool raw_;
-  std::string text_;
-};
-
-// What --resume must find unchanged: the model and the options that change
-// the output, the batch size included (batched results differ from single
-// ones in the last digits).
-nlohmann::ordered_json job_identity(const EmbedArgs& args, const Model& model, const EmbedOptions& options) {
-  const ModelInfo& info = model.info();
-  std::error_code ignored;
-  return {{"command", "embed"},
-          {"model", {{"path", std::filesystem::weakly_canonical(args.model.model, ignored).string()},
-                     {"architecture", info.architecture},
-                     {"parameters", info.parameter_count},
-                     {"weight_bytes", info.weight_bytes}}},
-          {"options", {{"dtype", args.model.dtype.empty() ? "as stored" : args.model.dtype},
-                       {"tokenizer", args.model.tokenizer},
-                       {"pooling", args.pooling.empty() ? "as the directory says" : args.pooling},
-                       {"normalize", options.normalize ? (*options.normalize ? "yes" : "no") : "as the directory says"},
-                       {"batch_size", args.batch_size},
-                       {"truncate", args.truncate},
-                       {"format", args.format}}}};
+// One output record: raw little-endian float32 (x86-64 floats are) or a JSON line.
+std::string embedding_output(const InputRecord& record, const Embedding& e, bool raw) {
+  if (raw) return std::string(reinterpret_cast<const char*>(e.vector.data()), e.vector.size() * sizeof(float));
+  nlohmann::ordered_json line = record.fields;
+  line["embedding"] = e.vector;
+  if (e.truncated) line["truncated"] = true;
+  return json_line(line);
 }
 
-// Embeds one batch of lines; if it fails, retries line by line so the bad
-// line is named and, in JSON, the output stays one line per input line.
-bool embed_batch(Session& session, const std::vector<std::string>& lines, size_t first_line,
-                 const EmbedOptions& options, Writer& out) {
-  try {
-    for (const Embedding& e : embed(session, lines, options)) out.embedding(e);
-    return true;
-  } catch (const Error&) {
-    if (lines.size() == 1 && !out.raw()) throw;
+std::string error_output(const InputRecord& record, const std::string& message) {
+  nlohmann::ordered_json line = record.fields;
+  line["error"] = message;
+  return json_line(line);
+}
+
+// Embeds one batch; if it fails, retries record by record so the bad one is
+// named and, in JSON, the output stays one line per input record. Raw rows
+// cannot carry an error, so f32 output stops at the first one.
+std::string embed_batch(Session& session, std::vector<InputRecord>& batch, const EmbedOptions& options, bool raw,
+                        BatchJobTotals& totals) {
+  std::vector<std::string> texts;
+  bool readable = true;
+  for (const InputRecord& record : batch) {
+    texts.push_back(record.text);
+    readable = readable && record.error.empty();
   }
-  bool ok = true;
-  for (size_t i = 0; i < lines.size(); ++i) {
+  std::string out;
+  if (readable) {
     try {
-      out.embedding(embed(session, std::span<const std::string>(&lines[i], 1), options).front());
-    } catch (const Error& e) {
-      std::fprintf(stderr, "attn: line %zu: %s\n", first_line + i, e.what());
-      if (out.raw()) throw Error("line " + std::to_string(first_line + i) + ": " + e.what());
-      out.error(e.what());
-      ok = false;
+      const auto embeddings = embed(session, texts, options);
+      for (size_t i = 0; i < batch.size(); ++i) out += embedding_output(batch[i], embeddings[i], raw);
+      return out;
+    } catch (const Error&) {
+      out.clear();
     }
   }
-  return ok;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const size_t line = totals.resumed_after + totals.lines + i + 1;
+    try {
+      if (!batch[i].error.empty()) throw Error(batch[i].error);
+      out += embedding_output(batch[i], embed(session, std::span<const std::string>(&texts[i], 1), options).front(), raw);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "attn: line %zu: %s\n", line, e.what());
+      if (raw) throw Error("line " + std::to_string(line) + ": " + e.what());
+      out += error_output(batch[i], e.what());
+      ++totals.errors;
+    }
+  }
+  return out;
 }
 
-bool run(const EmbedArgs& args) {
-  JobOutput output(args.output, args.resume);  // fail on an unwritable path before loading
-  const auto model = args.model.load();
+void run(const EmbedArgs& args) {
+  const bool raw = args.format == "f32";
+  if (raw && args.job.resume) throw Error("--resume works on JSON output; raw f32 rows have no lines to count");
+  BatchJobOptions job_options = args.job;
+  job_options.batch_size = static_cast<size_t>(args.batch_size);
+  BatchJob job(job_options);  // fails on a bad input or output path before loading
+  Session session(args.model.load());
+  const ModelInfo& info = session.model().info();
+  if (!info.encoder) {
+    throw Error(info.path.string() + ": " + info.architecture +
+                " is not an encoder; attn embed needs a BERT-style model (attn score scores text with a decoder)");
+  }
   EmbedOptions options;
   if (!args.pooling.empty()) options.pooling = parse_pooling(args.pooling);  // validated by CLI11
   options.normalize = args.normalize;
   options.batch_size = args.batch_size;
   options.truncate = args.truncate;
-
-  std::ifstream file;
-  if (!args.input.empty()) {
-    file.open(args.input, std::ios::binary);
-    if (!file) throw Error(args.input + ": cannot read the input file");
-  }
-  std::istream& in = args.input.empty() ? std::cin : file;
-  output.start(job_identity(args, *model, options));
-  const size_t done = output.input_lines_done();
-  Session session(model);
-  Writer out(args.format == "f32");
-  bool ok = true;
-  size_t count = 0;
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<std::string> lines;
-  InputDigest digest;
-  size_t index = 0;  // input lines read
-  for (std::string line; ;) {
-    const bool more = read_line(in, line);
-    if (more) {
-      digest.add(line);
-      if (index++ < done) {
-        if (index == done) output.check_input(digest, index);
-        continue;
-      }
-      lines.push_back(line);
-    }
-    if (lines.size() == static_cast<size_t>(args.batch_size) || (!more && !lines.empty())) {
-      ok = embed_batch(session, lines, index - lines.size() + 1, options, out) && ok;
-      output.write_batch(out.take(), index, digest);
-      count += lines.size();
-      lines.clear();
-    }
-    if (!more) break;
-  }
-  if (index < done) output.check_input(digest, index);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::fprintf(stderr, "attn: embedded %zu lines in %.3f s (%.1f sentences/s, %d threads)\n", count, seconds,
-               count / std::max(seconds, 1e-9), num_threads());
-  return ok;
+  nlohmann::ordered_json identity = job_identity("embed", args.model, session.model());
+  identity["options"]["pooling"] = args.pooling.empty() ? "as the directory says" : args.pooling;
+  identity["options"]["normalize"] = !args.normalize ? "as the directory says" : *args.normalize ? "yes" : "no";
+  identity["options"]["truncate"] = args.truncate;
+  identity["options"]["format"] = args.format;
+  const BatchJobTotals& totals = job.run(identity, [&](std::vector<InputRecord>& batch, BatchJobTotals& t) {
+    return embed_batch(session, batch, options, raw, t);
+  });
+  job.print_summary("sentences", "embedded");
+  if (totals.errors > 0) throw Error("some lines could not be embedded (see above)");
 }
 
 }  // namespace
@@ -157,9 +111,7 @@ void add_embed_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("embed", "Sentence embeddings of input lines (encoder models)");
   args->model.add_to(*cmd);
   args->model.add_dtype_to(*cmd);
-  cmd->add_option("-i,--input", args->input, "text file, one sentence per line (default: stdin)");
-  cmd->add_option("-o,--output", args->output, "output file (default: stdout)");
-  cmd->add_flag("--resume", args->resume, "continue an interrupted run on the same -o file");
+  add_batch_job_options(*cmd, args->job);
   cmd->add_option("--pooling", args->pooling, "override the directory's pooling")
       ->check(CLI::IsMember({"mean", "cls", "max", "last"}));
   // CLI11 fills an optional<bool> flag even when absent, so the option's count decides.
@@ -174,7 +126,7 @@ void add_embed_command(CLI::App& app) {
       ->check(CLI::IsMember({"json", "f32"}));
   cmd->callback([args, normalize, normalize_flag] {
     if (normalize_flag->count() > 0) args->normalize = *normalize;
-    if (!run(*args)) throw Error("some lines could not be embedded (see above)");
+    run(*args);
   });
 }
 

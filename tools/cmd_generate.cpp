@@ -1,9 +1,16 @@
-// attn generate: stream a continuation of a prompt to stdout.
+// attn generate: stream a continuation of a prompt to stdout; with --chat,
+// -sys or --messages, the answer to a conversation rendered with the model's
+// chat template.
 #include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "chat_prompt.h"
 #include "commands.h"
+#include "generation_options.h"
 #include "model_options.h"
 #include "validators.h"
 
@@ -13,17 +20,22 @@ namespace {
 struct GenerateArgs {
   ModelOptions model;
   std::string prompt;
-  GenerateOptions options;
-  int context_length = 0;
+  std::string prompt_file;
+  GenerationOptions generation;
   bool json = false;
+  bool chat = false;
+  std::string system_prompt;
+  std::string messages_file;
+  std::string chat_template;
 };
 
-nlohmann::json result_json(const GenerateResult& result) {
+nlohmann::json result_json(const GenerateResult& result, uint64_t seed) {
   const auto& t = result.timings;
   return {{"text", result.text},
           {"tokens", result.tokens},
           {"prompt_tokens", result.prompt_tokens},
           {"stop_reason", to_string(result.stop_reason)},
+          {"seed", seed},
           {"timings",
            {{"prompt_tokens", t.prompt_tokens},
             {"prefill_seconds", t.prefill_seconds},
@@ -33,9 +45,76 @@ nlohmann::json result_json(const GenerateResult& result) {
             {"decode_tokens_per_second", t.decode_tokens_per_second()}}}};
 }
 
-void run(const GenerateArgs& args) {
+std::string read_all(std::istream& in) {
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// -p TEXT, -p - (stdin) or -f FILE.
+std::string read_prompt(const GenerateArgs& args) {
+  if (!args.prompt_file.empty()) {
+    if (!args.prompt.empty()) throw Error("give the prompt with -p or with -f/--file, not both");
+    std::ifstream in(args.prompt_file, std::ios::binary);
+    if (!in) throw Error(args.prompt_file + ": cannot read the prompt file");
+    return read_all(in);
+  }
+  if (args.prompt == "-") return read_all(std::cin);
+  return args.prompt;
+}
+
+// Limits that leave no room for a single new token are an error, reported
+// before anything is printed.
+void check_budget(const Session& session, std::span<const TokenId> prompt, const GenerateOptions& options) {
+  // A prompt the context cannot hold is generate()'s error to report.
+  if (generation_budget(session, prompt, options) > 0 || static_cast<int>(prompt.size()) >= session.context_length()) return;
+  if (options.max_new_tokens == 0) throw Error("nothing to generate: -n/--n-predict is 0");
+  throw Error("nothing to generate: the prompt is " + std::to_string(prompt.size()) + " tokens and --max-length is " +
+              std::to_string(options.max_length) + " (it counts the prompt; -n/--n-predict counts new tokens only)");
+}
+
+// Zero new tokens is never silent: say why.
+void explain_empty(const GenerateResult& result) {
+  if (!result.tokens.empty()) return;
+  if (result.stop_reason == StopReason::Eos)
+    std::fprintf(stderr, "attn: the model ended the text at once (end-of-text token): nothing generated\n");
+  if (result.stop_reason == StopReason::StopString)
+    std::fprintf(stderr, "attn: the text reached a --stop string at once: nothing generated\n");
+}
+
+GenerateResult run_generation(const GenerateArgs& args, Session& session, GenerateOptions options,
+                              const TextCallback& print) {
+  const bool chat = args.chat || !args.system_prompt.empty() || !args.messages_file.empty() || !args.chat_template.empty();
+  if (!chat) {
+    const auto ids = tokenize_prompt(session.model().tokenizer(), read_prompt(args));
+    check_budget(session, ids, options);
+    return generate(session, ids, options, print);
+  }
+  std::string messages;
+  if (!args.messages_file.empty()) {
+    if (!args.prompt.empty() || !args.prompt_file.empty() || !args.system_prompt.empty())
+      throw Error("--messages holds the whole conversation; do not also give -p, -f or -sys");
+    messages = read_messages_json(args.messages_file);
+  } else {
+    nlohmann::json list = nlohmann::json::array();
+    if (!args.system_prompt.empty()) list.push_back({{"role", "system"}, {"content", args.system_prompt}});
+    list.push_back({{"role", "user"}, {"content", read_prompt(args)}});
+    messages = list.dump();
+  }
+  const ChatTemplate chat_template = open_chat_template(args.model.model, args.chat_template);
+  const std::string rendered = chat_template.apply_json(messages);
+  const auto ids = tokenize_chat_prompt(session.model().tokenizer(), rendered, chat_template);
+  const auto stops = end_of_turn_ids(session.model(), chat_template);
+  options.stop_tokens.insert(options.stop_tokens.end(), stops.begin(), stops.end());
+  options.echo_prompt = false;
+  check_budget(session, ids, options);
+  return generate(session, ids, options, print);
+}
+
+void run(GenerateArgs& args) {
+  args.generation.resolve_seed();
   const auto model = args.model.load();
-  Session session(model, SessionOptions{args.context_length});
+  Session session(model, SessionOptions{args.generation.context_length});
   TextCallback print;
   if (!args.json) {
     print = [](std::string_view piece) {
@@ -43,43 +122,36 @@ void run(const GenerateArgs& args) {
       std::fflush(stdout);
     };
   }
-  const GenerateResult result = generate(session, args.prompt, args.options, print);
+  const GenerateResult result = run_generation(args, session, args.generation.options, print);
   if (args.json) {
-    std::printf("%s\n", result_json(result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::printf("%s\n", result_json(result, *args.generation.seed)
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                            .c_str());
   } else {
     std::printf("\n");
+    std::fflush(stdout);
     const auto& t = result.timings;
     std::fprintf(stderr, "attn: prompt %d tokens at %.1f tok/s, generated %zu tokens at %.1f tok/s (%s)\n",
                  t.prompt_tokens, t.prefill_tokens_per_second(), result.tokens.size(),
                  t.decode_tokens_per_second(), to_string(result.stop_reason));
   }
+  explain_empty(result);
 }
 
 }  // namespace
 
 void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
-  CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt");
+  CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt (or answer a conversation)");
   args->model.add_to(*cmd);
   args->model.add_dtype_to(*cmd);
-  SamplerConfig& s = args->options.sampling;
-  cmd->add_option("-p,--prompt", args->prompt, "prompt text (default: empty, i.e. BOS only)");
-  cmd->add_option("-n,--max-length", args->options.max_length,
-                  "max tokens of prompt + continuation, BOS not counted (llama2.c -n); 0 = context")
-      ->default_val(256)->check(non_negative());
-  cmd->add_option("--max-new-tokens", args->options.max_new_tokens, "max generated tokens (-1 = no limit)")
-      ->default_val(-1)->check(number_in(-1, 1e9, ">= 0, or -1 for no limit"));
-  cmd->add_option("--temperature", s.temperature, "0 = greedy")->default_val(0.8)->check(non_negative());
-  cmd->add_option("--top-k", s.top_k, "0 = off")->default_val(40)->check(non_negative());
-  cmd->add_option("--top-p", s.top_p, "1 = off")->default_val(0.95)->check(probability());
-  cmd->add_option("--min-p", s.min_p, "0 = off")->default_val(0.0)->check(probability());
-  cmd->add_option("--repeat-penalty", s.repeat_penalty, "1 = off")->default_val(1.0)->check(positive());
-  cmd->add_option("--repeat-last-n", s.repeat_last_n, "tokens the penalty looks back")->default_val(64)
-      ->check(non_negative());
-  cmd->add_option("--seed", s.seed, "random seed")->default_val(1);
-  cmd->add_option("--stop", args->options.stop_strings, "stop before this string (repeatable)");
-  cmd->add_option("-c,--ctx-size", args->context_length, "context length (default: the model's)")
-      ->check(non_negative());
+  cmd->add_option("-p,--prompt", args->prompt, "prompt text; - reads stdin (default: empty, i.e. BOS only)");
+  cmd->add_option("-f,--file", args->prompt_file, "read the prompt from a file");
+  args->generation.add_to(*cmd, true);
+  cmd->add_flag("--chat", args->chat, "treat the prompt as a user's message: answer it with the chat template");
+  cmd->add_option("--sys,--system", args->system_prompt, "system prompt (implies --chat; llama.cpp's -sys)");
+  cmd->add_option("--messages", args->messages_file, "JSON file of the conversation to answer (OpenAI-style list)");
+  cmd->add_option("--chat-template", args->chat_template, "a .jinja chat template instead of the model's");
   cmd->add_flag("--json", args->json, "print one JSON object at the end instead of streaming");
   cmd->callback([args] { run(*args); });
 }

@@ -16,6 +16,7 @@ struct InspectArgs {
 
 nlohmann::json info_json(const Model& model) {
   const ModelInfo& i = model.info();
+  const OnnxImportReport onnx = model.onnx_import().value_or(OnnxImportReport{});
   return {{"path", i.path.string()},
           {"format", i.source_format},
           {"architecture", i.architecture},
@@ -32,9 +33,9 @@ nlohmann::json info_json(const Model& model) {
           {"tokenizer_vocab_size", model.tokenizer().vocab_size()},
           {"graph_nodes", i.graph_nodes},
           {"graph_ops", i.graph_ops},
-          {"onnx_fused_nodes", i.onnx_fused_nodes},
-          {"onnx_primitive_nodes", i.onnx_primitive_nodes},
-          {"onnx_unfused_reason", i.onnx_unfused_reason},
+          {"onnx_fused_nodes", onnx.fused_nodes},
+          {"onnx_primitive_nodes", onnx.primitive_nodes},
+          {"onnx_unfused_reason", onnx.unfused_reason},
           {"runtime", runtime_description()}};
 }
 
@@ -56,10 +57,9 @@ void print_text(const Model& model) {
     std::printf("%s%s %d", separator, op.c_str(), count);
     separator = ", ";
   }
-  if (i.source_format == "onnx") {
-    std::printf("\nonnx:          %d nodes fused, %d primitive (run op by op)", i.onnx_fused_nodes,
-                i.onnx_primitive_nodes);
-    if (!i.onnx_unfused_reason.empty()) std::printf("\nnot fused:     %s", i.onnx_unfused_reason.c_str());
+  if (const auto& onnx = model.onnx_import()) {
+    std::printf("\nonnx:          %d nodes fused, %d primitive (run op by op)", onnx->fused_nodes, onnx->primitive_nodes);
+    if (!onnx->unfused_reason.empty()) std::printf("\nnot fused:     %s", onnx->unfused_reason.c_str());
   }
   std::printf("\nruntime:       %s\n", runtime_description().c_str());
 }

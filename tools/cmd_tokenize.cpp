@@ -1,4 +1,6 @@
 // attn tokenize: stdin lines -> JSON lines {"ids":[...]}; --decode reverses.
+// Input is read as `attn score` reads it: plain lines, or JSON lines
+// {"text": ...} whose other fields pass through to the output line.
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -9,6 +11,7 @@
 #include "json_text.h"
 #include "line_input.h"
 #include "model_options.h"
+#include "score_input.h"
 
 namespace attn::cli {
 namespace {
@@ -50,7 +53,9 @@ bool run(const TokenizeArgs& args) {
   const auto tokenizer = open_tokenizer(args.model);
   bool ok = true;
   std::string line;
+  InputFormat format = InputFormat::Text;
   for (size_t number = 1; read_line(std::cin, line); ++number) {
+    if (number == 1 && !args.decode) format = detect_format(line);
     try {
       if (args.decode) {
         const auto ids = parse_ids(line);
@@ -59,7 +64,10 @@ bool run(const TokenizeArgs& args) {
         }
         std::printf("%s\n", tokenizer->decode(ids).c_str());
       } else {
-        const nlohmann::json out{{"ids", tokenizer->encode(line, !args.no_special)}};
+        InputRecord record = parse_record(line, format, false);
+        if (!record.error.empty()) throw Error(record.error);
+        nlohmann::ordered_json out = record.fields;
+        out["ids"] = tokenizer->encode(record.text, !args.no_special);
         std::printf("%s\n", json_text(out).c_str());
       }
     } catch (const Error& e) {

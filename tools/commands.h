@@ -13,5 +13,7 @@ void add_embed_command(CLI::App& app);
 void add_onnx_test_command(CLI::App& app);
 void add_score_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
+void add_chat_template_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
 
 }  // namespace attn::cli

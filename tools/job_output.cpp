@@ -127,13 +127,18 @@ void JobOutput::start(const ordered_json& job) {
     // Nothing to resume: start over on an empty file.
     fs::resize_file(path_, 0, error);
   }
-  // The log is rewritten from the kept checkpoint on, with the job first.
-  log_ = std::fopen(log_path_.c_str(), "wb");
-  if (!log_) throw Error(log_path_ + ": cannot write the resume log: " + std::strerror(errno));
+  // The log is rewritten from the kept checkpoint on, with the job first,
+  // under another name and renamed over the old one: a kill in between
+  // leaves the old log, which still describes the output.
+  const std::string fresh_log = log_path_ + ".new";
+  log_ = std::fopen(fresh_log.c_str(), "wb");
+  if (!log_) throw Error(fresh_log + ": cannot write the resume log: " + std::strerror(errno));
   write_log_line(ordered_json{{"attn_resume", 1}, {"job", job}});
   write_log_line(ordered_json{{"input_lines", input_lines_done_},
                               {"input_hash", input_lines_done_ > 0 ? input_hash_done_ : InputDigest().hex()},
                               {"output_bytes", output_bytes_}});
+  fs::rename(fresh_log, log_path_, error);
+  if (error) throw Error(log_path_ + ": cannot write the resume log: " + error.message());
 }
 
 void JobOutput::check_input(const InputDigest& digest, size_t lines_read) const {
@@ -147,12 +152,16 @@ void JobOutput::check_input(const InputDigest& digest, size_t lines_read) const 
   }
 }
 
-void JobOutput::write_batch(const std::string& lines, size_t input_lines, const InputDigest& digest) {
-  if (std::fwrite(lines.data(), 1, lines.size(), file_) != lines.size() || std::fflush(file_) != 0) {
+void JobOutput::write(const std::string& bytes) {
+  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size() || std::fflush(file_) != 0) {
     fail_write(path_.empty() ? std::string("stdout") : path_);
   }
+}
+
+void JobOutput::write_batch(const std::string& bytes, size_t input_lines, const InputDigest& digest) {
+  write(bytes);
   if (!log_) return;
-  output_bytes_ += lines.size();
+  output_bytes_ += bytes.size();
   write_log_line(ordered_json{{"input_lines", input_lines}, {"input_hash", digest.hex()}, {"output_bytes", output_bytes_}});
 }
 
@@ -163,7 +172,7 @@ void JobOutput::write_log_line(const ordered_json& entry) {
 
 void JobOutput::fail_write(const std::string& path) const {
   const std::string reason = std::strerror(errno);
-  if (path_.empty()) throw Error(path + ": write failed: " + reason);
+  if (!log_) throw Error(path + ": write failed: " + reason);  // not a resumable job
   throw Error(path + ": write failed: " + reason + "; the output keeps every batch completed before it. Free some "
               "space (or fix the problem) and rerun the same command with --resume to continue from there");
 }

@@ -1,4 +1,4 @@
-// Where a resumable batch job (score, embed) writes its lines: stdout, or a
+// Where a resumable batch job (score, embed) writes its output: stdout, or a
 // file with a resume log beside it (FILE.resume.jsonl) that --resume checks
 // before continuing.
 //
@@ -8,9 +8,8 @@
 // them, output bytes. --resume refuses a log whose job differs (saying what
 // changed), cuts the output back to the last checkpoint it holds whole (a
 // kill may leave part of a batch or half a line), and the caller checks the
-// input's first lines against the checkpoint's hash. Batched results still
-// differ from single ones in the last digits, so the batch size is part of
-// the job: a resume continues at a batch boundary, byte-identical.
+// input's first lines against the checkpoint's hash. Results do not depend
+// on the batch size, so it is not part of the job: a resume may use another.
 #pragma once
 
 #include <cstdint>
@@ -53,9 +52,11 @@ class JobOutput {
   // the input is shorter or differs.
   void check_input(const InputDigest& digest, size_t lines_read) const;
 
-  // Writes one batch's lines and flushes them, then appends the checkpoint
+  // Writes one batch's output and flushes it, then appends the checkpoint
   // (input lines consumed so far and their digest), so both survive a kill.
-  void write_batch(const std::string& lines, size_t input_lines, const InputDigest& digest);
+  void write_batch(const std::string& bytes, size_t input_lines, const InputDigest& digest);
+  // Writes and flushes output that is not resumable (no start(), no log).
+  void write(const std::string& bytes);
 
  private:
   void write_log_line(const nlohmann::ordered_json& entry);

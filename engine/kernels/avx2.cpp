@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "engine/kernels/kernels.h"
+#include "engine/kernels/isa_kernels.h"
 
 namespace attn::kernels {
 namespace {
@@ -226,8 +226,8 @@ void gelu_tanh(float* x, int64_t n) {
 
 }  // namespace
 
-const KernelTable& avx2_kernels() {
-  static const KernelTable table{"avx2+fma", dot, axpy, rms_norm, silu_mul, add, scale, exp_shifted,
+const VectorKernels& avx2_vector_kernels() {
+  static const VectorKernels table{dot, axpy, rms_norm, silu_mul, add, scale, exp_shifted,
                                  f16_to_f32_n, bf16_to_f32_n, layer_norm, gelu_erf, gelu_tanh};
   return table;
 }

@@ -1,36 +1,68 @@
-// Picks the kernel table once, from what the CPU reports at run time.
-#include <cpuid.h>
-
+// The one kernel dispatch: a table per instruction set, the best one this
+// CPU supports chosen once, or the one ATTN_KERNELS names.
 #include <cstdlib>
-#include <cstring>
+#include <string>
 
-#include "engine/kernels/kernels.h"
+#include "attn/error.h"
+#include "engine/kernels/cpu_features.h"
+#include "engine/kernels/isa_kernels.h"
 
 namespace attn::kernels {
+namespace {
 
-const KernelTable& avx2_kernels();  // avx2.cpp
-
-// clang 14's __builtin_cpu_supports does not know "f16c": read CPUID leaf 1 (ECX bit 29).
-static bool cpu_has_f16c() {
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+bool supported(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  const bool avx2 = f.avx2 && f.fma && f.f16c;
+  switch (isa) {
+    case Isa::Scalar: return true;
+    case Isa::Avx2: return avx2;
+    case Isa::Avx512: return avx2 && f.avx512f && f.avx512bw && f.avx512vl;
+  }
+  return false;
 }
 
-const KernelTable* avx2_table() {
-  static const bool supported =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
-  return supported ? &avx2_kernels() : nullptr;
+const KernelTable& table(Isa isa) {
+  static const KernelTable scalar{scalar_vector_kernels(), Isa::Scalar, "scalar", scalar_gemv_kernels(),
+                                  scalar_int8_kernels()};
+  static const KernelTable avx2{avx2_vector_kernels(), Isa::Avx2, "avx2+fma", avx2_gemv_kernels(),
+                                avx2_int8_kernels()};
+  // The AVX-512 slot runs the AVX2 kernels until it has kernels of its own.
+  static const KernelTable avx512{avx2_vector_kernels(), Isa::Avx512, "avx512 (avx2 kernels)", avx2_gemv_kernels(),
+                                  avx2_int8_kernels()};
+  switch (isa) {
+    case Isa::Scalar: return scalar;
+    case Isa::Avx2: return avx2;
+    case Isa::Avx512: return avx512;
+  }
+  return scalar;
 }
+
+// ATTN_KERNELS=scalar|avx2|avx512 forces a table (to test the fallbacks on
+// a faster CPU); asking for one this CPU lacks is an error, not a crash.
+const KernelTable& choose() {
+  const char* forced = std::getenv("ATTN_KERNELS");
+  if (forced && *forced) {
+    for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+      const std::string name = isa == Isa::Scalar ? "scalar" : isa == Isa::Avx2 ? "avx2" : "avx512";
+      if (name != forced) continue;
+      if (!supported(isa)) throw Error("ATTN_KERNELS=" + name + ": this CPU does not support it");
+      return table(isa);
+    }
+    throw Error(std::string("ATTN_KERNELS=") + forced + ": expected scalar, avx2 or avx512");
+  }
+  for (Isa isa : {Isa::Avx512, Isa::Avx2}) {
+    if (supported(isa)) return table(isa);
+  }
+  return table(Isa::Scalar);
+}
+
+}  // namespace
+
+const KernelTable* table_for(Isa isa) { return supported(isa) ? &table(isa) : nullptr; }
 
 const KernelTable& active() {
-  // ATTN_KERNELS=scalar forces the fallback, to test it on AVX2 machines.
-  static const KernelTable& table = [] () -> const KernelTable& {
-    const char* forced = std::getenv("ATTN_KERNELS");
-    if (forced && std::strcmp(forced, "scalar") == 0) return scalar_table();
-    const KernelTable* vector = avx2_table();
-    return vector ? *vector : scalar_table();
-  }();
-  return table;
+  static const KernelTable& chosen = choose();
+  return chosen;
 }
 
 }  // namespace attn::kernels

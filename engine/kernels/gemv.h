@@ -16,13 +16,9 @@ namespace attn::kernels {
 using GemvRows = void (*)(const void* weights, const float* x, float* y, int64_t row_begin, int64_t row_end,
                           int64_t k);
 
-struct GemvTable {
+struct GemvKernels {
   GemvRows f32, f16, bf16;
   GemvRows for_dtype(DType dtype) const;  // nullptr for non-float dtypes
 };
-
-const GemvTable& active_gemv();
-const GemvTable& scalar_gemv();
-const GemvTable* avx2_gemv();  // nullptr without AVX2+FMA+F16C
 
 }  // namespace attn::kernels

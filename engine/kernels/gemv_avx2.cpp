@@ -1,7 +1,7 @@
 // AVX2 + FMA (+F16C) GEMV.
 #include <immintrin.h>
 
-#include "engine/kernels/gemv.h"
+#include "engine/kernels/isa_kernels.h"
 
 namespace attn::kernels {
 namespace {
@@ -61,8 +61,8 @@ void gemv_rows(const void* weights, const float* x, float* y, int64_t row_begin,
 
 }  // namespace
 
-const GemvTable& avx2_gemv_kernels() {
-  static const GemvTable table{gemv_rows<float, DType::F32>, gemv_rows<uint16_t, DType::F16>,
+const GemvKernels& avx2_gemv_kernels() {
+  static const GemvKernels table{gemv_rows<float, DType::F32>, gemv_rows<uint16_t, DType::F16>,
                                gemv_rows<uint16_t, DType::BF16>};
   return table;
 }

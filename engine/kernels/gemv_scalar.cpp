@@ -1,8 +1,4 @@
-#include <cstdlib>
-#include <cstring>
-
-#include "engine/kernels/gemv.h"
-#include "engine/kernels/kernels.h"
+#include "engine/kernels/isa_kernels.h"
 
 namespace attn::kernels {
 namespace {
@@ -22,7 +18,7 @@ float load_bf16(const void* w, int64_t i) { return bf16_to_f32(static_cast<const
 
 }  // namespace
 
-GemvRows GemvTable::for_dtype(DType dtype) const {
+GemvRows GemvKernels::for_dtype(DType dtype) const {
   switch (dtype) {
     case DType::F32: return f32;
     case DType::F16: return f16;
@@ -31,18 +27,8 @@ GemvRows GemvTable::for_dtype(DType dtype) const {
   }
 }
 
-const GemvTable& scalar_gemv() {
-  static const GemvTable table{gemv_rows<load_f32>, gemv_rows<load_f16>, gemv_rows<load_bf16>};
-  return table;
-}
-
-const GemvTable& avx2_gemv_kernels();  // gemv_avx2.cpp
-
-const GemvTable* avx2_gemv() { return avx2_table() ? &avx2_gemv_kernels() : nullptr; }
-
-const GemvTable& active_gemv() {
-  // Same choice as the element-wise kernels (ATTN_KERNELS=scalar included).
-  static const GemvTable& table = std::strcmp(active().isa, "scalar") == 0 ? scalar_gemv() : *avx2_gemv();
+const GemvKernels& scalar_gemv_kernels() {
+  static const GemvKernels table{gemv_rows<load_f32>, gemv_rows<load_f16>, gemv_rows<load_bf16>};
   return table;
 }
 

@@ -22,8 +22,4 @@ struct Int8Kernels {
                     int64_t row_begin, int64_t row_end, int64_t k);
 };
 
-const Int8Kernels& active_int8();
-const Int8Kernels& scalar_int8();
-const Int8Kernels* avx2_int8();  // nullptr without AVX2
-
 }  // namespace attn::kernels

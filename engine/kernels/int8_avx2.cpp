@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "engine/kernels/int8.h"
+#include "engine/kernels/isa_kernels.h"
 
 namespace attn::kernels {
 namespace {

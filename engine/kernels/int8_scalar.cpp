@@ -2,8 +2,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "engine/kernels/int8.h"
-#include "engine/kernels/kernels.h"
+#include "engine/kernels/isa_kernels.h"
 
 namespace attn::kernels {
 namespace {
@@ -37,18 +36,8 @@ void gemv_rows(const int8_t* w, const float* w_scales, const int8_t* qx, float x
 
 }  // namespace
 
-const Int8Kernels& scalar_int8() {
+const Int8Kernels& scalar_int8_kernels() {
   static const Int8Kernels table{quantize_row, dequantize_row, gemv_rows};
-  return table;
-}
-
-const Int8Kernels& avx2_int8_kernels();  // int8_avx2.cpp
-
-const Int8Kernels* avx2_int8() { return avx2_table() ? &avx2_int8_kernels() : nullptr; }
-
-const Int8Kernels& active_int8() {
-  // Same choice as the element-wise kernels (ATTN_KERNELS=scalar included).
-  static const Int8Kernels& table = avx2_table() && &active() == avx2_table() ? *avx2_int8() : scalar_int8();
   return table;
 }
 

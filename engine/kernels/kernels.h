@@ -1,15 +1,19 @@
-// Vectorised building blocks for the memory-bound ops (norms, activations,
-// softmax, attention over the KV cache). One table of function pointers is
-// chosen once per process from the CPU's features, so results never depend
-// on the thread count and CPUs without AVX2 still run (scalar code).
+// The engine's own kernels: vectorised building blocks for the memory-bound
+// ops (norms, activations, softmax, attention over the KV cache), the decode
+// GEMVs and the int8 kernels. One table per instruction set; the one the
+// engine uses is chosen once per process from the CPU's features (or
+// ATTN_KERNELS=scalar|avx2|avx512), so results never depend on the thread
+// count and CPUs without AVX2 still run (scalar code).
 #pragma once
 
 #include <cstdint>
 
+#include "engine/kernels/gemv.h"
+#include "engine/kernels/int8.h"
+
 namespace attn::kernels {
 
-struct KernelTable {
-  const char* isa;  // "avx2+fma" or "scalar"
+struct VectorKernels {
   float (*dot)(const float* a, const float* b, int64_t n);
   // y += a * x
   void (*axpy)(float a, const float* x, float* y, int64_t n);
@@ -34,10 +38,20 @@ struct KernelTable {
   void (*gelu_tanh)(float* x, int64_t n);
 };
 
+// Instruction sets with a table, best last.
+enum class Isa { Scalar, Avx2, Avx512 };
+
+struct KernelTable : VectorKernels {
+  Isa isa;
+  const char* name;  // "scalar", "avx2+fma", "avx512 (avx2 kernels)"
+  GemvKernels gemv;
+  Int8Kernels int8;
+};
+
+// The table the engine runs, chosen on first use.
 const KernelTable& active();
-// The scalar table, for tests that compare the vector kernels against it.
-const KernelTable& scalar_table();
-// nullptr when this CPU (or build) lacks AVX2+FMA+F16C.
-const KernelTable* avx2_table();
+// Any instruction set's table, for tests that compare them; nullptr when
+// this CPU lacks it.
+const KernelTable* table_for(Isa isa);
 
 }  // namespace attn::kernels

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "engine/kernels/kernels.h"
+#include "engine/kernels/isa_kernels.h"
 #include "engine/tensor.h"
 
 namespace attn::kernels {
@@ -77,8 +77,8 @@ void gelu_tanh(float* x, int64_t n) {
 
 }  // namespace
 
-const KernelTable& scalar_table() {
-  static const KernelTable table{"scalar", dot, axpy, rms_norm, silu_mul, add, scale, exp_shifted,
+const VectorKernels& scalar_vector_kernels() {
+  static const VectorKernels table{dot, axpy, rms_norm, silu_mul, add, scale, exp_shifted,
                                  f16_to_f32_n, bf16_to_f32_n, layer_norm, gelu_erf, gelu_tanh};
   return table;
 }

@@ -28,7 +28,7 @@ AttentionOp::AttentionOp(const AttentionConfig& config)
 }
 
 void AttentionOp::prepare(SessionState& state, int context_length) const {
-  if (config_.causal) state.add_kv_cache_layer(config_.cache_slot, config_.num_kv_heads, config_.head_dim, context_length);
+  if (config_.causal) state.kv_cache().add_layer(config_.cache_slot, config_.num_kv_heads, config_.head_dim, context_length);
   // Per thread: the rotated query, then one score per cached position.
   state.require_thread_scratch(head_scratch_floats(config_.head_dim) + context_length);
 }
@@ -36,7 +36,7 @@ void AttentionOp::prepare(SessionState& state, int context_length) const {
 void AttentionOp::append_to_cache(const RunContext& context, const ActivationView& k, const ActivationView& v) const {
   const int d = config_.head_dim;
   for (const SequenceSpan& sequence : context.sequences) {
-    KvCacheLayer& cache = cache_state(context, sequence).kv_cache(config_.cache_slot);
+    KvCacheLayer& cache = cache_state(context, sequence).kv_cache().layer(config_.cache_slot);
     for (int64_t i = 0; i < sequence.rows; ++i) {
       const int64_t r = sequence.first_row + i;
       const int position = sequence.start_position + static_cast<int>(i);
@@ -83,7 +83,7 @@ void AttentionOp::run_causal(const RunContext& context, std::span<const Activati
         : *std::upper_bound(sequences.begin(), sequences.end(), r,
                             [](int64_t row, const SequenceSpan& s) { return row < s.first_row + s.rows; });
     SessionState& state = cache_state(context, sequence);
-    KvCacheLayer& cache = state.kv_cache(config_.cache_slot);
+    KvCacheLayer& cache = state.kv_cache().layer(config_.cache_slot);
     const int position = sequence.start_position + static_cast<int>(r - sequence.first_row);
     const int length = position + 1;  // causal: attend to positions 0..position
 

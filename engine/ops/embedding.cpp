@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "engine/kernels/int8.h"
 #include "engine/kernels/kernels.h"
 
 namespace attn {
@@ -20,7 +19,7 @@ void EmbeddingOp::run(const RunContext& context, std::span<const ActivationView>
       case DType::F16: k.f16_to_f32(table_.data_as<uint16_t>() + offset, out, width); break;
       case DType::BF16: k.bf16_to_f32(table_.data_as<uint16_t>() + offset, out, width); break;
       case DType::I8:  // a table shared with a quantised LM head
-        kernels::active_int8().dequantize_row(table_.data_as<int8_t>() + offset,
+        kernels::active().int8.dequantize_row(table_.data_as<int8_t>() + offset,
                                               table_.row_scales()->data_as<float>()[context.tokens[r]], out, width);
         break;
       default: break;  // rejected at construction by the builder

@@ -15,6 +15,7 @@ class EmbeddingOp : public Op {
   int64_t output_width() const override { return table_.dim(1); }
   void run(const RunContext& context, std::span<const ActivationView> inputs,
            const ActivationView& output) const override;
+  const Tensor& table() const { return table_; }
 
  private:
   Tensor table_;

@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/kernels/gemv.h"
-#include "engine/kernels/int8.h"
+#include <oneapi/dnnl/dnnl.hpp>
+
 #include "engine/kernels/kernels.h"
 #include "engine/parallel.h"
 #include "engine/session_state.h"
@@ -26,11 +26,29 @@ constexpr int64_t kMaxGemvRows = 8;
 // Weight rows per GEMV block: about this many bytes, so that the block is
 // still in L1 when the next input row needs it.
 constexpr int64_t kGemvBlockBytes = 16 * 1024;
+// Rows per oneDNN matmul call (see run_matmul): a multiple of the 16- and
+// 24-row blocks of its f32 kernels.
+constexpr int64_t kMatmulTileRows = 48;
+
+// oneDNN's s8 x s8 matmul sums exactly in int32 only on CPUs with VNNI.
+// Without it (AVX2, AVX-512 before Cascade Lake) it adds pairs of u8 x s8
+// products in int16 (vpmaddubsw), which saturates for full-range operands
+// (oneDNN's "Nuances of int8 computations") and gives wrong logits.
+bool onednn_int8_matmul_is_exact() {
+  static const bool exact = [] {
+    using dnnl::cpu_isa;
+    const cpu_isa isa = dnnl::get_effective_cpu_isa();
+    return isa == cpu_isa::avx2_vnni || isa == cpu_isa::avx512_core_vnni || isa == cpu_isa::avx512_core_bf16 ||
+           isa == cpu_isa::avx512_core_amx;
+  }();
+  return exact;
+}
 
 }  // namespace
 
-LinearOp::LinearOp(Tensor weight, std::optional<Tensor> bias) : weight_(std::move(weight)) {
-  if (bias) bias_ = bias->to_f32();
+LinearOp::LinearOp(LinearWeights weights)
+    : weight_(std::move(weights.weight)), source_(std::move(weights.source)), as_stored_(weights.as_stored) {
+  if (weights.bias) bias_ = weights.bias->to_f32();
 }
 
 void LinearOp::prepare(SessionState& state, int) const {
@@ -47,7 +65,9 @@ int64_t LinearOp::panel_rows() const {
 void LinearOp::run(const RunContext& context, std::span<const ActivationView> inputs,
                    const ActivationView& output) const {
   const ActivationView& x = inputs[0];
-  if (x.rows <= kMaxGemvRows) {
+  // Packed batches always take the tiled matmul, so a sequence's scores are
+  // the same alone as among others (see run_matmul).
+  if (x.rows <= kMaxGemvRows && !context.packed) {
     run_gemv(context, x, output);
   } else {
     run_matmul(context, x, output);
@@ -60,8 +80,8 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
   const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / (k * static_cast<int64_t>(dtype_size(weight_.dtype()))));
   const bool int8 = weight_.dtype() == DType::I8;
-  const kernels::GemvRows gemv = kernels::active_gemv().for_dtype(weight_.dtype());
-  const kernels::Int8Kernels& int8_kernels = kernels::active_int8();
+  const kernels::GemvRows gemv = kernels::active().gemv.for_dtype(weight_.dtype());
+  const kernels::Int8Kernels& int8_kernels = kernels::active().int8;
   // Int8 weights: dynamic activation quantisation, one scale per input row,
   // computed once and shared by every thread.
   int8_t* qx = context.state.quantized_rows();
@@ -99,7 +119,29 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
   }
 }
 
+// oneDNN picks its kernels by the row count M, and rows that fall in an
+// M-tail are summed in another order, so a row's result would depend on what
+// else is in the batch. Products run in tiles of exactly kMatmulTileRows
+// rows (the last one zero-padded), a size at which every row takes the same
+// kernel (checked on AVX2 and AVX-512): a token's result is the same whatever
+// the batch, and scores do not depend on --batch-size.
 void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
+  const int64_t n = weight_.dim(0), k = weight_.dim(1);
+  const int64_t full_rows = x.rows / kMatmulTileRows * kMatmulTileRows;
+  for (int64_t first = 0; first < full_rows; first += kMatmulTileRows) {
+    run_matmul_tile(context, {x.row(first), kMatmulTileRows, x.width}, {y.row(first), kMatmulTileRows, y.width});
+  }
+  const int64_t rest = x.rows - full_rows;
+  if (rest == 0) return;
+  float* padded_x = context.state.step_buffer(kMatmulTileRows * (k + n));
+  float* padded_y = padded_x + kMatmulTileRows * k;
+  std::copy(x.row(full_rows), x.row(full_rows) + rest * k, padded_x);
+  std::fill(padded_x + rest * k, padded_x + kMatmulTileRows * k, 0.0f);
+  run_matmul_tile(context, {padded_x, kMatmulTileRows, k}, {padded_y, kMatmulTileRows, n});
+  std::copy(padded_y, padded_y + rest * n, y.row(full_rows));
+}
+
+void LinearOp::run_matmul_tile(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
   auto& primitives = context.state.linear_primitives();
   const float* bias = bias_ ? bias_->data_as<float>() : nullptr;
@@ -107,7 +149,16 @@ void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, co
     primitives.get(x.rows, k, n, bias != nullptr, n).run(context.state.stream(), x.data, weight_.data_as<float>(), bias, y.data);
     return;
   }
-  if (weight_.dtype() == DType::I8) return run_int8_matmul(context, x, y);
+  if (weight_.dtype() == DType::I8) {
+    if (onednn_int8_matmul_is_exact()) return run_int8_matmul(context, x, y);
+    // Without VNNI, the int8 GEMV kernel in tiles of rows: exact int32 sums,
+    // the same results as decode.
+    for (int64_t first = 0; first < x.rows; first += kMaxGemvRows) {
+      const int64_t rows = std::min(kMaxGemvRows, x.rows - first);
+      run_gemv(context, {x.row(first), rows, x.width}, {y.row(first), rows, y.width});
+    }
+    return;
+  }
   float* panel = context.state.weight_panel();
   const int64_t panel_rows = this->panel_rows();
   for (int64_t first = 0; first < n; first += panel_rows) {
@@ -125,7 +176,7 @@ void LinearOp::run_int8_matmul(const RunContext& context, const ActivationView& 
   state.require_quantized_rows(x.rows, k);
   int8_t* qx = state.quantized_rows();
   float* x_scales = state.quantized_row_scales();
-  const auto quantize_row = kernels::active_int8().quantize_row;
+  const auto quantize_row = kernels::active().int8.quantize_row;
 #pragma omp parallel for if (worth_parallel(x.rows * k))
   for (int64_t r = 0; r < x.rows; ++r) x_scales[r] = quantize_row(x.row(r), qx + r * k, k);
   state.int8_linear_primitives()

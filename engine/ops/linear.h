@@ -1,11 +1,21 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "engine/op.h"
 #include "engine/tensor.h"
 
 namespace attn {
+
+// A Linear layer's parameters, and the checkpoint tensor they come from so
+// that `attn quantize` and ModelInfo can name them.
+struct LinearWeights {
+  Tensor weight = {};               // [out_features, in_features]
+  std::optional<Tensor> bias = {};  // [out_features]
+  std::string source = {};          // the checkpoint tensor the weight is, or is derived from; empty: none
+  bool as_stored = true;            // the weight is `source` itself, not a slice or a transposed copy
+};
 
 // y = x W^T + b with W stored [out_features, in_features] (the layout of
 // PyTorch's nn.Linear and of every checkpoint format we read), in its stored
@@ -22,17 +32,20 @@ namespace attn {
 //    tokens/s here, where dequantised f32 panels reached 0.85x).
 class LinearOp : public Op {
  public:
-  LinearOp(Tensor weight, std::optional<Tensor> bias);
+  explicit LinearOp(LinearWeights weights);
   std::string_view name() const override { return "Linear"; }
   int64_t output_width() const override { return weight_.dim(0); }
   void run(const RunContext& context, std::span<const ActivationView> inputs,
            const ActivationView& output) const override;
   void prepare(SessionState& state, int context_length) const override;
   const Tensor& weight() const { return weight_; }
+  // The weights as given (bias in f32), e.g. for a pass that converts them.
+  LinearWeights weights() const { return {weight_, bias_, source_, as_stored_}; }
 
  private:
   void run_gemv(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
+  void run_matmul_tile(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_int8_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   int64_t panel_rows() const;
   // One row of a 16-bit weight as f32.
@@ -40,6 +53,8 @@ class LinearOp : public Op {
 
   Tensor weight_;
   std::optional<Tensor> bias_;  // f32
+  std::string source_;
+  bool as_stored_;
 };
 
 }  // namespace attn

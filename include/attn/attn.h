@@ -2,10 +2,13 @@
 #pragma once
 
 #include "attn/bench.h"
+#include "attn/chat.h"
+#include "attn/chat_template.h"
 #include "attn/classify.h"
 #include "attn/embed.h"
 #include "attn/error.h"
 #include "attn/generate.h"
+#include "attn/log.h"
 #include "attn/model.h"
 #include "attn/quantize.h"
 #include "attn/sampler.h"

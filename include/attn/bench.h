@@ -2,6 +2,8 @@
 // n tokens (pp) and decode of n tokens one at a time (tg), per thread count.
 #pragma once
 
+#include "attn/export.h"
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -9,7 +11,7 @@
 
 #include "attn/model.h"
 
-namespace attn {
+namespace attn ATTN_API {
 
 struct BenchOptions {
   int prompt_tokens = 128;   // 0 skips the prefill test

@@ -3,6 +3,8 @@
 // one score per label for each text or text pair.
 #pragma once
 
+#include "attn/export.h"
+
 #include <optional>
 #include <span>
 #include <string>
@@ -10,7 +12,7 @@
 
 #include "attn/model.h"
 
-namespace attn {
+namespace attn ATTN_API {
 
 struct ClassifyInput {
   std::string text;

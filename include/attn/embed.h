@@ -3,6 +3,8 @@
 // padding, pool each sentence's token states, optionally L2-normalise.
 #pragma once
 
+#include "attn/export.h"
+
 #include <optional>
 #include <span>
 #include <string>
@@ -11,7 +13,7 @@
 
 #include "attn/model.h"
 
-namespace attn {
+namespace attn ATTN_API {
 
 // sentence-transformers' pooling modes (1_Pooling/config.json).
 enum class Pooling { Mean, Cls, Max, Last };
@@ -27,7 +29,12 @@ struct EmbeddingConfig {
   bool normalize = false;
   int max_length = 0;  // sentence_bert_config.json max_seq_length; 0: the model's context
 };
-const EmbeddingConfig& embedding_config(const Model& model);
+// Read from the model's ModelInfo::metadata, which the loader fills from
+// the directory's sentence-transformers files under these keys.
+EmbeddingConfig embedding_config(const Model& model);
+inline constexpr const char* kPoolingKey = "sentence_transformers.pooling";          // mean, cls, max or last
+inline constexpr const char* kNormalizeKey = "sentence_transformers.normalize";      // "true" when L2-normalised
+inline constexpr const char* kMaxSeqLengthKey = "sentence_transformers.max_seq_length";  // tokens
 
 struct EmbedOptions {
   std::optional<Pooling> pooling;  // default: embedding_config(model)

@@ -1,7 +1,11 @@
 // Text generation: prompt -> streamed continuation, with stop conditions.
 #pragma once
 
+#include "attn/export.h"
+
+#include <atomic>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,7 +13,14 @@
 #include "attn/model.h"
 #include "attn/sampler.h"
 
-namespace attn {
+namespace attn ATTN_API {
+
+// Called after each generated token with its id and the text it completed
+// (whole UTF-8 characters, possibly empty; text of a stop string is never
+// passed), and once more with kNoToken for text still held back when
+// generation ends. Returning false stops generation (StopReason::Cancelled).
+constexpr TokenId kNoToken = -1;
+using TokenCallback = std::function<bool(TokenId token, std::string_view piece)>;
 
 struct GenerateOptions {
   SamplerConfig sampling;
@@ -19,7 +30,14 @@ struct GenerateOptions {
   // Upper bound on generated tokens alone (llama.cpp's n_predict). -1: none.
   int max_new_tokens = -1;
   std::vector<std::string> stop_strings;  // generation ends before any of them
+  // Ids that end generation besides the model's EOS ids (a chat template's
+  // end-of-turn token); they are not part of the result.
+  std::vector<TokenId> stop_tokens;
   bool echo_prompt = true;                // stream the prompt text first
+  TokenCallback on_token;
+  // Generation stops (StopReason::Cancelled) soon after this becomes true,
+  // e.g. from a SIGINT handler or another thread.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct GenerateTimings {
@@ -31,12 +49,14 @@ struct GenerateTimings {
   double decode_tokens_per_second() const;
 };
 
-enum class StopReason { Eos, StopString, MaxLength, ContextFull };
+enum class StopReason { Eos, StopString, MaxLength, ContextFull, Cancelled };
 
 struct GenerateResult {
-  std::string text;                  // the continuation (without the prompt)
+  std::string text;                  // the continuation (without the prompt), also when cancelled
   std::vector<TokenId> prompt_tokens;
   std::vector<TokenId> tokens;       // generated ids
+  // Prompt tokens already in the session's cache, not prefilled again.
+  int reused_prompt_tokens = 0;
   StopReason stop_reason = StopReason::MaxLength;
   GenerateTimings timings;
 };
@@ -44,11 +64,30 @@ struct GenerateResult {
 // Called with each piece of text as soon as it is complete UTF-8.
 using TextCallback = std::function<void(std::string_view piece)>;
 
-// Runs the prompt through `session` (which must be empty) and samples until a
-// stop condition. Throws attn::Error for invalid UTF-8 or a prompt longer
-// than the context.
+// Runs the prompt through `session` and samples until a stop condition.
+// The session may hold a sequence already (an earlier turn of a chat): the
+// longest common prefix of what it holds and the prompt's tokens stays in the
+// cache, and only the rest of the prompt is prefilled (at least its last
+// token, whose logits start the continuation). Afterwards the session holds
+// the prompt and the generated tokens, ready for the next turn. Throws
+// attn::Error for invalid UTF-8 or a prompt longer than the context.
 GenerateResult generate(Session& session, std::string_view prompt, const GenerateOptions& options,
                         const TextCallback& on_text = {});
+// The same for a prompt already tokenized (special tokens included).
+GenerateResult generate(Session& session, std::span<const TokenId> prompt_tokens, const GenerateOptions& options,
+                        const TextCallback& on_text = {});
+
+// The prompt as generate() tokenizes it: with the tokenizer's special tokens
+// (BOS), and BOS alone for an empty prompt.
+std::vector<TokenId> tokenize_prompt(const Tokenizer& tokenizer, std::string_view prompt);
+
+// How many tokens generate() may produce after `prompt` in `session`
+// (--max-length, max_new_tokens and the context; 0: none at all).
+int generation_budget(const Session& session, std::span<const TokenId> prompt, const GenerateOptions& options);
+
+// How many leading tokens of `prompt` the session already holds; generate()
+// truncates the session to this and prefills the rest.
+int reusable_prefix(const Session& session, std::span<const TokenId> prompt);
 
 const char* to_string(StopReason reason);
 

@@ -3,8 +3,11 @@
 // (KV cache, scratch buffers) and is used by one thread at a time.
 #pragma once
 
+#include "attn/export.h"
+
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,34 +16,33 @@
 #include <string_view>
 #include <vector>
 
+#include "attn/dtype.h"
 #include "attn/tokenizer.h"
 
-namespace attn {
-
-// How the weight matrices of Linear layers are stored and read. Int8 is
-// per-output-channel symmetric, with each activation row quantised to int8
-// on the fly for the decode GEMV (see loaders/int8_format.h).
-enum class WeightType { F32, F16, BF16, Int8 };
-std::string_view weight_type_name(WeightType type);  // "f32", "f16", "bf16", "int8"
-// nullopt for anything but those names.
-std::optional<WeightType> parse_weight_type(std::string_view name);
+namespace attn ATTN_API {
 
 struct LoadOptions {
   // Tokenizer to use instead of the one found beside the model (required for
   // llama2.c .bin checkpoints that have no tokenizer.model next to them).
   std::optional<std::filesystem::path> tokenizer;
   // Converts every Linear weight (the LM head included) to this type while
-  // loading; embeddings, norms and biases keep their stored type. A tied
-  // embedding table is the LM head, so it is converted too.
-  std::optional<WeightType> dtype = std::nullopt;
+  // loading: F32, F16, BF16 or I8 (per-output-channel symmetric, each
+  // activation row quantised to int8 on the fly; see loaders/int8_format.h).
+  // Embeddings, norms and biases keep their stored type. A tied embedding
+  // table is the LM head, so it is converted too.
+  std::optional<DType> dtype = std::nullopt;
+  // Called as loading proceeds, with what it is doing and the fraction done
+  // (0 to 1, ending with "loaded", 1). Returning false stops loading, which
+  // then throws attn::Cancelled and keeps nothing.
+  std::function<bool(std::string_view stage, float fraction)> progress;
 };
 
 struct ModelInfo {
-  std::string architecture;   // e.g. "LlamaForCausalLM"
-  std::string source_format;  // "huggingface", "llama2.c"
-  std::filesystem::path path;
+  std::string architecture = {};   // e.g. "LlamaForCausalLM"
+  std::string source_format = {};  // "huggingface", "llama2.c"
+  std::filesystem::path path = {};
   int64_t parameter_count = 0;
-  std::map<std::string, int64_t> parameters_by_dtype;  // dtype name -> parameters stored in it
+  std::map<std::string, int64_t> parameters_by_dtype = {};  // dtype name -> parameters stored in it
   int64_t weight_bytes = 0;                            // bytes of weights as stored (and read)
   int vocab_size = 0;
   int hidden_size = 0;
@@ -54,37 +56,42 @@ struct ModelInfo {
   int type_vocab_size = 0;  // encoders: segments (token types) the model knows
   // Sequence-classification models: label names by class index (id2label);
   // empty for other models. multi_label: independent sigmoids, not a softmax.
-  std::vector<std::string> class_labels;
+  std::vector<std::string> class_labels = {};
   bool multi_label = false;
-  std::vector<TokenId> eos_ids;      // generation stops on any of these
-  std::map<std::string, int> graph_ops;  // op name -> node count
+  std::vector<TokenId> eos_ids = {};      // generation stops on any of these
+  // What the model directory says about using the model beyond the network
+  // itself, for the tasks that read it: sentence-transformers' pooling
+  // ("sentence_transformers.pooling": "mean"), normalisation and maximum
+  // length (see attn::embedding_config).
+  std::map<std::string, std::string> metadata = {};
+  std::map<std::string, int> graph_ops = {};  // op name -> node count
   int graph_nodes = 0;
-  // ONNX models: nodes of the file mapped onto fused ops, or run op by op
-  // (primitive) when the fusion passes could not map the graph, and why.
-  int onnx_fused_nodes = 0;
-  int onnx_primitive_nodes = 0;
-  std::string onnx_unfused_reason;
 };
 
+// How an ONNX file was imported: its nodes mapped onto fused ops, or run op
+// by op (primitive) when the fusion passes could not map the graph, and why.
+struct OnnxImportReport {
+  int fused_nodes = 0;
+  int primitive_nodes = 0;
+  std::string unfused_reason;
+};
+
+// A loaded model. The engine implements it; applications get one from
+// Model::load and share it between threads and sessions.
 class Model {
  public:
   static std::shared_ptr<const Model> load(const std::filesystem::path& path,
                                            const LoadOptions& options = {});
-  ~Model();
+  virtual ~Model() = default;
 
-  const ModelInfo& info() const;
-  const Tokenizer& tokenizer() const;
-  std::shared_ptr<const Tokenizer> shared_tokenizer() const;
+  virtual const ModelInfo& info() const = 0;
+  virtual const Tokenizer& tokenizer() const = 0;
+  virtual std::shared_ptr<const Tokenizer> shared_tokenizer() const = 0;
+  // ONNX models only: how the file was imported.
+  virtual const std::optional<OnnxImportReport>& onnx_import() const = 0;
 
-  struct Impl;
-  const Impl& impl() const { return *impl_; }
-
- private:
-  explicit Model(std::unique_ptr<Impl> impl);
-  static std::shared_ptr<const Model> assemble(const struct Checkpoint& checkpoint, const std::string& architecture,
-                                               struct BuiltModel built, std::shared_ptr<const Tokenizer> tokenizer,
-                                               const std::string& onnx_unfused_reason = {});
-  std::unique_ptr<Impl> impl_;
+ protected:
+  Model() = default;
 };
 
 struct SessionOptions {
@@ -139,13 +146,15 @@ class Session {
   void truncate(int position);
 
   int position() const;
+  // The ids of the sequence the cache holds, by position (position() of them).
+  std::span<const TokenId> tokens() const;
   int context_length() const;
   const Model& model() const;
   SessionStats stats() const;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  struct Data;  // engine/session.cpp
+  std::unique_ptr<Data> data_;
 };
 
 // Threads used by attn's kernels and oneDNN (one OpenMP pool per process).

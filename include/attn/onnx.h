@@ -3,11 +3,13 @@
 // primitive interpreter. Models load with attn::Model::load like any other.
 #pragma once
 
+#include "attn/export.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
 
-namespace attn {
+namespace attn ATTN_API {
 
 struct OnnxTolerance {
   double rtol = 1e-3;  // ONNX's backend-test tolerances

@@ -4,15 +4,17 @@
 // is a Hugging Face-style directory that Model::load reads.
 #pragma once
 
+#include "attn/export.h"
+
 #include <filesystem>
 #include <optional>
 
 #include "attn/model.h"
 
-namespace attn {
+namespace attn ATTN_API {
 
 struct QuantizeOptions {
-  WeightType type = WeightType::Int8;
+  DType type = DType::I8;  // F32, F16, BF16 or I8
   // As LoadOptions::tokenizer: required for llama2.c .bin files without a
   // tokenizer.model beside them.
   std::optional<std::filesystem::path> tokenizer;

@@ -2,6 +2,8 @@
 // (repetition penalty -> temperature -> top-k -> top-p -> min-p -> draw).
 #pragma once
 
+#include "attn/export.h"
+
 #include <cstdint>
 #include <random>
 #include <span>
@@ -9,7 +11,7 @@
 
 #include "attn/tokenizer.h"
 
-namespace attn {
+namespace attn ATTN_API {
 
 struct SamplerConfig {
   float temperature = 0.8f;      // 0 means greedy (argmax, lowest id wins ties)

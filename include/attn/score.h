@@ -2,6 +2,8 @@
 // many texts, and the perplexity of one long token stream.
 #pragma once
 
+#include "attn/export.h"
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -9,7 +11,7 @@
 
 #include "attn/model.h"
 
-namespace attn {
+namespace attn ATTN_API {
 
 struct ScoreOptions {
   int batch_size = 32;  // texts per forward pass (packed back to back, no padding)

@@ -1,6 +1,8 @@
 // Text <-> token ids. One interface; implementations live in tokenizer/.
 #pragma once
 
+#include "attn/export.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -10,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace attn {
+namespace attn ATTN_API {
 
 using TokenId = int32_t;
 

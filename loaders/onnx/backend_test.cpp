@@ -5,14 +5,14 @@
 
 #include "attn/error.h"
 #include "attn/onnx.h"
-#include "engine/primitive/program.h"
+#include "engine/interpreter/program.h"
 #include "loaders/onnx/onnx_reader.h"
 
 namespace attn {
 namespace {
 
 namespace fs = std::filesystem;
-using primitive::Array;
+using interpreter::Array;
 
 // Empty when `actual` matches `expected` within the tolerance, else why not.
 std::string compare(const Array& actual, const Array& expected, const OnnxTolerance& tolerance) {
@@ -22,7 +22,7 @@ std::string compare(const Array& actual, const Array& expected, const OnnxTolera
   for (int64_t i = 0; i < actual.numel(); ++i) {
     const double a = actual.element_as_double(i), e = expected.element_as_double(i);
     if (std::isnan(e) ? std::isnan(a) : a == e) continue;
-    const bool floating = primitive::is_floating(actual.type());
+    const bool floating = interpreter::is_floating(actual.type());
     if (!floating || std::isinf(e) || std::fabs(a - e) > tolerance.atol + tolerance.rtol * std::fabs(e)) {
       char message[128];
       std::snprintf(message, sizeof message, "element %lld is %.9g, expected %.9g", static_cast<long long>(i), a, e);
@@ -40,7 +40,7 @@ std::vector<fs::path> numbered_files(const fs::path& dir, const std::string& pre
   return files;
 }
 
-OnnxTestResult run_data_set(const primitive::Program& program, const fs::path& data_dir, const std::string& name,
+OnnxTestResult run_data_set(const interpreter::Program& program, const fs::path& data_dir, const std::string& name,
                             const OnnxTolerance& tolerance) {
   OnnxTestResult result{name, false, {}};
   try {
@@ -78,10 +78,10 @@ OnnxTestResult run_data_set(const primitive::Program& program, const fs::path& d
 
 std::vector<OnnxTestResult> run_onnx_backend_test(const fs::path& dir, const OnnxTolerance& tolerance) {
   const std::string name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
-  std::unique_ptr<primitive::Program> program;
+  std::unique_ptr<interpreter::Program> program;
   try {
     const auto model = read_onnx_model(dir / "model.onnx");
-    program = std::make_unique<primitive::Program>(std::shared_ptr<const primitive::GraphIR>(model, &model->graph),
+    program = std::make_unique<interpreter::Program>(std::shared_ptr<const interpreter::GraphIR>(model, &model->graph),
                                                    model->opset(), (dir / "model.onnx").string());
   } catch (const std::exception& e) {
     return {OnnxTestResult{name, false, e.what()}};

@@ -1,9 +1,10 @@
 #include "loaders/onnx/onnx_checkpoint.h"
 
 #include "attn/error.h"
-#include "engine/primitive/program.h"
+#include "engine/interpreter/program.h"
 #include "loaders/hf_directory.h"
 #include "loaders/onnx/onnx_reader.h"
+#include "loaders/onnx/recognise.h"
 
 namespace attn {
 
@@ -19,10 +20,14 @@ std::optional<fs::path> find_onnx_model(const fs::path& dir) {
 
 Checkpoint load_onnx_checkpoint(const fs::path& model_file) {
   auto model = read_onnx_model(model_file);
+  if (model->graph.outputs.empty()) {
+    throw Error(model_file.string() + ": the ONNX graph has no outputs; attn reads a language model's first output "
+                "(logits, or an encoder's hidden states)");
+  }
   // Checks the whole graph now (ops, undefined inputs, cycles): a broken file
-  // is reported as such, not as a graph the fusion pass does not recognise.
-  primitive::Program(std::shared_ptr<const primitive::GraphIR>(model, &model->graph), model->opset(),
-                     model_file.string());
+  // is reported as such, not as a graph the recognisers do not know.
+  interpreter::Program(std::shared_ptr<const interpreter::GraphIR>(model, &model->graph), model->opset(),
+                       model_file.string());
   fs::path root = model_file.parent_path();
   if (root.empty()) root = ".";
   if (!fs::exists(root / "config.json") && root.filename() == "onnx") root = root.parent_path();
@@ -34,10 +39,20 @@ Checkpoint load_onnx_checkpoint(const fs::path& model_file) {
   checkpoint.path = root;
   checkpoint.format = "onnx";
   checkpoint.config = read_hf_config(root);
-  checkpoint.onnx = std::move(model);
-  for (const auto& [name, value] : checkpoint.onnx->graph.initializers) {
-    if (primitive::is_floating(value.type()) && value.type() != primitive::ElemType::Double && value.rank() > 0) {
-      checkpoint.weights.add(name, value.to_tensor(), model_file.string());
+  checkpoint.onnx = model;
+  try {
+    // What the graph shows (widths, layers, norms, RoPE layout) overrides
+    // config.json; config.json's other keys (rope_scaling, sliding_window,
+    // head counts) reach the builder as they would from safetensors.
+    RecognisedModel recognised = recognise_onnx_model(model->graph, checkpoint.config, model_file.string());
+    checkpoint.config.update(recognised.config);
+    checkpoint.weights = std::move(recognised.weights);
+  } catch (const Error& e) {
+    checkpoint.onnx_unrecognised = e.what();
+    for (const auto& [name, value] : model->graph.initializers) {
+      if (interpreter::is_floating(value.type()) && value.type() != DType::F64 && value.rank() > 0) {
+        checkpoint.weights.add(name, value.to_tensor(), model_file.string());
+      }
     }
   }
   if (fs::exists(root / "tokenizer.json") || fs::exists(root / "tokenizer.model")) checkpoint.tokenizer = root;

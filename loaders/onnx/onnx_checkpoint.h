@@ -1,6 +1,13 @@
-// ONNX models as checkpoints: the graph, its initializers as weights, and
-// the config.json / tokenizer files of the optimum or transformers.js
-// directory around it.
+// ONNX models as checkpoints: the graph, the config.json / tokenizer files
+// of the optimum or transformers.js directory around it, and — when a
+// recogniser (recognise.h) maps the graph — its weights under Hugging Face
+// names with the config keys the graph determines, for the models/<arch>
+// builder that safetensors use.
+//
+// ONNX lives in two places: here, what is specific to the file format
+// (reading, directories, recognising architectures, the backend-test
+// runner), and engine/interpreter/, which runs any imported graph op by op
+// (for graphs no recogniser maps, the tests' reference and `attn onnx-test`).
 #pragma once
 
 #include <filesystem>

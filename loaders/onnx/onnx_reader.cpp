@@ -13,8 +13,7 @@ namespace attn {
 namespace {
 
 namespace fs = std::filesystem;
-using primitive::Array;
-using primitive::ElemType;
+using interpreter::Array;
 
 // State shared while one file is read: where external data lives, the
 // files already mapped, and what keeps the parsed protobuf alive.
@@ -24,7 +23,7 @@ struct ReadContext {
   std::map<fs::path, std::shared_ptr<const MappedFile>> external_files;
 };
 
-Array copy_typed_field(const onnx::TensorProto& t, ElemType type, const Shape& shape, const std::string& where) {
+Array copy_typed_field(const onnx::TensorProto& t, DType type, const Shape& shape, const std::string& where) {
   const int64_t n = shape_numel(shape);
   const int64_t stored = std::max({t.float_data_size(), t.double_data_size(), t.int64_data_size(),
                                    t.uint64_data_size(), t.int32_data_size()});
@@ -37,32 +36,32 @@ Array copy_typed_field(const onnx::TensorProto& t, ElemType type, const Shape& s
   check(stored);  // before allocating: a damaged shape must not ask for terabytes
   Array out(type, shape);
   switch (type) {
-    case ElemType::Float:
+    case DType::F32:
       check(t.float_data_size());
       std::copy(t.float_data().begin(), t.float_data().end(), out.mutable_as<float>());
       break;
-    case ElemType::Double:
+    case DType::F64:
       check(t.double_data_size());
       std::copy(t.double_data().begin(), t.double_data().end(), out.mutable_as<double>());
       break;
-    case ElemType::Int64:
+    case DType::I64:
       check(t.int64_data_size());
       std::copy(t.int64_data().begin(), t.int64_data().end(), out.mutable_as<int64_t>());
       break;
-    case ElemType::UInt32:
-    case ElemType::UInt64:
+    case DType::U32:
+    case DType::U64:
       check(t.uint64_data_size());
-      primitive::visit_type(type, [&](auto tag) {
+      interpreter::visit_type(type, [&](auto tag) {
         using T = decltype(tag);
         for (int64_t i = 0; i < n; ++i) out.mutable_as<T>()[i] = static_cast<T>(t.uint64_data(i));
       });
       break;
     default:  // int32_data holds the narrower integer types, bool and 16-bit float bit patterns
       check(t.int32_data_size());
-      primitive::visit_type(type, [&](auto tag) {
+      interpreter::visit_type(type, [&](auto tag) {
         using T = decltype(tag);
         for (int64_t i = 0; i < n; ++i) {
-          if constexpr (std::is_same_v<T, primitive::Half> || std::is_same_v<T, primitive::BFloat>) {
+          if constexpr (std::is_same_v<T, interpreter::Half> || std::is_same_v<T, interpreter::BFloat>) {
             out.mutable_as<T>()[i].bits = static_cast<uint16_t>(t.int32_data(i));
           } else {
             out.mutable_as<T>()[i] = static_cast<T>(t.int32_data(i));
@@ -74,7 +73,7 @@ Array copy_typed_field(const onnx::TensorProto& t, ElemType type, const Shape& s
   return out;
 }
 
-Array external_tensor(const onnx::TensorProto& t, ElemType type, const Shape& shape, ReadContext& context,
+Array external_tensor(const onnx::TensorProto& t, DType type, const Shape& shape, ReadContext& context,
                       const std::string& where) {
   std::string location;
   int64_t offset = 0, length = -1;
@@ -105,7 +104,7 @@ Array external_tensor(const onnx::TensorProto& t, ElemType type, const Shape& sh
                 " bytes); the model and its data file do not match");
   }
   const std::byte* data = mapped->data() + offset;
-  if (reinterpret_cast<uintptr_t>(data) % primitive::elem_size(type) != 0) {  // unaligned: copy once
+  if (reinterpret_cast<uintptr_t>(data) % dtype_size(type) != 0) {  // unaligned: copy once
     Array copy(type, shape);
     std::memcpy(copy.mutable_as<std::byte>(), data, static_cast<size_t>(nbytes));
     return copy;
@@ -115,18 +114,18 @@ Array external_tensor(const onnx::TensorProto& t, ElemType type, const Shape& sh
 
 Array convert_tensor(const onnx::TensorProto& t, ReadContext& context, const std::string& what) {
   const std::string where = context.file.string() + ": " + what + " '" + t.name() + "'";
-  if (!primitive::is_known_elem_type(t.data_type())) {
+  if (!interpreter::is_known_elem_type(t.data_type())) {
     throw Error(where + ": element type " + std::to_string(t.data_type()) +
                 " (string, complex or 8-bit float) is not supported");
   }
-  const auto type = static_cast<ElemType>(t.data_type());
+  const auto type = static_cast<DType>(t.data_type());
   Shape shape(t.dims().begin(), t.dims().end());
   for (int64_t d : shape) {
     if (d < 0) throw Error(where + ": negative dimension in " + shape_to_string(shape));
   }
   if (t.data_location() == onnx::TensorProto::EXTERNAL) return external_tensor(t, type, shape, context, where);
   if (t.has_raw_data()) {
-    const size_t expected = static_cast<size_t>(shape_numel(shape)) * primitive::elem_size(type);
+    const size_t expected = static_cast<size_t>(shape_numel(shape)) * dtype_size(type);
     if (t.raw_data().size() != expected) {
       throw Error(where + ": raw data has " + std::to_string(t.raw_data().size()) + " bytes but its shape " +
                   shape_to_string(shape) + " needs " + std::to_string(expected));
@@ -137,11 +136,11 @@ Array convert_tensor(const onnx::TensorProto& t, ReadContext& context, const std
   return copy_typed_field(t, type, shape, where);
 }
 
-std::shared_ptr<const primitive::GraphIR> convert_graph(const onnx::GraphProto& g, ReadContext& context);
+std::shared_ptr<const interpreter::GraphIR> convert_graph(const onnx::GraphProto& g, ReadContext& context);
 
-primitive::Attribute convert_attribute(const onnx::AttributeProto& a, ReadContext& context, const std::string& node) {
-  using Kind = primitive::Attribute::Kind;
-  primitive::Attribute out;
+interpreter::Attribute convert_attribute(const onnx::AttributeProto& a, ReadContext& context, const std::string& node) {
+  using Kind = interpreter::Attribute::Kind;
+  interpreter::Attribute out;
   switch (a.type()) {
     case onnx::AttributeProto::FLOAT: out.kind = Kind::Float; out.f = a.f(); break;
     case onnx::AttributeProto::INT: out.kind = Kind::Int; out.i = a.i(); break;
@@ -157,12 +156,12 @@ primitive::Attribute convert_attribute(const onnx::AttributeProto& a, ReadContex
   return out;
 }
 
-primitive::ValueInfo convert_value_info(const onnx::ValueInfoProto& v) {
-  primitive::ValueInfo info;
+interpreter::ValueInfo convert_value_info(const onnx::ValueInfoProto& v) {
+  interpreter::ValueInfo info;
   info.name = v.name();
   if (v.type().has_tensor_type()) {
     const auto& tensor = v.type().tensor_type();
-    if (primitive::is_known_elem_type(tensor.elem_type())) info.type = static_cast<ElemType>(tensor.elem_type());
+    if (interpreter::is_known_elem_type(tensor.elem_type())) info.type = static_cast<DType>(tensor.elem_type());
     for (const auto& dim : tensor.shape().dim()) {
       info.dims.push_back(dim.has_dim_value() ? std::optional<int64_t>(dim.dim_value()) : std::nullopt);
     }
@@ -170,8 +169,8 @@ primitive::ValueInfo convert_value_info(const onnx::ValueInfoProto& v) {
   return info;
 }
 
-std::shared_ptr<const primitive::GraphIR> convert_graph(const onnx::GraphProto& g, ReadContext& context) {
-  auto graph = std::make_shared<primitive::GraphIR>();
+std::shared_ptr<const interpreter::GraphIR> convert_graph(const onnx::GraphProto& g, ReadContext& context) {
+  auto graph = std::make_shared<interpreter::GraphIR>();
   graph->name = g.name();
   for (const auto& t : g.initializer()) graph->initializers[t.name()] = convert_tensor(t, context, "initializer");
   // Old files (IR < 4) list initializers among the inputs; those are not inputs to feed.
@@ -180,7 +179,7 @@ std::shared_ptr<const primitive::GraphIR> convert_graph(const onnx::GraphProto& 
   }
   for (const auto& output : g.output()) graph->outputs.push_back(convert_value_info(output));
   for (const auto& n : g.node()) {
-    primitive::NodeIR node;
+    interpreter::NodeIR node;
     node.name = n.name();
     node.op_type = n.op_type();
     node.domain = n.domain() == "ai.onnx" ? "" : n.domain();
@@ -206,12 +205,12 @@ void parse_file(const fs::path& path, Message& message, const char* what) {
 
 }  // namespace
 
-std::shared_ptr<const primitive::ModelIR> read_onnx_model(const fs::path& path) {
+std::shared_ptr<const interpreter::ModelIR> read_onnx_model(const fs::path& path) {
   auto proto = std::make_shared<onnx::ModelProto>();
   parse_file(path, *proto, "ONNX model");
   if (!proto->has_graph()) throw Error(path.string() + ": the ONNX model has no graph (truncated file?)");
   ReadContext context{path, proto, {}};
-  auto model = std::make_shared<primitive::ModelIR>();
+  auto model = std::make_shared<interpreter::ModelIR>();
   for (const auto& opset : proto->opset_import()) model->opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = opset.version();
   model->graph = *convert_graph(proto->graph(), context);
   return model;

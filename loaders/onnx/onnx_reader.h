@@ -7,15 +7,15 @@
 #include <filesystem>
 #include <memory>
 
-#include "engine/primitive/graph_ir.h"
+#include "engine/interpreter/graph_ir.h"
 
 namespace attn {
 
 // Throws attn::Error naming the file for unreadable, truncated or malformed
 // files, bad tensors and external data outside its file.
-std::shared_ptr<const primitive::ModelIR> read_onnx_model(const std::filesystem::path& path);
+std::shared_ptr<const interpreter::ModelIR> read_onnx_model(const std::filesystem::path& path);
 
 // One serialized onnx::TensorProto (the backend tests' input_N.pb / output_N.pb).
-primitive::Array read_onnx_tensor(const std::filesystem::path& path);
+interpreter::Array read_onnx_tensor(const std::filesystem::path& path);
 
 }  // namespace attn

@@ -1,0 +1,136 @@
+// The C API's batch tasks: embeddings, scores, classes.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attn/classify.h"
+#include "attn/embed.h"
+#include "attn/score.h"
+#include "capi/handles.h"
+
+using namespace attn::capi;
+
+namespace {
+
+std::vector<std::string> text_list(const char* const* texts, size_t n_texts, const char* name) {
+  require(texts != nullptr || n_texts == 0, "texts: NULL");
+  std::vector<std::string> list;
+  list.reserve(n_texts);
+  for (size_t i = 0; i < n_texts; ++i) {
+    if (!texts[i]) throw InvalidArgument{std::string(name) + "[" + std::to_string(i) + "]: NULL"};
+    list.emplace_back(texts[i]);
+  }
+  return list;
+}
+
+std::optional<attn::Pooling> pooling(attn_pooling value) {
+  switch (value) {
+    case ATTN_POOLING_MODEL: return std::nullopt;
+    case ATTN_POOLING_MEAN: return attn::Pooling::Mean;
+    case ATTN_POOLING_CLS: return attn::Pooling::Cls;
+    case ATTN_POOLING_MAX: return attn::Pooling::Max;
+    case ATTN_POOLING_LAST: return attn::Pooling::Last;
+  }
+  throw InvalidArgument{"options->pooling: not an attn_pooling value"};
+}
+
+attn::EmbedOptions embed_options(const attn_embed_options& options) {
+  require(options.normalize >= -1 && options.normalize <= 1, "options->normalize: must be -1, 0 or 1");
+  require(options.batch_size >= 1, "options->batch_size: must be 1 or more");
+  attn::EmbedOptions converted;
+  converted.pooling = pooling(options.pooling);
+  if (options.normalize >= 0) converted.normalize = options.normalize == 1;
+  converted.batch_size = options.batch_size;
+  converted.truncate = options.truncate != 0;
+  return converted;
+}
+
+void fill(attn_text_score& out, const attn::TextScore& score) {
+  out.logprob = score.logprob;
+  out.tokens = score.tokens;
+  out.truncated_tokens = score.truncated_tokens;
+  if (!score.token_logprobs.empty()) out.token_logprobs = malloc_array(score.token_logprobs.data(), score.token_logprobs.size());
+  if (!score.ok()) out.error = malloc_text(score.error);
+}
+
+}  // namespace
+
+extern "C" {
+
+attn_embed_options attn_embed_options_defaults(void) {
+  return attn_embed_options{.pooling = ATTN_POOLING_MODEL, .normalize = -1, .batch_size = 32, .truncate = 1};
+}
+
+attn_status attn_embed(attn_session* session, const char* const* texts, size_t n_texts,
+                       const attn_embed_options* options, float* embeddings, int32_t* truncated) {
+  return guarded(slot_of(session), [&] {
+    attn_session& s = checked(session);
+    const auto list = text_list(texts, n_texts, "texts");
+    require(embeddings != nullptr || n_texts == 0, "embeddings: NULL output pointer");
+    const auto result = attn::embed(s.session, list, embed_options(options ? *options : attn_embed_options_defaults()));
+    const size_t width = static_cast<size_t>(s.session.model().info().hidden_size);
+    for (size_t i = 0; i < result.size(); ++i) {
+      std::copy(result[i].vector.begin(), result[i].vector.end(), embeddings + i * width);
+      if (truncated) truncated[i] = result[i].truncated ? 1 : 0;
+    }
+  });
+}
+
+attn_score_options attn_score_options_defaults(void) {
+  return attn_score_options{.batch_size = 32, .truncate = 0, .token_logprobs = 0};
+}
+
+attn_status attn_score(attn_session* session, const char* const* texts, size_t n_texts,
+                       const attn_score_options* options, attn_text_score* scores) {
+  if (scores) std::fill(scores, scores + n_texts, attn_text_score{});
+  return guarded(slot_of(session), [&] {
+    attn_session& s = checked(session);
+    const auto list = text_list(texts, n_texts, "texts");
+    require(scores != nullptr || n_texts == 0, "scores: NULL output pointer");
+    const attn_score_options chosen = options ? *options : attn_score_options_defaults();
+    require(chosen.batch_size >= 1, "options->batch_size: must be 1 or more");
+    const auto result = attn::score_texts(
+        s.session, list,
+        {.batch_size = chosen.batch_size, .truncate = chosen.truncate != 0, .token_logprobs = chosen.token_logprobs != 0});
+    for (size_t i = 0; i < result.size(); ++i) fill(scores[i], result[i]);
+  });
+}
+
+void attn_text_scores_clear(attn_text_score* scores, size_t n_scores) {
+  if (!scores) return;
+  for (size_t i = 0; i < n_scores; ++i) {
+    std::free(scores[i].token_logprobs);
+    std::free(scores[i].error);
+    scores[i] = attn_text_score{};
+  }
+}
+
+attn_classify_options attn_classify_options_defaults(void) {
+  return attn_classify_options{.batch_size = 32, .truncate = 0};
+}
+
+attn_status attn_classify(attn_session* session, const char* const* texts, const char* const* pairs,
+                          size_t n_texts, const attn_classify_options* options, float* scores,
+                          int32_t* truncated) {
+  return guarded(slot_of(session), [&] {
+    attn_session& s = checked(session);
+    const auto list = text_list(texts, n_texts, "texts");
+    require(scores != nullptr || n_texts == 0, "scores: NULL output pointer");
+    const attn_classify_options chosen = options ? *options : attn_classify_options_defaults();
+    require(chosen.batch_size >= 1, "options->batch_size: must be 1 or more");
+    std::vector<attn::ClassifyInput> inputs(n_texts);
+    for (size_t i = 0; i < n_texts; ++i) {
+      inputs[i].text = list[i];
+      if (pairs && pairs[i]) inputs[i].pair = pairs[i];
+    }
+    const auto result =
+        attn::classify(s.session, inputs, {.batch_size = chosen.batch_size, .truncate = chosen.truncate != 0});
+    const size_t labels = s.session.model().info().class_labels.size();
+    for (size_t i = 0; i < result.size(); ++i) {
+      std::copy(result[i].scores.begin(), result[i].scores.end(), scores + i * labels);
+      if (truncated) truncated[i] = result[i].truncated ? 1 : 0;
+    }
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,64 @@
+#include "attn/dtype.h"
+
+namespace attn {
+
+size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::Bool:
+    case DType::U8:
+    case DType::I8: return 1;
+    case DType::F16:
+    case DType::BF16:
+    case DType::U16:
+    case DType::I16: return 2;
+    case DType::F32:
+    case DType::I32:
+    case DType::U32: return 4;
+    case DType::F64:
+    case DType::I64:
+    case DType::U64: return 8;
+  }
+  return 0;
+}
+
+std::string_view dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::F32: return "F32";
+    case DType::F16: return "F16";
+    case DType::BF16: return "BF16";
+    case DType::F64: return "F64";
+    case DType::I8: return "I8";
+    case DType::I16: return "I16";
+    case DType::I32: return "I32";
+    case DType::I64: return "I64";
+    case DType::U8: return "U8";
+    case DType::U16: return "U16";
+    case DType::U32: return "U32";
+    case DType::U64: return "U64";
+    case DType::Bool: return "BOOL";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::pair<DType, std::string_view> kWeightTypes[] = {
+    {DType::F32, "f32"}, {DType::F16, "f16"}, {DType::BF16, "bf16"}, {DType::I8, "int8"}};
+
+}  // namespace
+
+std::string_view weight_type_name(DType type) {
+  for (const auto& [dtype, name] : kWeightTypes) {
+    if (dtype == type) return name;
+  }
+  return dtype_name(type);
+}
+
+std::optional<DType> parse_weight_type(std::string_view text) {
+  for (const auto& [dtype, name] : kWeightTypes) {
+    if (name == text) return dtype;
+  }
+  return std::nullopt;
+}
+
+}  // namespace attn

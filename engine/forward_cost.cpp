@@ -1,0 +1,32 @@
+// attn::forward_cost: the matrix products and bytes of a model's graph.
+#include <algorithm>
+
+#include "attn/machine.h"
+#include "engine/loaded_model.h"
+#include "engine/memory_plan.h"
+#include "engine/ops/attention.h"
+#include "engine/ops/linear.h"
+
+namespace attn {
+
+ForwardCost forward_cost(const Model& model, int prompt_tokens) {
+  const Graph& graph = LoadedModel::of(model).graph();
+  const int64_t rows = std::max(prompt_tokens, 1);
+  const MemoryPlan plan = plan_memory(graph, rows, false);
+  ForwardCost cost;
+  for (const Node& node : graph.nodes()) {
+    if (const auto* linear = dynamic_cast<const LinearOp*>(node.op.get())) {
+      const int64_t in = linear->weight().dim(1), out = linear->weight().dim(0);
+      const int64_t in_rows = plan.rows[node.inputs.front()];
+      if (in_rows == rows) cost.prefill_shapes.push_back({in, out});
+      cost.prefill_flops_per_token += 2.0 * in * out * in_rows / rows;
+      cost.linear_weight_bytes += linear->weight().nbytes_with_scales();
+    } else if (const auto* attention = dynamic_cast<const AttentionOp*>(node.op.get())) {
+      const auto& c = attention->config();
+      cost.kv_bytes_per_position += 2.0 * c.num_kv_heads * c.head_dim * sizeof(float);
+    }
+  }
+  return cost;
+}
+
+}  // namespace attn

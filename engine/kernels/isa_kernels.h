@@ -1,0 +1,17 @@
+// Each instruction set's kernels, defined in its own files (the AVX2 ones
+// are the only files built with AVX2 flags); dispatch.cpp assembles them
+// into KernelTables.
+#pragma once
+
+#include "engine/kernels/kernels.h"
+
+namespace attn::kernels {
+
+const VectorKernels& scalar_vector_kernels();  // scalar.cpp
+const GemvKernels& scalar_gemv_kernels();      // gemv_scalar.cpp
+const Int8Kernels& scalar_int8_kernels();      // int8_scalar.cpp
+const VectorKernels& avx2_vector_kernels();    // avx2.cpp
+const GemvKernels& avx2_gemv_kernels();        // gemv_avx2.cpp
+const Int8Kernels& avx2_int8_kernels();        // int8_avx2.cpp
+
+}  // namespace attn::kernels

@@ -1,0 +1,80 @@
+#include "models/blocks.h"
+
+#include <stdexcept>
+
+namespace attn {
+
+ValueId norm(GraphBuilder& g, ValueId x, const Norm& n) {
+  if (n.kind == Norm::Kind::Rms) return g.rms_norm(x, n.weight, n.eps);
+  return g.layer_norm(x, n.weight, *n.bias, n.eps);
+}
+
+LinearWeights Weights::linear(const std::string& name, int64_t out, int64_t in, bool bias) const {
+  LinearWeights weights{get(name + ".weight", {out, in}), std::nullopt, full_name(name + ".weight"), true};
+  if (bias) weights.bias = get(name + ".bias", {out});
+  return weights;
+}
+
+LinearWeights Weights::conv1d(const std::string& name, int64_t in, int64_t out) const {
+  return {get(name + ".weight", {in, out}).transposed_f32(), get(name + ".bias", {out}), full_name(name + ".weight"),
+          false};
+}
+
+Norm Weights::rms_norm(const std::string& name, int64_t width, float eps) const {
+  return {Norm::Kind::Rms, get(name + ".weight", {width}), std::nullopt, eps};
+}
+
+Norm Weights::layer_norm(const std::string& name, int64_t width, float eps) const {
+  return {Norm::Kind::Layer, get(name + ".weight", {width}), get(name + ".bias", {width}), eps};
+}
+
+std::vector<LinearWeights> split_outputs(const LinearWeights& fused, std::initializer_list<int64_t> widths) {
+  std::vector<LinearWeights> parts;
+  int64_t first = 0;
+  for (int64_t width : widths) {
+    LinearWeights part{fused.weight.slice_rows(first, width), std::nullopt, fused.source, false};
+    if (fused.bias) part.bias = fused.bias->slice_rows(first, width);
+    parts.push_back(std::move(part));
+    first += width;
+  }
+  // Builders check the fused tensor's shape against the config first.
+  if (first != fused.weight.dim(0)) throw std::logic_error("split_outputs: the parts do not cover " + fused.source);
+  return parts;
+}
+
+ValueId attention(GraphBuilder& g, ValueId x, const AttentionBlock& block) {
+  const ValueId q = g.linear(x, block.q);
+  const ValueId k = g.linear(x, block.k);
+  const ValueId v = g.linear(x, block.v);
+  return g.linear(g.attention(q, k, v, block.config), block.output);
+}
+
+ValueId feed_forward(GraphBuilder& g, ValueId x, const FeedForward& ffn) {
+  const std::optional<ValueId> gate = ffn.gate ? std::optional(g.linear(x, *ffn.gate)) : std::nullopt;
+  const ValueId up = g.linear(x, ffn.up);
+  const ValueId activated = gate ? g.swiglu(*gate, up) : g.gelu(up, ffn.activation);
+  return g.linear(activated, ffn.down);
+}
+
+namespace {
+
+ValueId residual(GraphBuilder& g, ValueId x, TransformerLayer::NormPlacement placement, const Norm& n,
+                 const std::function<ValueId(ValueId)>& sublayer) {
+  if (placement == TransformerLayer::NormPlacement::Pre) return g.add(x, sublayer(norm(g, x, n)));
+  return norm(g, g.add(x, sublayer(x)), n);
+}
+
+}  // namespace
+
+ValueId transformer_layer(GraphBuilder& g, ValueId x, const TransformerLayer& layer) {
+  x = residual(g, x, layer.placement, layer.attention_norm, [&](ValueId h) { return attention(g, h, layer.attention); });
+  return residual(g, x, layer.placement, layer.ffn_norm, [&](ValueId h) { return feed_forward(g, h, layer.ffn); });
+}
+
+ValueId causal_lm_output(GraphBuilder& g, ValueId x, const Norm& final_norm, const std::optional<LinearWeights>& head,
+                         ValueId embedding, const std::string& embedding_name) {
+  const ValueId hidden = norm(g, g.last_row(x), final_norm);
+  return head ? g.linear(hidden, *head) : g.tied_linear(hidden, embedding, embedding_name);
+}
+
+}  // namespace attn

@@ -1,0 +1,97 @@
+// The blocks Transformer architectures are made of. An architecture file
+// reads its config, names the checkpoint tensors of each block and wires
+// the blocks; the block code itself lives here, once.
+//
+// Variations are data, not new code paths: an AttentionConfig per layer
+// (heads, RoPE style and theta, causal or not), norms with or
+// without bias, q/k/v with or without bias, fused tensors split by rows
+// (split_outputs). New variations (per-head q/k norms, Gemma's extra norms,
+// MoE FFNs, cross-attention) are new fields or block kinds here, used by the
+// architectures that need them.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/graph_builder.h"
+#include "engine/weight_store.h"
+
+namespace attn {
+
+struct Norm {
+  enum class Kind { Rms, Layer } kind = Kind::Rms;
+  Tensor weight = {};
+  std::optional<Tensor> bias = {};  // LayerNorm
+  float eps = 1e-5f;
+};
+ValueId norm(GraphBuilder& g, ValueId x, const Norm& n);
+
+// A checkpoint's tensors under a name prefix ("model.layers.3."), read with
+// the shapes the config implies (a mismatch is an attn::Error naming both).
+class Weights {
+ public:
+  explicit Weights(const WeightStore& store, std::string prefix = {}) : store_(store), prefix_(std::move(prefix)) {}
+  // The tensors under prefix + name + ".".
+  Weights under(const std::string& name) const { return Weights(store_, prefix_ + name + "."); }
+
+  bool has(const std::string& name) const { return store_.contains(prefix_ + name); }
+  const Tensor& get(const std::string& name, const Shape& shape) const { return store_.get(prefix_ + name, shape); }
+  std::string full_name(const std::string& name) const { return prefix_ + name; }
+
+  // name.weight [out, in], with name.bias [out] when `bias`.
+  LinearWeights linear(const std::string& name, int64_t out, int64_t in, bool bias = false) const;
+  // GPT-2's Conv1D: name.weight stored [in, out] and name.bias [out], as a
+  // Linear (the weight transposed to an f32 copy).
+  LinearWeights conv1d(const std::string& name, int64_t in, int64_t out) const;
+  // name.weight [width] (RMSNorm), plus name.bias for LayerNorm.
+  Norm rms_norm(const std::string& name, int64_t width, float eps) const;
+  Norm layer_norm(const std::string& name, int64_t width, float eps) const;
+
+ private:
+  const WeightStore& store_;
+  std::string prefix_;
+};
+
+// A Linear whose outputs are several projections stored as one tensor
+// (GPT-2's c_attn, Phi-3's qkv_proj and gate_up_proj), split into one Linear
+// per part of the given widths: row views of the weight, no copies.
+std::vector<LinearWeights> split_outputs(const LinearWeights& fused, std::initializer_list<int64_t> widths);
+
+// Self-attention: q/k/v projections, attention (RoPE, masks, GQA and KV
+// cache per `config`), output projection.
+struct AttentionBlock {
+  LinearWeights q = {}, k = {}, v = {}, output = {};
+  AttentionConfig config = {};
+};
+ValueId attention(GraphBuilder& g, ValueId x, const AttentionBlock& block);
+
+// The feed-forward network: gated, down(silu(gate x) * up x) (SwiGLU), when
+// `gate` is set; else plain, down(gelu(up x)).
+struct FeedForward {
+  std::optional<LinearWeights> gate = {};
+  LinearWeights up = {}, down = {};
+  GeluKind activation = GeluKind::Erf;  // plain FFNs
+};
+ValueId feed_forward(GraphBuilder& g, ValueId x, const FeedForward& ffn);
+
+// One Transformer layer: attention, then the FFN, each in a residual.
+// Pre-norm (Llama, GPT-2): x + f(norm(x)). Post-norm (BERT): norm(x + f(x)).
+struct TransformerLayer {
+  enum class NormPlacement { Pre, Post } placement = NormPlacement::Pre;
+  Norm attention_norm = {};
+  AttentionBlock attention = {};
+  Norm ffn_norm = {};
+  FeedForward ffn = {};
+};
+ValueId transformer_layer(GraphBuilder& g, ValueId x, const TransformerLayer& layer);
+
+// A causal LM's output: the final norm and the LM head, run on the last row
+// only unless every row is wanted. No `head`: the LM head is the embedding
+// table of `embedding` (tied embeddings), stored as `embedding_name`.
+ValueId causal_lm_output(GraphBuilder& g, ValueId x, const Norm& final_norm, const std::optional<LinearWeights>& head,
+                         ValueId embedding, const std::string& embedding_name);
+
+}  // namespace attn

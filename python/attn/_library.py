@@ -1,0 +1,150 @@
+"""Finds libattn and declares the C API (include/attn.h) to ctypes."""
+
+import ctypes
+import ctypes.util
+import os
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_float, c_int, c_int32, c_int64, c_size_t,
+                    c_uint32, c_uint64, c_void_p)
+
+# Enums are C ints.
+c_enum = c_int
+
+ATTN_OK = 0
+ATTN_ERROR_INVALID_ARGUMENT = 1
+ATTN_ERROR_FAILED = 2
+ATTN_ERROR_CANCELLED = 3
+ATTN_CONTINUE = 0
+ATTN_STOP = 1
+ATTN_NO_TOKEN = -1
+
+STOP_REASONS = ("eos", "stop_string", "max_length", "context_full", "aborted")
+DTYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "int8": 4}
+POOLINGS = {None: 0, "mean": 1, "cls": 2, "max": 3, "last": 4}
+
+ProgressCallback = CFUNCTYPE(c_enum, c_void_p, c_char_p, c_float)
+TokenCallback = CFUNCTYPE(c_enum, c_void_p, c_int32, POINTER(ctypes.c_char), c_size_t)
+LogCallback = CFUNCTYPE(None, c_void_p, c_enum, c_char_p)
+
+
+class LoadOptions(Structure):
+    _fields_ = [("tokenizer_path", c_char_p), ("dtype", c_enum), ("threads", c_int32),
+                ("progress", ProgressCallback), ("progress_user_data", c_void_p)]
+
+
+class ModelInfo(Structure):
+    _fields_ = [("architecture", c_char_p), ("source_format", c_char_p), ("path", c_char_p),
+                ("parameter_count", c_int64), ("weight_bytes", c_int64), ("vocab_size", c_int32),
+                ("hidden_size", c_int32), ("num_layers", c_int32), ("num_heads", c_int32),
+                ("num_kv_heads", c_int32), ("context_length", c_int32), ("is_encoder", c_int32),
+                ("num_labels", c_int32), ("multi_label", c_int32), ("bos_id", c_int32), ("eos_id", c_int32)]
+
+
+class SessionOptions(Structure):
+    _fields_ = [("context_length", c_int32)]
+
+
+class Sampling(Structure):
+    _fields_ = [("temperature", c_float), ("top_k", c_int32), ("top_p", c_float), ("min_p", c_float),
+                ("repeat_penalty", c_float), ("repeat_last_n", c_int32), ("seed", c_uint64)]
+
+
+class GenerateOptions(Structure):
+    _fields_ = [("sampling", Sampling), ("max_length", c_int32), ("max_new_tokens", c_int32),
+                ("stop_strings", POINTER(c_char_p)), ("n_stop_strings", c_size_t),
+                ("on_token", TokenCallback), ("user_data", c_void_p)]
+
+
+class Generation(Structure):
+    _fields_ = [("text", POINTER(ctypes.c_char)), ("text_length", c_size_t), ("tokens", POINTER(c_int32)),
+                ("n_tokens", c_size_t), ("n_prompt_tokens", c_size_t), ("stop_reason", c_enum)]
+
+
+class EmbedOptions(Structure):
+    _fields_ = [("pooling", c_enum), ("normalize", c_int32), ("batch_size", c_int32), ("truncate", c_int32)]
+
+
+class ScoreOptions(Structure):
+    _fields_ = [("batch_size", c_int32), ("truncate", c_int32), ("token_logprobs", c_int32)]
+
+
+class TextScore(Structure):
+    _fields_ = [("logprob", c_double), ("tokens", c_int32), ("truncated_tokens", c_int32),
+                ("token_logprobs", POINTER(c_double)), ("error", c_char_p)]
+
+
+class ClassifyOptions(Structure):
+    _fields_ = [("batch_size", c_int32), ("truncate", c_int32)]
+
+
+_model_p = c_void_p
+_session_p = c_void_p
+
+# name: (result type, argument types)
+_SIGNATURES = {
+    "attn_version": (c_char_p, []),
+    "attn_version_number": (c_uint32, []),
+    "attn_status_name": (c_char_p, [c_enum]),
+    "attn_last_error": (c_size_t, [c_char_p, c_size_t]),
+    "attn_model_last_error": (c_size_t, [_model_p, c_char_p, c_size_t]),
+    "attn_session_last_error": (c_size_t, [_session_p, c_char_p, c_size_t]),
+    "attn_set_log_callback": (None, [LogCallback, c_void_p, c_enum]),
+    "attn_free": (None, [c_void_p]),
+    "attn_set_threads": (c_enum, [c_int32]),
+    "attn_threads": (c_int32, []),
+    "attn_load_options_defaults": (LoadOptions, []),
+    "attn_model_load": (c_enum, [c_char_p, POINTER(LoadOptions), POINTER(_model_p)]),
+    "attn_model_free": (None, [_model_p]),
+    "attn_model_get_info": (c_enum, [_model_p, POINTER(ModelInfo)]),
+    "attn_model_label": (c_enum, [_model_p, c_int32, POINTER(c_char_p)]),
+    "attn_tokenize": (c_enum, [_model_p, c_char_p, c_int32, POINTER(POINTER(c_int32)), POINTER(c_size_t)]),
+    "attn_detokenize": (c_enum, [_model_p, POINTER(c_int32), c_size_t, POINTER(POINTER(ctypes.c_char)),
+                                 POINTER(c_size_t)]),
+    "attn_session_options_defaults": (SessionOptions, []),
+    "attn_session_create": (c_enum, [_model_p, POINTER(SessionOptions), POINTER(_session_p)]),
+    "attn_session_free": (None, [_session_p]),
+    "attn_generate_options_defaults": (GenerateOptions, []),
+    "attn_generate": (c_enum, [_session_p, c_char_p, POINTER(GenerateOptions), POINTER(Generation)]),
+    "attn_generation_clear": (None, [POINTER(Generation)]),
+    "attn_session_abort": (c_enum, [_session_p]),
+    "attn_embed_options_defaults": (EmbedOptions, []),
+    "attn_embed": (c_enum, [_session_p, POINTER(c_char_p), c_size_t, POINTER(EmbedOptions), POINTER(c_float),
+                            POINTER(c_int32)]),
+    "attn_score_options_defaults": (ScoreOptions, []),
+    "attn_score": (c_enum, [_session_p, POINTER(c_char_p), c_size_t, POINTER(ScoreOptions), POINTER(TextScore)]),
+    "attn_text_scores_clear": (None, [POINTER(TextScore), c_size_t]),
+    "attn_classify_options_defaults": (ClassifyOptions, []),
+    "attn_classify": (c_enum, [_session_p, POINTER(c_char_p), POINTER(c_char_p), c_size_t,
+                               POINTER(ClassifyOptions), POINTER(c_float), POINTER(c_int32)]),
+}
+
+
+def _candidates():
+    """Where to look, in order: $ATTN_LIBRARY, beside this package, the system's library path."""
+    explicit = os.environ.get("ATTN_LIBRARY")
+    if explicit:
+        return [explicit]
+    here = os.path.dirname(os.path.abspath(__file__))
+    beside = [os.path.join(here, name) for name in ("libattn.so.0", "libattn.so", "libattn.dylib")]
+    found = [path for path in beside if os.path.exists(path)]
+    return found + [ctypes.util.find_library("attn") or "libattn.so.0"]
+
+
+def load_library():
+    errors = []
+    for candidate in _candidates():
+        try:
+            lib = ctypes.CDLL(candidate)
+            break
+        except OSError as error:
+            errors.append(f"{candidate}: {error}")
+    else:
+        raise ImportError("attn: cannot load libattn (set ATTN_LIBRARY to the path of libattn.so.0): " +
+                          "; ".join(errors))
+    for name, (restype, argtypes) in _SIGNATURES.items():
+        function = getattr(lib, name)
+        function.restype = restype
+        function.argtypes = argtypes
+    return lib
+
+
+lib = load_library()

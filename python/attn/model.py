@@ -1,0 +1,307 @@
+"""attn.Model: a loaded model and what it can do, over the C API."""
+
+import ctypes
+import queue
+import threading
+from ctypes import POINTER, byref, c_char_p, c_float, c_int32, c_size_t, c_void_p
+from dataclasses import dataclass
+from typing import Iterable, Iterator, List, Optional, Sequence
+
+import numpy as np
+
+from . import _library as C
+from ._library import lib
+
+
+class AttnError(RuntimeError):
+    """A failed call: `status` is the C API's status name, the message says what and why."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = lib.attn_status_name(status).decode()
+
+
+class Cancelled(AttnError):
+    """Loading was stopped by the progress callback."""
+
+
+def _message(reader, *handle) -> str:
+    size = reader(*handle, None, 0)
+    buffer = ctypes.create_string_buffer(size + 1)
+    reader(*handle, buffer, size + 1)
+    return buffer.value.decode("utf-8", "replace")
+
+
+def _check(status: int, reader, *handle) -> None:
+    if status != C.ATTN_OK:
+        error = Cancelled if status == C.ATTN_ERROR_CANCELLED else AttnError
+        raise error(status, _message(reader, *handle))
+
+
+def _encode_all(texts: Sequence[str], name: str):
+    if isinstance(texts, str):
+        raise TypeError(f"{name}: a list of strings, not one string")
+    encoded = [t.encode("utf-8") for t in texts]
+    return encoded, (c_char_p * len(encoded))(*encoded)
+
+
+@dataclass
+class Score:
+    logprob: float  # sum of the natural-log probabilities of the scored tokens
+    tokens: int  # tokens scored (all but the first, which is context)
+    truncated_tokens: int
+    token_logprobs: Optional[np.ndarray]  # float64 per scored token, with token_logprobs=True
+    error: Optional[str]  # why the text could not be scored
+
+    @property
+    def nll(self) -> float:
+        return -self.logprob / self.tokens if self.tokens else float("nan")
+
+    @property
+    def ppl(self) -> float:
+        return float(np.exp(self.nll))
+
+
+class Generation:
+    """Iterates (once) over the pieces of text as they are generated, each
+    whole UTF-8 characters. Generation starts with the iteration and runs on
+    a background thread; leaving the loop early (break, close()) aborts it.
+    Afterwards `text`, `tokens`, `prompt_tokens` and `stop_reason` describe
+    the result, also of an aborted generation."""
+
+    _DONE = object()
+
+    def __init__(self, model: "Model", prompt: str, options: C.GenerateOptions, keep_alive):
+        self.text = ""
+        self.tokens: List[int] = []
+        self.prompt_tokens = 0
+        self.stop_reason: Optional[str] = None
+        self._model = model
+        # One piece at a time: generation waits for the reader, so leaving
+        # the loop early stops it close to where the reader stopped.
+        self._queue: "queue.Queue" = queue.Queue(maxsize=1)
+        self._error: Optional[BaseException] = None
+        self._finished = False  # the reader has seen _DONE
+
+        def on_token(_user_data, token, piece, length):
+            self._queue.put((token, ctypes.string_at(piece, length).decode("utf-8")))
+            return C.ATTN_CONTINUE
+
+        self._callback = C.TokenCallback(on_token)  # referenced while the C call runs
+        options.on_token = self._callback
+        self._keep_alive = (options, keep_alive)
+        self._session = model._new_session()
+        self._thread = threading.Thread(target=self._run, args=(prompt.encode("utf-8"), options), daemon=True)
+
+    def _run(self, prompt: bytes, options) -> None:
+        result = C.Generation()
+        try:
+            status = lib.attn_generate(self._session, prompt, byref(options), byref(result))
+            if status != C.ATTN_OK:
+                self._error = AttnError(status, _message(lib.attn_session_last_error, self._session))
+            else:
+                self.text = ctypes.string_at(result.text, result.text_length).decode("utf-8")
+                self.tokens = result.tokens[: result.n_tokens]
+                self.prompt_tokens = result.n_prompt_tokens
+                self.stop_reason = C.STOP_REASONS[result.stop_reason]
+        finally:
+            lib.attn_generation_clear(byref(result))
+            self._queue.put(self._DONE)
+
+    def __iter__(self) -> Iterator[str]:
+        if self._thread.ident is not None or self._session is None:
+            raise RuntimeError("a Generation is iterated once")
+        self._thread.start()
+        try:
+            while True:
+                item = self._queue.get()
+                if item is self._DONE:
+                    self._finished = True
+                    break
+                if item[1]:
+                    yield item[1]
+        finally:
+            self.close()
+        if self._error:
+            raise self._error
+
+    def close(self) -> None:
+        """Aborts the generation if it still runs (keeping what it made) and waits for it."""
+        if self._session is None:
+            return
+        if self._thread.ident is not None and not self._finished:
+            lib.attn_session_abort(self._session)
+            while self._queue.get() is not self._DONE:  # unblock the callback
+                pass
+            self._finished = True
+        if self._thread.ident is not None:
+            self._thread.join()
+        lib.attn_session_free(self._session)
+        self._session = None
+
+    def __del__(self):
+        self.close()
+
+
+class Model:
+    """A model loaded from a Hugging Face directory, an .onnx file or a
+    llama2.c checkpoint (which needs `tokenizer`). Immutable: share it
+    between threads; each call uses a session of its own."""
+
+    def __init__(self, path, *, tokenizer=None, dtype: Optional[str] = None, threads: int = 0,
+                 context_length: int = 0, progress=None):
+        if dtype not in C.DTYPES:
+            raise ValueError(f"dtype: one of {sorted(k for k in C.DTYPES if k)}, not {dtype!r}")
+        options = lib.attn_load_options_defaults()
+        if tokenizer is not None:
+            options.tokenizer_path = str(tokenizer).encode()
+        options.dtype = C.DTYPES[dtype]
+        options.threads = threads
+        callback = None
+        if progress is not None:
+            def report(_user_data, stage, fraction):
+                return C.ATTN_CONTINUE if progress(stage.decode(), fraction) is not False else C.ATTN_STOP
+            callback = C.ProgressCallback(report)
+            options.progress = callback
+        self._handle = c_void_p()
+        self._context_length = context_length
+        _check(lib.attn_model_load(str(path).encode(), byref(options), byref(self._handle)), lib.attn_last_error)
+        info = C.ModelInfo()
+        _check(lib.attn_model_get_info(self._handle, byref(info)), lib.attn_model_last_error, self._handle)
+        self.architecture = info.architecture.decode()
+        self.vocab_size = info.vocab_size
+        self.hidden_size = info.hidden_size
+        self.context_length = info.context_length
+        self.is_encoder = bool(info.is_encoder)
+        self.bos_id = info.bos_id
+        self.eos_id = info.eos_id
+        self.labels = [self._label(i) for i in range(info.num_labels)]
+
+    def _label(self, index: int) -> str:
+        label = c_char_p()
+        _check(lib.attn_model_label(self._handle, index, byref(label)), lib.attn_model_last_error, self._handle)
+        return label.value.decode()
+
+    def close(self) -> None:
+        if getattr(self, "_handle", None):
+            lib.attn_model_free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    def _new_session(self) -> c_void_p:
+        options = lib.attn_session_options_defaults()
+        options.context_length = self._context_length
+        session = c_void_p()
+        _check(lib.attn_session_create(self._handle, byref(options), byref(session)), lib.attn_model_last_error,
+               self._handle)
+        return session
+
+    def _with_session(self, call):
+        session = self._new_session()
+        try:
+            status = call(session)
+            _check(status, lib.attn_session_last_error, session)
+        finally:
+            lib.attn_session_free(session)
+
+    # ---- tokens -----------------------------------------------------------
+
+    def tokenize(self, text: str, add_special: bool = True) -> List[int]:
+        ids = POINTER(c_int32)()
+        n = c_size_t()
+        _check(lib.attn_tokenize(self._handle, text.encode("utf-8"), int(add_special), byref(ids), byref(n)),
+               lib.attn_model_last_error, self._handle)
+        try:
+            return ids[: n.value]
+        finally:
+            lib.attn_free(ids)
+
+    def detokenize(self, ids: Iterable[int]) -> str:
+        ids = list(ids)
+        array = (c_int32 * len(ids))(*ids)
+        text = POINTER(ctypes.c_char)()
+        length = c_size_t()
+        _check(lib.attn_detokenize(self._handle, array, len(ids), byref(text), byref(length)),
+               lib.attn_model_last_error, self._handle)
+        try:
+            return ctypes.string_at(text, length.value).decode("utf-8")
+        finally:
+            lib.attn_free(text)
+
+    # ---- generation -------------------------------------------------------
+
+    def generate(self, prompt: str, *, max_tokens: int = -1, max_length: int = 256, temperature: float = 0.0,
+                 top_k: int = 40, top_p: float = 0.95, min_p: float = 0.0, repeat_penalty: float = 1.0,
+                 repeat_last_n: int = 64, seed: int = 1, stop: Sequence[str] = ()) -> Generation:
+        """The continuation of `prompt`, as an iterator of text pieces. max_tokens
+        bounds the generated tokens (llama.cpp's -n); max_length bounds prompt +
+        continuation (Hugging Face's max_length; 0: the context). Greedy by default."""
+        options = lib.attn_generate_options_defaults()
+        options.sampling = C.Sampling(temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n, seed)
+        options.max_length = max_length
+        options.max_new_tokens = max_tokens
+        stops, stop_array = _encode_all(list(stop), "stop")
+        options.stop_strings = stop_array
+        options.n_stop_strings = len(stops)
+        return Generation(self, prompt, options, (stops, stop_array))
+
+    # ---- batch tasks ------------------------------------------------------
+
+    def embed(self, texts: Sequence[str], *, pooling: Optional[str] = None, normalize: Optional[bool] = None,
+              batch_size: int = 32, truncate: bool = True) -> np.ndarray:
+        """Sentence embeddings from an encoder: float32 [len(texts), hidden_size]."""
+        if pooling not in C.POOLINGS:
+            raise ValueError(f"pooling: one of {sorted(k for k in C.POOLINGS if k)}, not {pooling!r}")
+        options = lib.attn_embed_options_defaults()
+        options.pooling = C.POOLINGS[pooling]
+        options.normalize = -1 if normalize is None else int(normalize)
+        options.batch_size = batch_size
+        options.truncate = int(truncate)
+        encoded, array = _encode_all(texts, "texts")
+        out = np.zeros((len(encoded), self.hidden_size), dtype=np.float32)
+        self._with_session(lambda s: lib.attn_embed(s, array, len(encoded), byref(options),
+                                                    out.ctypes.data_as(POINTER(c_float)), None))
+        return out
+
+    def score(self, texts: Sequence[str], *, token_logprobs: bool = False, truncate: bool = False,
+              batch_size: int = 32) -> List[Score]:
+        """Log-likelihood of each text under a decoder; a text that cannot be
+        scored gets its `error` and does not stop the others."""
+        options = lib.attn_score_options_defaults()
+        options.batch_size = batch_size
+        options.truncate = int(truncate)
+        options.token_logprobs = int(token_logprobs)
+        encoded, array = _encode_all(texts, "texts")
+        scores = (C.TextScore * len(encoded))()
+        try:
+            self._with_session(lambda s: lib.attn_score(s, array, len(encoded), byref(options), scores))
+            return [Score(s.logprob, s.tokens, s.truncated_tokens,
+                          np.ctypeslib.as_array(s.token_logprobs, (s.tokens,)).copy() if s.token_logprobs else None,
+                          s.error.decode() if s.error else None) for s in scores]
+        finally:
+            lib.attn_text_scores_clear(scores, len(encoded))
+
+    def classify(self, texts: Sequence[str], pairs: Optional[Sequence[Optional[str]]] = None, *,
+                 batch_size: int = 32, truncate: bool = False) -> np.ndarray:
+        """Label scores [len(texts), len(self.labels)] from a sequence classifier."""
+        options = lib.attn_classify_options_defaults()
+        options.batch_size = batch_size
+        options.truncate = int(truncate)
+        encoded, array = _encode_all(texts, "texts")
+        pair_array = None
+        if pairs is not None:
+            if len(pairs) != len(encoded):
+                raise ValueError("pairs: one entry (or None) per text")
+            pair_array = (c_char_p * len(pairs))(*[p.encode("utf-8") if p is not None else None for p in pairs])
+        out = np.zeros((len(encoded), len(self.labels)), dtype=np.float32)
+        self._with_session(lambda s: lib.attn_classify(s, array, pair_array, len(encoded), byref(options),
+                                                       out.ctypes.data_as(POINTER(c_float)), None))
+        return out

@@ -1,0 +1,148 @@
+"""The Python bindings against the attn command line on the same fixtures:
+greedy text, embeddings and scores must be equal. Run by ctest, which sets
+ATTN_LIBRARY, ATTN_CLI, ATTN_SHARED_DIR and ATTN_FIXTURES_DIR."""
+
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import attn
+
+HERE = Path(__file__).resolve().parent
+SHARED = Path(os.environ.get("ATTN_SHARED_DIR", HERE.parents[1] / ".." / "shared"))
+FIXTURES = Path(os.environ.get("ATTN_FIXTURES_DIR", HERE.parents[1] / "tests" / "fixtures"))
+CLI = os.environ.get("ATTN_CLI", "attn")
+STORIES = SHARED / "models" / "stories260K-hf"
+BERT = FIXTURES / "family" / "bert"
+CLASSIFIER = FIXTURES / "family" / "bert_classifier"
+
+SENTENCES = ["The cat sat on the mat.", "Hello world", "A third, somewhat longer sentence about nothing."]
+STORY_LINES = ["Once upon a time there was a girl.", "Lily and Tom went to the park.", "The sun was hot."]
+
+
+def cli(*args, stdin=""):
+    return subprocess.run([CLI, *args], input=stdin.encode(), capture_output=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def stories():
+    with attn.Model(STORIES) as model:
+        yield model
+
+
+def test_version():
+    assert attn.__version__.count(".") == 2
+
+
+def test_greedy_text_equals_the_cli(stories):
+    expected = json.loads(cli("generate", "-m", str(STORIES), "-p", "Once upon a time", "--max-new-tokens", "60",
+                              "--temperature", "0", "--json"))
+    generation = stories.generate("Once upon a time", max_tokens=60)
+    pieces = list(generation)
+    assert "".join(pieces) == expected["text"]
+    assert generation.text == expected["text"]
+    assert generation.stop_reason == expected["stop_reason"]
+    assert generation.tokens == expected["tokens"]
+    assert generation.prompt_tokens == len(expected["prompt_tokens"])
+
+
+def test_leaving_the_loop_aborts_and_keeps_the_tokens(stories):
+    full = stories.generate("Once upon a time", max_length=0)
+    everything = "".join(full)
+    generation = stories.generate("Once upon a time", max_length=0)
+    for i, _ in enumerate(generation):
+        if i == 3:
+            break
+    generation.close()
+    assert generation.stop_reason == "aborted"
+    assert 4 <= len(generation.tokens) < len(full.tokens)
+    assert generation.tokens == full.tokens[: len(generation.tokens)]
+    assert everything.startswith(generation.text)
+
+
+def test_stop_strings_and_sampling(stories):
+    generation = stories.generate("Once upon a time", max_length=256, stop=["Lily"])
+    text = "".join(generation)
+    assert generation.stop_reason == "stop_string" and "Lily" not in text
+    sampled = ["".join(stories.generate("Once", temperature=0.8, seed=7, max_tokens=20)) for _ in range(2)]
+    assert sampled[0] == sampled[1]
+
+
+def test_tokens_equal_the_cli(stories):
+    expected = json.loads(cli("tokenize", "-m", str(STORIES), stdin="Once upon a time\n"))["ids"]
+    assert stories.tokenize("Once upon a time") == expected
+    assert stories.detokenize(expected) == "Once upon a time"
+    assert stories.tokenize("Once", add_special=False) == expected[1:2]
+
+
+def test_scores_equal_the_cli(stories):
+    lines = cli("score", "-m", str(STORIES), "--token-logprobs", stdin="\n".join(STORY_LINES) + "\n").splitlines()
+    expected = [json.loads(line) for line in lines]
+    scores = stories.score(STORY_LINES, token_logprobs=True)
+    for got, want in zip(scores, expected):
+        assert got.error is None
+        assert got.logprob == want["logprob"]
+        assert got.tokens == want["tokens"]
+        assert got.token_logprobs.tolist() == want["token_logprobs"]
+        assert got.ppl == pytest.approx(want["ppl"], rel=1e-12)
+    bad = stories.score(["", "The sun was hot."])
+    assert bad[0].error and bad[1].error is None
+
+
+def test_embeddings_equal_the_cli():
+    raw = cli("embed", "-m", str(BERT), "--format", "f32", stdin="\n".join(SENTENCES) + "\n")
+    with attn.Model(BERT) as model:
+        expected = np.frombuffer(raw, dtype="<f4").reshape(len(SENTENCES), model.hidden_size)
+        embeddings = model.embed(SENTENCES)
+        assert embeddings.dtype == np.float32 and embeddings.shape == expected.shape
+        np.testing.assert_array_equal(embeddings, expected)
+        with pytest.raises(attn.AttnError, match="encoder"):
+            list(model.generate("Hello"))
+
+
+def test_classify_gives_a_distribution_per_input():
+    with attn.Model(CLASSIFIER) as model:
+        assert len(model.labels) > 1
+        scores = model.classify(["I loved it.", "Is it raining?"], [None, "It is sunny."])
+        assert scores.shape == (2, len(model.labels))
+        np.testing.assert_allclose(scores.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_errors_name_the_problem(stories, tmp_path):
+    with pytest.raises(attn.AttnError, match="nonexistent") as error:
+        attn.Model(tmp_path / "nonexistent")
+    assert error.value.status == "failed"
+    with pytest.raises(attn.AttnError, match="not an encoder"):
+        stories.embed(["x"])
+    with pytest.raises(attn.AttnError, match="top_p"):
+        list(stories.generate("Once", top_p=0))
+    with pytest.raises(attn.AttnError, match="tokens\\[0\\]"):
+        stories.detokenize([10**6])
+
+
+def test_progress_reaches_loaded_and_can_cancel():
+    seen = []
+    attn.Model(STORIES, progress=lambda stage, fraction: seen.append((stage, fraction))).close()
+    assert seen[-1] == ("loaded", 1.0)
+    with pytest.raises(attn.Cancelled):
+        attn.Model(STORIES, progress=lambda stage, fraction: False)
+
+
+def test_a_model_is_shared_by_threads(stories):
+    expected = "".join(stories.generate("Lily", max_tokens=30))
+    results = [None] * 4
+
+    def run(i):
+        results[i] = "".join(stories.generate("Lily", max_tokens=30))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 4

@@ -1,0 +1,475 @@
+// The C API (include/attn.h): every entry point's error path, and outputs
+// equal to the C++ API's (and llama2.c's greedy text) on the fixtures.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "attn.h"
+#include "attn/attn.h"
+#include "test_support.h"
+
+namespace {
+
+const std::string kStories = (attn::test::shared_dir() / "models" / "stories260K-hf").string();
+const std::string kBert = (attn::test::fixtures_dir() / "family" / "bert").string();
+const std::string kClassifier = (attn::test::fixtures_dir() / "family" / "bert_classifier").string();
+
+std::string thread_error() {
+  std::string message(attn_last_error(nullptr, 0), '\0');
+  attn_last_error(message.data(), message.size() + 1);
+  return message;
+}
+
+std::string model_error(const attn_model* model) {
+  std::string message(attn_model_last_error(model, nullptr, 0), '\0');
+  attn_model_last_error(model, message.data(), message.size() + 1);
+  return message;
+}
+
+std::string session_error(const attn_session* session) {
+  std::string message(attn_session_last_error(session, nullptr, 0), '\0');
+  attn_session_last_error(session, message.data(), message.size() + 1);
+  return message;
+}
+
+// Owns a model and a session on it; fails the test when either cannot be made.
+struct Loaded {
+  attn_model* model = nullptr;
+  attn_session* session = nullptr;
+  explicit Loaded(const std::string& path) {
+    REQUIRE_MESSAGE(attn_model_load(path.c_str(), nullptr, &model) == ATTN_OK, thread_error());
+    REQUIRE(attn_session_create(model, nullptr, &session) == ATTN_OK);
+  }
+  ~Loaded() {
+    attn_session_free(session);
+    attn_model_free(model);
+  }
+};
+
+std::string reference_text(const std::string& name) {
+  return attn::test::read_file(attn::test::shared_dir() / "models" / "stories260K" / "reference" / name);
+}
+
+attn_generate_options greedy(int max_length) {
+  attn_generate_options options = attn_generate_options_defaults();
+  options.max_length = max_length;
+  return options;
+}
+
+// Collects what the token callback passes; optionally stops or aborts after n tokens.
+struct Stream {
+  std::string text;
+  std::vector<int32_t> tokens;
+  size_t stop_after = SIZE_MAX;
+  attn_session* abort_session = nullptr;  // abort (instead of returning ATTN_STOP) at stop_after
+  std::atomic<size_t> count{0};
+
+  static attn_action on_token(void* user_data, int32_t token, const char* piece, size_t length) {
+    auto& self = *static_cast<Stream*>(user_data);
+    CHECK(std::strlen(piece) == length);
+    self.text.append(piece, length);
+    if (token != ATTN_NO_TOKEN) self.tokens.push_back(token);
+    if (++self.count < self.stop_after) return ATTN_CONTINUE;
+    if (!self.abort_session) return ATTN_STOP;
+    attn_session_abort(self.abort_session);
+    return ATTN_CONTINUE;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("c api: the version macros and the library agree") {
+  CHECK(std::string(attn_version()) == ATTN_VERSION_STRING);
+  CHECK(attn_version_number() == ATTN_VERSION_NUMBER);
+  CHECK(std::string(attn_version()) == std::to_string(ATTN_VERSION_MAJOR) + "." + std::to_string(ATTN_VERSION_MINOR) +
+                                           "." + std::to_string(ATTN_VERSION_PATCH));
+  CHECK(std::string(attn_status_name(ATTN_ERROR_CANCELLED)) == "cancelled");
+}
+
+TEST_CASE("c api: a bad path fails with the path in the message, per thread") {
+  attn_model* model = reinterpret_cast<attn_model*>(1);
+  CHECK(attn_model_load("/nonexistent/model-dir", nullptr, &model) == ATTN_ERROR_FAILED);
+  CHECK(model == nullptr);
+  CHECK(thread_error().find("/nonexistent/model-dir") != std::string::npos);
+
+  // Another thread's failure is its own.
+  std::string other;
+  std::thread([&] {
+    attn_model* m = nullptr;
+    attn_model_load(nullptr, nullptr, &m);
+    other = thread_error();
+  }).join();
+  CHECK(other == "path: NULL");
+  CHECK(thread_error().find("/nonexistent/model-dir") != std::string::npos);
+
+  // A cut buffer still gets a terminated prefix and the full length.
+  char small[5];
+  CHECK(attn_last_error(small, sizeof small) > 4);
+  CHECK(std::string(small) == "/non");
+  CHECK(attn_model_load(kStories.c_str(), nullptr, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("c api: NULL and wrong-kind handles are invalid arguments, never crashes") {
+  Loaded loaded(kStories);
+  auto* as_model = reinterpret_cast<attn_model*>(loaded.session);
+  auto* as_session = reinterpret_cast<attn_session*>(loaded.model);
+  attn_model_info info;
+  const char* label = nullptr;
+  int32_t* tokens = nullptr;
+  size_t n = 0;
+  char* text = nullptr;
+  const int32_t ids[] = {1};
+  const char* texts[] = {"a"};
+  float floats[64];
+  attn_text_score scores[1];
+  for (attn_model* model : {static_cast<attn_model*>(nullptr), as_model}) {
+    CHECK(attn_model_get_info(model, &info) == ATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(attn_model_label(model, 0, &label) == ATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(attn_tokenize(model, "a", 1, &tokens, &n) == ATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(attn_detokenize(model, ids, 1, &text, &n) == ATTN_ERROR_INVALID_ARGUMENT);
+    attn_session* session = nullptr;
+    CHECK(attn_session_create(model, nullptr, &session) == ATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(session == nullptr);
+    CHECK(thread_error().find("not a model handle") != std::string::npos);
+    attn_model_free(model);  // ignored
+  }
+  for (attn_session* session : {static_cast<attn_session*>(nullptr), as_session}) {
+    CHECK(attn_generate(session, "a", nullptr, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(attn_session_abort(session) == ATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(attn_embed(session, texts, 1, nullptr, floats, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(attn_score(session, texts, 1, nullptr, scores) == ATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(attn_classify(session, texts, nullptr, 1, nullptr, floats, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+    CHECK(thread_error().find("not a session handle") != std::string::npos);
+    attn_session_free(session);  // ignored
+  }
+  // NULL arguments on good handles name the argument and are kept on the handle.
+  CHECK(attn_tokenize(loaded.model, nullptr, 1, &tokens, &n) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(model_error(loaded.model) == "text: NULL");
+  CHECK(attn_generate(loaded.session, nullptr, nullptr, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(session_error(loaded.session) == "prompt: NULL");
+  CHECK(attn_detokenize(loaded.model, ids, 1, nullptr, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+  const int32_t out_of_range[] = {1, 100000};
+  CHECK(attn_detokenize(loaded.model, out_of_range, 2, &text, &n) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(model_error(loaded.model).find("tokens[1]: 100000") != std::string::npos);
+  CHECK(attn_model_label(loaded.model, 0, &label) == ATTN_ERROR_INVALID_ARGUMENT);  // not a classifier
+  CHECK(attn_set_threads(-1) == ATTN_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("c api: load progress reaches 'loaded'; a progress callback can cancel") {
+  struct Progress {
+    std::vector<std::pair<std::string, float>> calls;
+    size_t stop_at = SIZE_MAX;
+    static attn_action report(void* user_data, const char* stage, float fraction) {
+      auto& self = *static_cast<Progress*>(user_data);
+      self.calls.emplace_back(stage, fraction);
+      return self.calls.size() > self.stop_at ? ATTN_STOP : ATTN_CONTINUE;
+    }
+  };
+  Progress full;
+  attn_load_options options = attn_load_options_defaults();
+  options.progress = Progress::report;
+  options.progress_user_data = &full;
+  attn_model* model = nullptr;
+  REQUIRE(attn_model_load(kStories.c_str(), &options, &model) == ATTN_OK);
+  attn_model_free(model);
+  REQUIRE(full.calls.size() >= 3);
+  CHECK(full.calls.front().second == 0.f);
+  CHECK(full.calls.back() == std::pair<std::string, float>("loaded", 1.f));
+  for (size_t i = 1; i < full.calls.size(); ++i) CHECK(full.calls[i].second >= full.calls[i - 1].second);
+
+  for (size_t stop_at = 0; stop_at < full.calls.size(); ++stop_at) {
+    Progress cancelled;
+    cancelled.stop_at = stop_at;
+    options.progress_user_data = &cancelled;
+    model = reinterpret_cast<attn_model*>(1);
+    CHECK(attn_model_load(kStories.c_str(), &options, &model) == ATTN_ERROR_CANCELLED);
+    CHECK(model == nullptr);
+    CHECK(cancelled.calls.size() == stop_at + 1);
+    CHECK(thread_error().find("loading cancelled") != std::string::npos);
+  }
+}
+
+TEST_CASE("c api: the log callback gets the library's messages at or above its level") {
+  struct Log {
+    std::vector<std::pair<attn_log_level, std::string>> lines;
+    static void write(void* user_data, attn_log_level level, const char* message) {
+      static_cast<Log*>(user_data)->lines.emplace_back(level, message);
+    }
+  } log;
+  attn_set_log_callback(Log::write, &log, ATTN_LOG_INFO);
+  Loaded loaded(kStories);
+  attn_set_log_callback(nullptr, nullptr, ATTN_LOG_DEBUG);
+  REQUIRE(log.lines.size() == 1);  // debug stage messages filtered out
+  CHECK(log.lines[0].first == ATTN_LOG_INFO);
+  CHECK(log.lines[0].second.find("loaded LlamaForCausalLM") != std::string::npos);
+}
+
+TEST_CASE("c api: model info and tokens equal the C++ API's") {
+  Loaded loaded(kStories);
+  const auto model = attn::Model::load(kStories);
+  attn_model_info info;
+  REQUIRE(attn_model_get_info(loaded.model, &info) == ATTN_OK);
+  CHECK(std::string(info.architecture) == "LlamaForCausalLM");
+  CHECK(info.vocab_size == model->info().vocab_size);
+  CHECK(info.context_length == model->info().context_length);
+  CHECK(info.hidden_size == model->info().hidden_size);
+  CHECK(info.is_encoder == 0);
+  CHECK(info.num_labels == 0);
+  CHECK(info.bos_id == model->tokenizer().bos_id());
+
+  int32_t* tokens = nullptr;
+  size_t n = 0;
+  REQUIRE(attn_tokenize(loaded.model, "Once upon a time", 1, &tokens, &n) == ATTN_OK);
+  CHECK(std::vector<int32_t>(tokens, tokens + n) == model->tokenizer().encode("Once upon a time", true));
+  char* text = nullptr;
+  size_t length = 0;
+  REQUIRE(attn_detokenize(loaded.model, tokens, n, &text, &length) == ATTN_OK);
+  CHECK(std::string(text, length) == "Once upon a time");
+  attn_free(tokens);
+  attn_free(text);
+
+  REQUIRE(attn_tokenize(loaded.model, "Once", 0, &tokens, &n) == ATTN_OK);
+  CHECK(std::vector<int32_t>(tokens, tokens + n) == model->tokenizer().encode("Once", false));
+  attn_free(tokens);
+
+  CHECK(attn_tokenize(loaded.model, "bad \xff utf-8", 1, &tokens, &n) == ATTN_ERROR_FAILED);
+  CHECK(tokens == nullptr);
+  CHECK(model_error(loaded.model).find("UTF-8") != std::string::npos);
+}
+
+TEST_CASE("c api: greedy generation equals llama2.c and the C++ API, streamed and returned") {
+  Loaded loaded(kStories);
+  Stream stream;
+  attn_generate_options options = greedy(64);
+  options.on_token = Stream::on_token;
+  options.user_data = &stream;
+  attn_generation result;
+  REQUIRE(attn_generate(loaded.session, "Once upon a time", &options, &result) == ATTN_OK);
+  const std::string reference = reference_text("runc_greedy_n64_Once_upon_a_time.txt");
+  CHECK("Once upon a time" + std::string(result.text, result.text_length) + "\n" == reference);
+  CHECK(stream.text == result.text);
+  CHECK(stream.tokens == std::vector<int32_t>(result.tokens, result.tokens + result.n_tokens));
+  CHECK(result.n_prompt_tokens == 5);
+  CHECK(result.stop_reason == ATTN_STOP_REASON_MAX_LENGTH);
+
+  attn::Session session(attn::Model::load(kStories));
+  attn::GenerateOptions cpp;
+  cpp.sampling.temperature = 0;
+  cpp.max_length = 64;
+  const auto expected = attn::generate(session, "Once upon a time", cpp);
+  CHECK(std::string(result.text) == expected.text);
+  CHECK(std::vector<int32_t>(result.tokens, result.tokens + result.n_tokens) == expected.tokens);
+
+  // The session starts over each time; stop strings and sampling options pass through.
+  const char* stops[] = {"Lily"};
+  options = greedy(256);
+  options.stop_strings = stops;
+  options.n_stop_strings = 1;
+  attn_generation second;
+  REQUIRE(attn_generate(loaded.session, "Once upon a time", &options, &second) == ATTN_OK);
+  CHECK(second.stop_reason == ATTN_STOP_REASON_STOP_STRING);
+  CHECK(expected.text.starts_with(second.text));
+  CHECK(std::string(second.text).find("Lily") == std::string::npos);
+  attn_generation_clear(&second);
+  attn_generation_clear(&result);
+  CHECK(result.text == nullptr);
+
+  options.sampling.top_p = 0;
+  CHECK(attn_generate(loaded.session, "Once", &options, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(session_error(loaded.session).find("top_p") != std::string::npos);
+}
+
+TEST_CASE("c api: stopping from the callback or aborting keeps the tokens produced so far") {
+  Loaded loaded(kStories);
+  attn_generation full;
+  REQUIRE(attn_generate(loaded.session, "Once upon a time", nullptr, &full) == ATTN_OK);
+  const std::vector<int32_t> all(full.tokens, full.tokens + full.n_tokens);
+  REQUIRE(all.size() > 10);
+
+  for (bool abort : {false, true}) {
+    CAPTURE(abort);
+    Stream stream;
+    stream.stop_after = 5;
+    if (abort) stream.abort_session = loaded.session;
+    attn_generate_options options = attn_generate_options_defaults();
+    options.on_token = Stream::on_token;
+    options.user_data = &stream;
+    attn_generation result;
+    REQUIRE(attn_generate(loaded.session, "Once upon a time", &options, &result) == ATTN_OK);
+    CHECK(result.stop_reason == ATTN_STOP_REASON_ABORTED);
+    CHECK(std::vector<int32_t>(result.tokens, result.tokens + result.n_tokens) ==
+          std::vector<int32_t>(all.begin(), all.begin() + 5));
+    char* text = nullptr;
+    REQUIRE(attn_detokenize(loaded.model, result.tokens, result.n_tokens, &text, nullptr) == ATTN_OK);
+    CHECK(std::string(full.text).starts_with(result.text));
+    CHECK(stream.text == result.text);
+    attn_free(text);
+    attn_generation_clear(&result);
+  }
+
+  // The abort was consumed: the next generation runs to the end.
+  attn_generation again;
+  REQUIRE(attn_generate(loaded.session, "Once upon a time", nullptr, &again) == ATTN_OK);
+  CHECK(std::vector<int32_t>(again.tokens, again.tokens + again.n_tokens) == all);
+  attn_generation_clear(&again);
+
+  // An abort before a generation stops that one before its first token.
+  REQUIRE(attn_session_abort(loaded.session) == ATTN_OK);
+  REQUIRE(attn_generate(loaded.session, "Once upon a time", nullptr, &again) == ATTN_OK);
+  CHECK(again.stop_reason == ATTN_STOP_REASON_ABORTED);
+  CHECK(again.n_tokens == 0);
+  attn_generation_clear(&again);
+  attn_generation_clear(&full);
+}
+
+TEST_CASE("c api: another thread aborts a running generation") {
+  // The callback waits at the third token until the other thread has
+  // aborted, so the generation stops right there.
+  struct Handshake {
+    std::atomic<int> tokens{0};
+    std::atomic<bool> aborted{false};
+    static attn_action on_token(void* user_data, int32_t, const char*, size_t) {
+      auto& self = *static_cast<Handshake*>(user_data);
+      if (++self.tokens == 3) {
+        while (!self.aborted) std::this_thread::yield();
+      }
+      return ATTN_CONTINUE;
+    }
+  } handshake;
+  Loaded loaded(kStories);
+  attn_generate_options options = greedy(0);  // the whole context unless aborted
+  options.on_token = Handshake::on_token;
+  options.user_data = &handshake;
+  std::thread aborter([&] {
+    while (handshake.tokens < 3) std::this_thread::yield();
+    CHECK(attn_session_abort(loaded.session) == ATTN_OK);
+    handshake.aborted = true;
+  });
+  attn_generation result;
+  const attn_status status = attn_generate(loaded.session, "Once upon a time", &options, &result);
+  aborter.join();
+  REQUIRE(status == ATTN_OK);
+  CHECK(result.stop_reason == ATTN_STOP_REASON_ABORTED);
+  CHECK(result.n_tokens == 3);
+  attn_generation_clear(&result);
+}
+
+TEST_CASE("c api: embeddings equal the C++ API's; a decoder cannot embed, an encoder cannot generate") {
+  Loaded loaded(kBert);
+  attn_model_info info;
+  REQUIRE(attn_model_get_info(loaded.model, &info) == ATTN_OK);
+  CHECK(info.is_encoder == 1);
+  const std::vector<std::string> texts = {"The cat sat on the mat.", "Hello world", "A third, longer sentence here."};
+  std::vector<const char*> pointers;
+  for (const auto& t : texts) pointers.push_back(t.c_str());
+  std::vector<float> matrix(texts.size() * info.hidden_size);
+  std::vector<int32_t> truncated(texts.size(), 7);
+  REQUIRE(attn_embed(loaded.session, pointers.data(), texts.size(), nullptr, matrix.data(), truncated.data()) == ATTN_OK);
+
+  attn::Session session(attn::Model::load(kBert));
+  const auto expected = attn::embed(session, texts);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    CHECK(std::vector<float>(matrix.begin() + i * info.hidden_size, matrix.begin() + (i + 1) * info.hidden_size) ==
+          expected[i].vector);
+    CHECK(truncated[i] == 0);
+  }
+  attn_embed_options options = attn_embed_options_defaults();
+  options.pooling = ATTN_POOLING_CLS;
+  options.normalize = 0;
+  REQUIRE(attn_embed(loaded.session, pointers.data(), 1, &options, matrix.data(), nullptr) == ATTN_OK);
+  const auto cls = attn::embed(session, std::span(texts).first(1), {.pooling = attn::Pooling::Cls, .normalize = false});
+  CHECK(std::vector<float>(matrix.begin(), matrix.begin() + info.hidden_size) == cls[0].vector);
+
+  CHECK(attn_generate(loaded.session, "Hello", nullptr, nullptr) == ATTN_ERROR_FAILED);
+  CHECK(session_error(loaded.session).find("encoder") != std::string::npos);
+  const char* bad[] = {"fine", "bad \xff"};
+  CHECK(attn_embed(loaded.session, bad, 2, nullptr, matrix.data(), nullptr) == ATTN_ERROR_FAILED);
+  const char* with_null[] = {"fine", nullptr};
+  CHECK(attn_embed(loaded.session, with_null, 2, nullptr, matrix.data(), nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(session_error(loaded.session) == "texts[1]: NULL");
+  options.batch_size = 0;
+  CHECK(attn_embed(loaded.session, pointers.data(), 1, &options, matrix.data(), nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+
+  Loaded decoder(kStories);
+  CHECK(attn_embed(decoder.session, pointers.data(), 1, nullptr, matrix.data(), nullptr) == ATTN_ERROR_FAILED);
+}
+
+TEST_CASE("c api: scores equal the C++ API's, per text and per token; a bad text keeps its own error") {
+  Loaded loaded(kStories);
+  const std::vector<std::string> texts = {"Once upon a time there was a girl.", "", "Lily and Tom went to the park."};
+  std::vector<const char*> pointers;
+  for (const auto& t : texts) pointers.push_back(t.c_str());
+  attn_score_options options = attn_score_options_defaults();
+  options.token_logprobs = 1;
+  std::vector<attn_text_score> scores(texts.size());
+  REQUIRE(attn_score(loaded.session, pointers.data(), texts.size(), &options, scores.data()) == ATTN_OK);
+
+  attn::Session session(attn::Model::load(kStories));
+  const auto expected = attn::score_texts(session, texts, {.token_logprobs = true});
+  for (size_t i = 0; i < texts.size(); ++i) {
+    CAPTURE(i);
+    CHECK(scores[i].logprob == expected[i].logprob);
+    CHECK(scores[i].tokens == expected[i].tokens);
+    CHECK((scores[i].error ? std::string(scores[i].error) : "") == expected[i].error);
+    CHECK(std::vector<double>(scores[i].token_logprobs, scores[i].token_logprobs + (scores[i].token_logprobs ? scores[i].tokens : 0)) ==
+          expected[i].token_logprobs);
+  }
+  CHECK(scores[1].error != nullptr);
+  attn_text_scores_clear(scores.data(), scores.size());
+  CHECK(scores[0].token_logprobs == nullptr);
+
+  Loaded encoder(kBert);
+  CHECK(attn_score(encoder.session, pointers.data(), 1, nullptr, scores.data()) == ATTN_ERROR_FAILED);
+}
+
+TEST_CASE("c api: classification equals the C++ API's, with labels, single texts and pairs") {
+  Loaded loaded(kClassifier);
+  const auto model = attn::Model::load(kClassifier);
+  attn_model_info info;
+  REQUIRE(attn_model_get_info(loaded.model, &info) == ATTN_OK);
+  REQUIRE(info.num_labels == static_cast<int32_t>(model->info().class_labels.size()));
+  REQUIRE(info.num_labels > 1);
+  for (int32_t i = 0; i < info.num_labels; ++i) {
+    const char* label = nullptr;
+    REQUIRE(attn_model_label(loaded.model, i, &label) == ATTN_OK);
+    CHECK(std::string(label) == model->info().class_labels[i]);
+  }
+  const char* label = nullptr;
+  CHECK(attn_model_label(loaded.model, info.num_labels, &label) == ATTN_ERROR_INVALID_ARGUMENT);
+
+  const char* texts[] = {"I loved this film.", "The weather is grey.", "Is it raining?"};
+  const char* pairs[] = {nullptr, nullptr, "It is sunny."};
+  std::vector<float> scores(3 * info.num_labels);
+  REQUIRE(attn_classify(loaded.session, texts, pairs, 3, nullptr, scores.data(), nullptr) == ATTN_OK);
+
+  attn::Session session(model);
+  const std::vector<attn::ClassifyInput> inputs = {{texts[0], {}}, {texts[1], {}}, {texts[2], std::string(pairs[2])}};
+  const auto expected = attn::classify(session, inputs);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(std::vector<float>(scores.begin() + i * info.num_labels, scores.begin() + (i + 1) * info.num_labels) ==
+          expected[i].scores);
+  }
+  Loaded decoder(kStories);
+  CHECK(attn_classify(decoder.session, texts, nullptr, 1, nullptr, scores.data(), nullptr) == ATTN_ERROR_FAILED);
+}
+
+TEST_CASE("c api: sessions keep their model alive after attn_model_free") {
+  attn_model* model = nullptr;
+  REQUIRE(attn_model_load(kStories.c_str(), nullptr, &model) == ATTN_OK);
+  attn_session* session = nullptr;
+  REQUIRE(attn_session_create(model, nullptr, &session) == ATTN_OK);
+  attn_model_free(model);
+  attn_generation result;
+  CHECK(attn_generate(session, "Once upon a time", nullptr, &result) == ATTN_OK);
+  CHECK(result.n_tokens > 0);
+  attn_generation_clear(&result);
+  attn_session_free(session);
+
+  attn_session_options options = attn_session_options_defaults();
+  options.context_length = -1;
+  REQUIRE(attn_model_load(kStories.c_str(), nullptr, &model) == ATTN_OK);
+  CHECK(attn_session_create(model, &options, &session) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(model_error(model).find("context_length") != std::string::npos);
+  attn_model_free(model);
+}
