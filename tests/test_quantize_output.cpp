@@ -50,7 +50,7 @@ TEST_CASE("a Hugging Face cache snapshot (files are symlinks into blobs/) is cop
   const std::set<std::string> before = tree(dir.path());
 
   const fs::path out = dir / "out" / "int8";
-  quantize_model(snapshot, out, {WeightType::Int8, std::nullopt});
+  quantize_model(snapshot, out, {DType::I8, std::nullopt});
 
   std::set<std::string> after = tree(dir.path());
   for (const std::string& path : tree(out)) after.erase((fs::path("out") / "int8" / path).string());
@@ -68,12 +68,12 @@ TEST_CASE("a Hugging Face cache snapshot (files are symlinks into blobs/) is cop
 TEST_CASE("a quantized sentence-transformers folder keeps 1_Pooling/config.json and embeds as the original does") {
   TempDir dir;
   const fs::path out = dir / "bert-int8";
-  quantize_model(kBert, out, {WeightType::Int8, std::nullopt});
+  quantize_model(kBert, out, {DType::I8, std::nullopt});
   REQUIRE(fs::is_regular_file(out / "1_Pooling" / "config.json"));
   CHECK(read_file(out / "1_Pooling" / "config.json") == read_file(kBert / "1_Pooling" / "config.json"));
   CHECK(read_file(out / "modules.json") == read_file(kBert / "modules.json"));
   LoadOptions int8;
-  int8.dtype = WeightType::Int8;
+  int8.dtype = DType::I8;
   const std::string text = "The quick brown fox jumps over the lazy dog.";
   CHECK(embedding_of(Model::load(out), text) == embedding_of(Model::load(kBert, int8), text));
 }
@@ -95,7 +95,7 @@ TEST_CASE("quantize: a write error leaves no output folder, and a non-empty outp
 
   fs::create_directories(out);
   write_file(out / "keep.txt", "mine");
-  CHECK_THROWS_WITH_AS(quantize_model(kStoriesHf, out, {WeightType::BF16, std::nullopt}),
+  CHECK_THROWS_WITH_AS(quantize_model(kStoriesHf, out, {DType::BF16, std::nullopt}),
                        doctest::Contains("not empty"), Error);
   CHECK(read_file(out / "keep.txt") == "mine");
 }

@@ -204,7 +204,8 @@ TEST_CASE("attn score --resume: killed at random points, the final output is byt
     if (kills == 4) break;
   }
   CHECK(kills >= 1);
-  REQUIRE(wait_exit_code(spawn(score_args(dir, "7"))) == 0);
+  // Scores do not depend on the batch size, so another one continues the job.
+  REQUIRE(wait_exit_code(spawn(score_args(dir, "3"))) == 0);
   CHECK(read_file(dir / "out.jsonl") == expected);
 }
 
@@ -329,6 +330,15 @@ TEST_CASE("attn score --resume refuses what it cannot continue, saying what chan
   CHECK(resume_error("").find("the input was edited") != std::string::npos);
   write_file(dir / "input.txt", input.substr(0, input.find("Line 5")));
   CHECK(resume_error("").find("the input shrank") != std::string::npos);
+
+  // Not refused: another batch size (scores do not depend on it) and a longer input.
+  write_file(dir / "input.txt", input + "One more line.\n");
+  write_file(dir / "out.jsonl", half);
+  const auto other_batch = run_command(score_command("-i " + quote(dir / "input.txt") + " -o " + quote(dir / "out.jsonl") +
+                                                     " --batch-size 5 --resume"));
+  CHECK(other_batch.exit_code == 0);
+  const auto longer = run_command(score_command("-i " + quote(dir / "input.txt") + " --batch-size 4"));
+  CHECK(read_file(dir / "out.jsonl") == longer.out);
 
   write_file(dir / "input.txt", input);
   std::filesystem::remove(dir / "out.jsonl.resume.jsonl");
