@@ -1,7 +1,9 @@
 // Checked arithmetic for tensor shapes read from files.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace attn {
@@ -12,5 +14,9 @@ namespace attn {
 // [0, 2^62, 2^62]; loaders check this to name the file, Tensor refuses
 // shapes that fail it.
 bool shape_fits(const std::vector<int64_t>& shape);
+
+// Bytes of a tensor of `shape` with `element_size`-byte elements; nullopt
+// when the shape fails shape_fits or the byte count overflows int64_t.
+std::optional<int64_t> shape_bytes(const std::vector<int64_t>& shape, size_t element_size);
 
 }  // namespace attn

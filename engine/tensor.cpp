@@ -34,6 +34,14 @@ bool shape_fits(const std::vector<int64_t>& shape) {
   return true;
 }
 
+std::optional<int64_t> shape_bytes(const std::vector<int64_t>& shape, size_t element_size) {
+  int64_t bytes = 0;
+  if (!shape_fits(shape) || __builtin_mul_overflow(shape_numel(shape), static_cast<int64_t>(element_size), &bytes)) {
+    return std::nullopt;
+  }
+  return bytes;
+}
+
 Tensor::Tensor(DType dtype, Shape shape, const void* data, std::shared_ptr<const void> owner)
     : dtype_(dtype), shape_(std::move(shape)), data_(data), owner_(std::move(owner)) {
   if (!shape_fits(shape_)) {

@@ -32,6 +32,12 @@ bool ConfigReader::get_bool(const char* key, bool fallback) const {
   return config_[key].get<bool>();
 }
 
+std::string ConfigReader::get_string(const char* key, const std::string& fallback) const {
+  if (!config_.contains(key) || config_[key].is_null()) return fallback;
+  if (!config_[key].is_string()) fail(std::string("'") + key + "' must be a string, got " + config_[key].dump());
+  return config_[key].get<std::string>();
+}
+
 bool ConfigReader::is_null_or_absent(const char* key) const { return !config_.contains(key) || config_[key].is_null(); }
 
 }  // namespace attn

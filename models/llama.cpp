@@ -30,7 +30,7 @@ LlamaShape read_shape(const Checkpoint& checkpoint) {
   s.rope_theta = config.get_double("rope_theta", 10000.0);
   s.eps = static_cast<float>(config.get_double("rms_norm_eps", 1e-6));
   s.interleaved_rope = config.get_bool("rope_interleaved", false);
-  const bool is_qwen2 = config.json().value("model_type", "") == "qwen2";
+  const bool is_qwen2 = config.get_string("model_type", "") == "qwen2";
   s.qkv_bias = is_qwen2 || config.get_bool("attention_bias", false);
   s.tied_embeddings = config.get_bool("tie_word_embeddings", false);
 

@@ -143,9 +143,7 @@ std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::s
                                              std::move(onnx));
 }
 
-}  // namespace
-
-std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+std::shared_ptr<const Model> load_model(const std::filesystem::path& path, const LoadOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   report_progress(options, path, "reading the checkpoint", 0.f);
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
@@ -194,6 +192,18 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, cons
     if (!options.dtype) return loaded(model);
   }
   return loaded(build(options.dtype));
+}
+
+}  // namespace
+
+// Every JSON read above checks its types and names the file; this turns a
+// check that is missing into a clear error instead of an internal one.
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+  try {
+    return load_model(path, options);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string() + ": a JSON file of the model holds a value of an unexpected type (" + e.what() + ")");
+  }
 }
 
 }  // namespace attn
