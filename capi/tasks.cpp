@@ -1,10 +1,11 @@
-// The C API's batch tasks: embeddings, scores, classes.
+// The C API's batch tasks: embeddings, scores, classes, record jobs.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "attn/classify.h"
 #include "attn/embed.h"
+#include "attn/records.h"
 #include "attn/score.h"
 #include "capi/handles.h"
 
@@ -43,6 +44,28 @@ attn::EmbedOptions embed_options(const attn_embed_options& options) {
   converted.batch_size = options.batch_size;
   converted.truncate = options.truncate != 0;
   return converted;
+}
+
+attn::ScoreOptions score_options(const attn_score_options& options) {
+  require(options.batch_size >= 1, "options->batch_size: must be 1 or more");
+  return {.batch_size = options.batch_size, .truncate = options.truncate != 0,
+          .token_logprobs = options.token_logprobs != 0};
+}
+
+attn::RecordTask record_task(attn_record_task task) {
+  switch (task) {
+    case ATTN_RECORD_SCORE: return attn::RecordTask::Score;
+    case ATTN_RECORD_EMBED: return attn::RecordTask::Embed;
+  }
+  throw InvalidArgument{"task: not an attn_record_task value"};
+}
+
+attn::RecordFormat record_format(attn_record_format format) {
+  switch (format) {
+    case ATTN_RECORD_TEXT: return attn::RecordFormat::Text;
+    case ATTN_RECORD_JSONL: return attn::RecordFormat::JsonLines;
+  }
+  throw InvalidArgument{"options->format: not an attn_record_format value"};
 }
 
 void fill(attn_text_score& out, const attn::TextScore& score) {
@@ -87,11 +110,8 @@ attn_status attn_score(attn_session* session, const char* const* texts, size_t n
     attn_session& s = checked(session);
     const auto list = text_list(texts, n_texts, "texts");
     require(scores != nullptr || n_texts == 0, "scores: NULL output pointer");
-    const attn_score_options chosen = options ? *options : attn_score_options_defaults();
-    require(chosen.batch_size >= 1, "options->batch_size: must be 1 or more");
-    const auto result = attn::score_texts(
-        s.session, list,
-        {.batch_size = chosen.batch_size, .truncate = chosen.truncate != 0, .token_logprobs = chosen.token_logprobs != 0});
+    const auto result =
+        attn::score_texts(s.session, list, score_options(options ? *options : attn_score_options_defaults()));
     for (size_t i = 0; i < result.size(); ++i) fill(scores[i], result[i]);
   });
 }
@@ -130,6 +150,38 @@ attn_status attn_classify(attn_session* session, const char* const* texts, const
       std::copy(result[i].scores.begin(), result[i].scores.end(), scores + i * labels);
       if (truncated) truncated[i] = result[i].truncated ? 1 : 0;
     }
+  });
+}
+
+attn_record_format attn_detect_record_format(const char* first_line) {
+  if (!first_line) return ATTN_RECORD_TEXT;
+  return attn::detect_record_format(first_line) == attn::RecordFormat::JsonLines ? ATTN_RECORD_JSONL : ATTN_RECORD_TEXT;
+}
+
+attn_record_options attn_record_options_defaults(void) {
+  return attn_record_options{
+      .format = ATTN_RECORD_TEXT, .score = attn_score_options_defaults(), .embed = attn_embed_options_defaults()};
+}
+
+attn_status attn_process_records(attn_session* session, attn_record_task task, const char* const* lines,
+                                 size_t n_lines, const attn_record_options* options, char** output,
+                                 size_t* n_errors, int64_t* tokens) {
+  if (output) *output = nullptr;
+  if (n_errors) *n_errors = 0;
+  if (tokens) *tokens = 0;
+  return guarded(slot_of(session), [&] {
+    attn_session& s = checked(session);
+    require(output != nullptr, "output: NULL output pointer");
+    const auto list = text_list(lines, n_lines, "lines");
+    const attn_record_options chosen = options ? *options : attn_record_options_defaults();
+    attn::RecordOptions converted;
+    converted.format = record_format(chosen.format);
+    converted.score = score_options(chosen.score);
+    converted.embed = embed_options(chosen.embed);
+    const attn::RecordBatch batch = attn::process_records(s.session, record_task(task), list, converted);
+    *output = malloc_text(batch.output);
+    if (n_errors) *n_errors = batch.errors.size();
+    if (tokens) *tokens = batch.tokens;
   });
 }
 

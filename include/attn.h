@@ -327,6 +327,39 @@ ATTN_API attn_status attn_classify(attn_session* session, const char* const* tex
                                    size_t n_texts, const attn_classify_options* options, float* scores,
                                    int32_t* truncated);
 
+/* ---- Record jobs: the output lines of `attn score` / `attn embed` --------- */
+
+/* Input lines are plain text, or JSON lines {"text": ..., other fields}
+ * whose other fields pass through to the output line. A whole input has one
+ * format; attn_detect_record_format decides it from the input's first line
+ * as the CLI's --input-format auto does. */
+typedef enum attn_record_format { ATTN_RECORD_TEXT = 0, ATTN_RECORD_JSONL = 1 } attn_record_format;
+
+ATTN_API attn_record_format attn_detect_record_format(const char* first_line);
+
+typedef enum attn_record_task {
+  ATTN_RECORD_SCORE = 0, /* decoders: log-likelihoods; sequence classifiers: label scores (as attn score) */
+  ATTN_RECORD_EMBED = 1  /* encoders: {"embedding":[...]} (as attn embed) */
+} attn_record_task;
+
+typedef struct attn_record_options {
+  attn_record_format format;
+  attn_score_options score; /* ATTN_RECORD_SCORE (a classifier uses batch_size and truncate) */
+  attn_embed_options embed; /* ATTN_RECORD_EMBED */
+} attn_record_options;
+
+ATTN_API attn_record_options attn_record_options_defaults(void);
+
+/* Runs a task over n_lines input lines (without their newlines) and returns
+ * in *output (freed with attn_free) exactly the lines the CLI writes for
+ * them, one "\n"-terminated JSON line per input line, byte for byte. A bad
+ * record gets an "error" field and the others are still processed (the call
+ * returns ATTN_OK); n_errors (may be NULL) counts them, tokens (may be NULL)
+ * gets the tokens scored. A model that cannot do the task fails the call. */
+ATTN_API attn_status attn_process_records(attn_session* session, attn_record_task task, const char* const* lines,
+                                          size_t n_lines, const attn_record_options* options, char** output,
+                                          size_t* n_errors, int64_t* tokens);
+
 #ifdef __cplusplus
 }
 #endif

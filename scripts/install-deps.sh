@@ -21,6 +21,7 @@ packages=(
   libomp-14-dev          # the tests: OpenMP for the clang build
   libonnx-testdata       # the tests: ONNX backend node tests
   python3-numpy python3-pytest  # the Python bindings and their tests
+  python3-dask python3-distributed  # attn.distributed: batch jobs on a Dask cluster
   python3-venv python3-setuptools python3-wheel  # scripts/test-install.sh: pip install ./python, offline
 )
 sudo=""

@@ -3,7 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <sstream>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "attn.h"
 #include "attn/attn.h"
@@ -421,6 +424,47 @@ TEST_CASE("c api: scores equal the C++ API's, per text and per token; a bad text
 
   Loaded encoder(kBert);
   CHECK(attn_score(encoder.session, pointers.data(), 1, nullptr, scores.data()) == ATTN_ERROR_FAILED);
+}
+
+TEST_CASE("c api: record jobs give one line per input line, with the C++ API's scores; bad calls fail clearly") {
+  Loaded loaded(kStories);
+  const std::vector<std::string> lines = {R"({"id":1,"text":"Once upon a time"})", R"({"id":2})",
+                                          R"({"text":"Lily and Tom went to the park."})"};
+  std::vector<const char*> pointers;
+  for (const auto& l : lines) pointers.push_back(l.c_str());
+  REQUIRE(attn_detect_record_format(pointers[0]) == ATTN_RECORD_JSONL);
+  CHECK(attn_detect_record_format("plain text") == ATTN_RECORD_TEXT);
+  attn_record_options options = attn_record_options_defaults();
+  options.format = ATTN_RECORD_JSONL;
+  char* output = nullptr;
+  size_t errors = 0;
+  int64_t tokens = 0;
+  REQUIRE(attn_process_records(loaded.session, ATTN_RECORD_SCORE, pointers.data(), lines.size(), &options, &output,
+                               &errors, &tokens) == ATTN_OK);
+  std::vector<nlohmann::json> out;
+  std::istringstream stream(output);
+  for (std::string line; std::getline(stream, line);) out.push_back(nlohmann::json::parse(line));
+  attn_free(output);
+  REQUIRE(out.size() == lines.size());
+  CHECK(errors == 1);
+  CHECK(out[0]["id"] == 1);
+  CHECK(out[1]["id"] == 2);
+  CHECK(out[1].contains("error"));
+  attn::Session session(attn::Model::load(kStories));
+  const auto expected = attn::score_texts(session, std::vector<std::string>{"Once upon a time", "Lily and Tom went to the park."});
+  CHECK(out[0]["logprob"].get<double>() == expected[0].logprob);
+  CHECK(out[2]["logprob"].get<double>() == expected[1].logprob);
+  CHECK(tokens == expected[0].tokens + expected[1].tokens);
+
+  CHECK(attn_process_records(loaded.session, ATTN_RECORD_SCORE, pointers.data(), 1, &options, nullptr, nullptr,
+                             nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(attn_process_records(loaded.session, static_cast<attn_record_task>(7), pointers.data(), 1, &options, &output,
+                             nullptr, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(session_error(loaded.session).find("attn_record_task") != std::string::npos);
+  CHECK(attn_process_records(loaded.session, ATTN_RECORD_EMBED, pointers.data(), 1, &options, &output, nullptr,
+                             nullptr) == ATTN_ERROR_FAILED);
+  CHECK(session_error(loaded.session).find("not an encoder") != std::string::npos);
+  CHECK(output == nullptr);
 }
 
 TEST_CASE("c api: classification equals the C++ API's, with labels, single texts and pairs") {

@@ -8,7 +8,6 @@
 #include <iostream>
 
 #include "attn/attn.h"
-#include "json_text.h"
 #include "line_input.h"
 #include "progress_bar.h"
 #include "stop_signals.h"
@@ -42,22 +41,6 @@ void add_batch_job_options(CLI::App& cmd, BatchJobOptions& options) {
       ->check(shard_spec());
 }
 
-nlohmann::ordered_json job_identity(const char* command, const ModelOptions& options, const Model& model) {
-  const ModelInfo& info = model.info();
-  std::error_code ignored;
-  return {{"command", command},
-          {"model", {{"path", std::filesystem::weakly_canonical(options.model, ignored).string()},
-                     {"architecture", info.architecture},
-                     {"parameters", info.parameter_count},
-                     {"weight_bytes", info.weight_bytes}}},
-          {"options", {{"dtype", options.dtype.empty() ? "as stored" : options.dtype},
-                       {"tokenizer", options.tokenizer}}}};
-}
-
-std::string json_line(const nlohmann::ordered_json& json) {
-  return json_text(json) + "\n";
-}
-
 namespace {
 
 std::ifstream open_input(const std::string& path) {
@@ -77,22 +60,34 @@ size_t lines_to_do(const std::string& path, const Shard& shard, size_t input_lin
 
 }  // namespace
 
+nlohmann::ordered_json job_identity(const char* command, const ModelOptions& options, const Model& model) {
+  const ModelInfo& info = model.info();
+  std::error_code ignored;
+  return {{"command", command},
+          {"model", {{"path", std::filesystem::weakly_canonical(options.model, ignored).string()},
+                     {"architecture", info.architecture},
+                     {"parameters", info.parameter_count},
+                     {"weight_bytes", info.weight_bytes}}},
+          {"options", {{"dtype", options.dtype.empty() ? "as stored" : options.dtype},
+                       {"tokenizer", options.tokenizer}}}};
+}
+
 BatchJob::BatchJob(const BatchJobOptions& options)
     : options_(options),
       file_(options.input.empty() ? std::ifstream() : open_input(options.input)),
       output_(options.output, options.resume) {}
 
-const BatchJobTotals& BatchJob::run(const nlohmann::ordered_json& job, const Process& process, bool pairs) {
+const BatchJobTotals& BatchJob::run(const nlohmann::ordered_json& job, const Process& process) {
   const Shard shard = options_.shard.empty() ? Shard{} : *parse_shard(options_.shard);  // validated by CLI11
   std::istream& in = options_.input.empty() ? std::cin : file_;
 
   // The input format is part of the job, so the first line is read first.
-  InputFormat format = options_.input_format == "jsonl" ? InputFormat::JsonLines : InputFormat::Text;
+  RecordFormat format = options_.input_format == "jsonl" ? RecordFormat::JsonLines : RecordFormat::Text;
   std::string line;
   bool have_line = read_line(in, line);
-  if (have_line && options_.input_format == "auto") format = detect_format(line);
+  if (have_line && options_.input_format == "auto") format = detect_record_format(line);
   nlohmann::ordered_json identity = job;
-  identity["options"]["input_format"] = format == InputFormat::JsonLines ? "jsonl" : "text";
+  identity["options"]["input_format"] = format == RecordFormat::JsonLines ? "jsonl" : "text";
   identity["options"]["shard"] = options_.shard.empty() ? "1/1" : options_.shard;
   output_.start(identity);
   const size_t done = output_.input_lines_done();
@@ -101,13 +96,21 @@ const BatchJobTotals& BatchJob::run(const nlohmann::ordered_json& job, const Pro
   catch_stop_signals();
   const auto start = std::chrono::steady_clock::now();
 
-  std::vector<InputRecord> batch;
-  InputDigest digest;  // of the input lines read so far
-  size_t index = 0;    // input lines read so far
+  std::vector<std::string> batch;
+  std::vector<size_t> batch_lines;  // input line index of each batch entry
+  InputDigest digest;               // of the input lines read so far
+  size_t index = 0;                 // input lines read so far
   auto flush = [&] {
-    output_.write_batch(process(batch, totals_), index, digest);
+    const RecordBatch processed = process(batch, format);
+    output_.write_batch(processed.output, index, digest);
+    for (const RecordError& error : processed.errors) {
+      std::fprintf(stderr, "attn: line %zu: %s\n", batch_lines[error.index] + 1, error.message.c_str());
+    }
+    totals_.errors += processed.errors.size();
+    totals_.tokens += processed.tokens;
     totals_.lines += batch.size();
     batch.clear();
+    batch_lines.clear();
     progress.update(totals_.lines, totals_.tokens);
   };
   for (; have_line; have_line = read_line(in, line)) {
@@ -119,7 +122,8 @@ const BatchJobTotals& BatchJob::run(const nlohmann::ordered_json& job, const Pro
       continue;
     }
     if (!shard.owns(line_index)) continue;
-    batch.push_back(parse_record(line, format, pairs));
+    batch.push_back(line);
+    batch_lines.push_back(line_index);
     if (batch.size() < options_.batch_size) continue;
     flush();
     if (stop_signal() != 0) break;

@@ -1,9 +1,9 @@
 // The loop `attn score` and `attn embed` share for long jobs: input records
 // (plain lines or JSON lines, see score_input.h) in batches, each batch's
-// output flushed as it completes; --resume continues a killed run after
-// checking it is the same job on the same input (job_output.h), --shard I/N
-// takes every N-th line for parallel processes, SIGINT/SIGTERM stop after
-// the batch in hand, and a progress bar shows on terminals.
+// output lines flushed as it completes; --resume continues a killed run
+// after checking it is the same job on the same input (job_output.h),
+// --shard I/N takes every N-th line for parallel processes, SIGINT/SIGTERM
+// stop after the batch in hand, and a progress bar shows on terminals.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +15,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "attn/records.h"
 #include "job_output.h"
 #include "model_options.h"
-#include "score_input.h"
 
 namespace attn::cli {
 
@@ -56,23 +56,21 @@ void add_batch_job_options(CLI::App& cmd, BatchJobOptions& options);
 // count: results do not depend on them.
 nlohmann::ordered_json job_identity(const char* command, const ModelOptions& options, const Model& model);
 
-// Dumps one JSON line without throwing on invalid UTF-8 (an error message may quote the input).
-std::string json_line(const nlohmann::ordered_json& json);
-
 class BatchJob {
  public:
   // Opens the input and the output, so a bad path fails before a model loads.
   explicit BatchJob(const BatchJobOptions& options);
 
-  // Turns a batch of records into its output (one line per record), adding
-  // to totals.errors and totals.tokens.
-  using Process = std::function<std::string(std::vector<InputRecord>& batch, BatchJobTotals& totals)>;
-  // Runs the job; pairs: read sentence pairs (classifiers). `job` is what
-  // --resume must find unchanged besides the input (job_identity); the
-  // input format and the shard are added here. Throws attn::Error when a
-  // signal stopped it (the output holds whole batches; the message says how
-  // to resume) or when --resume finds another job or another input.
-  const BatchJobTotals& run(const nlohmann::ordered_json& job, const Process& process, bool pairs = false);
+  // Turns a batch of input lines into its output (one line per input line,
+  // see attn/records.h). The job counts its errors (and names their input
+  // lines on stderr) and its tokens.
+  using Process = std::function<RecordBatch(std::span<const std::string> lines, RecordFormat format)>;
+  // Runs the job. `job` is what --resume must find unchanged besides the
+  // input (job_identity(); the input format and the shard are added here).
+  // Throws attn::Error when a signal stopped it (the output holds whole
+  // batches; the message says how to resume) or when --resume finds another
+  // job or another input.
+  const BatchJobTotals& run(const nlohmann::ordered_json& job, const Process& process);
 
   // "attn: N lines (E with errors) in S s (L lines/s[, T tokens/s], K threads)"
   // on stderr, with `unit` for "lines".

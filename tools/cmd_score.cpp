@@ -14,7 +14,6 @@
 #include "batch_job.h"
 #include "commands.h"
 #include "model_options.h"
-#include "record_results.h"
 #include "validators.h"
 
 namespace attn::cli {
@@ -32,48 +31,21 @@ struct ScoreArgs {
   std::string ppl_method = "hf";
 };
 
-// Scores one batch of records (log-likelihoods, or label scores from a
-// classifier) and returns its output lines.
-std::string score_batch(Session& session, std::vector<InputRecord>& batch, const ScoreArgs& args,
-                        BatchJobTotals& totals) {
-  Results results;
-  if (session.model().info().encoder) {
-    results = classification_results(session, batch, ClassifyOptions{args.batch_size, args.truncate});
-  } else {
-    results = likelihood_results(session, batch, ScoreOptions{args.batch_size, args.truncate, args.token_logprobs},
-                                 totals.tokens);
-  }
-  std::string lines;
-  for (const nlohmann::ordered_json& out : results) {
-    if (out.contains("error")) ++totals.errors;
-    lines += json_line(out);
-  }
-  return lines;
-}
-
-// Decoders are scored, sequence classifiers classify; other encoders have nothing to give.
-void check_scorable(const Model& model) {
-  const ModelInfo& info = model.info();
-  if (info.encoder && info.class_labels.empty()) {
-    throw Error(info.path.string() + ": " + info.architecture +
-                " is an encoder without a classification head; attn score needs a decoder (log-likelihood) or a "
-                "*ForSequenceClassification model (for sentence embeddings use attn embed)");
-  }
-}
-
 void run_scoring(const ScoreArgs& args) {
   BatchJobOptions job_options = args.job;
   job_options.batch_size = static_cast<size_t>(args.batch_size);
   BatchJob job(job_options);  // fails on a bad input or output path before loading
   Session session(args.model.load());
-  check_scorable(session.model());
-  BatchJob::Process process = [&](std::vector<InputRecord>& batch, BatchJobTotals& totals) {
-    return score_batch(session, batch, args, totals);
-  };
+  require_record_task(session.model(), RecordTask::Score);
+  RecordOptions options;
+  options.score = ScoreOptions{args.batch_size, args.truncate, args.token_logprobs};
   nlohmann::ordered_json identity = job_identity("score", args.model, session.model());
   identity["options"]["truncate"] = args.truncate;
   identity["options"]["token_logprobs"] = args.token_logprobs;
-  const BatchJobTotals& totals = job.run(identity, process, /*pairs=*/session.model().info().encoder);
+  const BatchJobTotals& totals = job.run(identity, [&](std::span<const std::string> lines, RecordFormat format) {
+    options.format = format;
+    return process_records(session, RecordTask::Score, lines, options);
+  });
   job.print_summary("lines", "scored");
   if (totals.errors > 0) {
     throw Error(std::to_string(totals.errors) + " of the lines could not be scored (see their \"error\" fields)");
@@ -115,7 +87,7 @@ void run_perplexity(const ScoreArgs& args) {
   out["ctx"] = context;
   if (options.method == PerplexityMethod::SlidingWindow) out["stride"] = options.stride > 0 ? options.stride : context;
   out["method"] = args.ppl_method;
-  output.write(json_line(out));
+  output.write(out.dump() + "\n");
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include "json_text.h"
 #include "line_input.h"
 #include "model_options.h"
-#include "score_input.h"
 
 namespace attn::cli {
 namespace {
@@ -53,9 +52,9 @@ bool run(const TokenizeArgs& args) {
   const auto tokenizer = open_tokenizer(args.model);
   bool ok = true;
   std::string line;
-  InputFormat format = InputFormat::Text;
+  RecordFormat format = RecordFormat::Text;
   for (size_t number = 1; read_line(std::cin, line); ++number) {
-    if (number == 1 && !args.decode) format = detect_format(line);
+    if (number == 1 && !args.decode) format = detect_record_format(line);
     try {
       if (args.decode) {
         const auto ids = parse_ids(line);
@@ -64,9 +63,9 @@ bool run(const TokenizeArgs& args) {
         }
         std::printf("%s\n", tokenizer->decode(ids).c_str());
       } else {
-        InputRecord record = parse_record(line, format, false);
+        const TextRecord record = parse_text_record(line, format, false);
         if (!record.error.empty()) throw Error(record.error);
-        nlohmann::ordered_json out = record.fields;
+        nlohmann::ordered_json out = nlohmann::ordered_json::parse(record.fields);
         out["ids"] = tokenizer->encode(record.text, !args.no_special);
         std::printf("%s\n", json_text(out).c_str());
       }

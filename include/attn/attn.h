@@ -11,6 +11,7 @@
 #include "attn/log.h"
 #include "attn/model.h"
 #include "attn/quantize.h"
+#include "attn/records.h"
 #include "attn/sampler.h"
 #include "attn/score.h"
 #include "attn/tokenizer.h"

@@ -3,7 +3,7 @@ over its C API (include/attn.h) with ctypes. The shared library is found
 through $ATTN_LIBRARY, else beside this package, else the system's library path."""
 
 from ._library import lib as _lib
-from .model import AttnError, Cancelled, Generation, Model, Score
+from .model import AttnError, Cancelled, Generation, Model, Records, Score, detect_record_format
 
 __version__ = _lib.attn_version().decode()
 
@@ -14,4 +14,5 @@ def set_threads(threads: int) -> None:
         raise ValueError("threads: must be 0 or more")
 
 
-__all__ = ["AttnError", "Cancelled", "Generation", "Model", "Score", "set_threads", "__version__"]
+__all__ = ["AttnError", "Cancelled", "Generation", "Model", "Records", "Score", "detect_record_format", "set_threads",
+           "__version__"]

@@ -20,6 +20,8 @@ ATTN_NO_TOKEN = -1
 STOP_REASONS = ("eos", "stop_string", "max_length", "context_full", "aborted")
 DTYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "int8": 4}
 POOLINGS = {None: 0, "mean": 1, "cls": 2, "max": 3, "last": 4}
+RECORD_TASKS = {"score": 0, "embed": 1}
+RECORD_FORMATS = {"text": 0, "jsonl": 1}
 
 ProgressCallback = CFUNCTYPE(c_enum, c_void_p, c_char_p, c_float)
 TokenCallback = CFUNCTYPE(c_enum, c_void_p, c_int32, POINTER(ctypes.c_char), c_size_t)
@@ -76,6 +78,10 @@ class ClassifyOptions(Structure):
     _fields_ = [("batch_size", c_int32), ("truncate", c_int32)]
 
 
+class RecordOptions(Structure):
+    _fields_ = [("format", c_enum), ("score", ScoreOptions), ("embed", EmbedOptions)]
+
+
 _model_p = c_void_p
 _session_p = c_void_p
 
@@ -115,6 +121,10 @@ _SIGNATURES = {
     "attn_classify_options_defaults": (ClassifyOptions, []),
     "attn_classify": (c_enum, [_session_p, POINTER(c_char_p), POINTER(c_char_p), c_size_t,
                                POINTER(ClassifyOptions), POINTER(c_float), POINTER(c_int32)]),
+    "attn_detect_record_format": (c_enum, [c_char_p]),
+    "attn_record_options_defaults": (RecordOptions, []),
+    "attn_process_records": (c_enum, [_session_p, c_enum, POINTER(c_char_p), c_size_t, POINTER(RecordOptions),
+                                      POINTER(POINTER(ctypes.c_char)), POINTER(c_size_t), POINTER(c_int64)]),
 }
 
 

@@ -3,7 +3,7 @@
 import ctypes
 import queue
 import threading
-from ctypes import POINTER, byref, c_char_p, c_float, c_int32, c_size_t, c_void_p
+from ctypes import POINTER, byref, c_char_p, c_float, c_int32, c_int64, c_size_t, c_void_p
 from dataclasses import dataclass
 from typing import Iterable, Iterator, List, Optional, Sequence
 
@@ -60,6 +60,14 @@ class Score:
     @property
     def ppl(self) -> float:
         return float(np.exp(self.nll))
+
+
+@dataclass
+class Records:
+    """What Model.process_records returns: the output lines, as bytes."""
+    output: bytes
+    errors: int  # input lines whose output line is an "error"
+    tokens: int  # tokens scored (score with a decoder)
 
 
 class Generation:
@@ -305,3 +313,49 @@ class Model:
         self._with_session(lambda s: lib.attn_classify(s, array, pair_array, len(encoded), byref(options),
                                                        out.ctypes.data_as(POINTER(c_float)), None))
         return out
+
+    # ---- record jobs ------------------------------------------------------
+
+    def process_records(self, task: str, lines: Sequence[bytes], *, format: str = "text", batch_size: int = 32,
+                        truncate: Optional[bool] = None, token_logprobs: bool = False,
+                        pooling: Optional[str] = None, normalize: Optional[bool] = None) -> "Records":
+        """Runs `task` ("score" or "embed") over input lines (bytes, without their
+        newlines) and returns exactly the lines `attn score` / `attn embed` write
+        for them (see attn/records.h). `format` is "text" or "jsonl" for the whole
+        input (detect_record_format decides it from the first line, as the CLI's
+        --input-format auto). truncate defaults as in the CLI: off for score, on
+        for embed."""
+        if task not in C.RECORD_TASKS:
+            raise ValueError(f"task: one of {sorted(C.RECORD_TASKS)}, not {task!r}")
+        if format not in C.RECORD_FORMATS:
+            raise ValueError(f"format: one of {sorted(C.RECORD_FORMATS)}, not {format!r}")
+        if pooling not in C.POOLINGS:
+            raise ValueError(f"pooling: one of {sorted(k for k in C.POOLINGS if k)}, not {pooling!r}")
+        options = lib.attn_record_options_defaults()
+        options.format = C.RECORD_FORMATS[format]
+        options.score.batch_size = options.embed.batch_size = batch_size
+        options.score.truncate = int(bool(truncate))
+        options.score.token_logprobs = int(token_logprobs)
+        options.embed.truncate = int(truncate is None or truncate)
+        options.embed.pooling = C.POOLINGS[pooling]
+        options.embed.normalize = -1 if normalize is None else int(normalize)
+        lines = [line if isinstance(line, bytes) else line.encode("utf-8") for line in lines]
+        for number, line in enumerate(lines, 1):
+            if b"\0" in line:  # the C API takes NUL-terminated lines
+                raise ValueError(f"lines[{number - 1}]: contains a NUL byte")
+        array = (c_char_p * len(lines))(*lines)
+        output = POINTER(ctypes.c_char)()
+        errors = c_size_t()
+        tokens = c_int64()
+        try:
+            self._with_session(lambda s: lib.attn_process_records(s, C.RECORD_TASKS[task], array, len(lines),
+                                                                  byref(options), byref(output), byref(errors),
+                                                                  byref(tokens)))
+            return Records(ctypes.string_at(output) if output else b"", errors.value, tokens.value)
+        finally:
+            lib.attn_free(output)
+
+
+def detect_record_format(first_line: bytes) -> str:
+    """"jsonl" when the input's first line is a JSON object with a "text" string, else "text"."""
+    return "jsonl" if lib.attn_detect_record_format(first_line) == C.RECORD_FORMATS["jsonl"] else "text"

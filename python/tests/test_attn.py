@@ -3,23 +3,15 @@ greedy text, embeddings and scores must be equal. Run by ctest, which sets
 ATTN_LIBRARY, ATTN_CLI, ATTN_SHARED_DIR and ATTN_FIXTURES_DIR."""
 
 import json
-import os
 import subprocess
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import attn
 
-HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("ATTN_SHARED_DIR", HERE.parents[1] / ".." / "shared"))
-FIXTURES = Path(os.environ.get("ATTN_FIXTURES_DIR", HERE.parents[1] / "tests" / "fixtures"))
-CLI = os.environ.get("ATTN_CLI", "attn")
-STORIES = SHARED / "models" / "stories260K-hf"
-BERT = FIXTURES / "family" / "bert"
-CLASSIFIER = FIXTURES / "family" / "bert_classifier"
+from fixture_paths import BERT, CLASSIFIER, CLI, STORIES
 
 SENTENCES = ["The cat sat on the mat.", "Hello world", "A third, somewhat longer sentence about nothing."]
 STORY_LINES = ["Once upon a time there was a girl.", "Lily and Tom went to the park.", "The sun was hot."]
@@ -146,3 +138,51 @@ def test_a_model_is_shared_by_threads(stories):
     for t in threads:
         t.join()
     assert results == [expected] * 4
+
+
+# ---- record jobs: the exact lines of attn score / attn embed ----------------
+
+RECORD_LINES = [b"Once upon a time there was a girl.", b"", b"\xff\xfe not UTF-8", b"Lily and Tom went to the park.",
+                b"The sun was hot."]
+JSON_LINES = [b'{"id": 1, "text": "Once upon a time"}', b'{"id": 2}', b'not json', b'{"text": "Lily went.", "x": [1]}']
+
+
+def cli_bytes(*args, stdin=b""):
+    """The CLI's stdout; exit status 1 is expected when some lines are errors."""
+    run = subprocess.run([CLI, *args], input=stdin, capture_output=True)
+    assert run.returncode in (0, 1), run.stderr
+    return run.stdout
+
+
+def test_detect_record_format():
+    assert attn.detect_record_format(JSON_LINES[0]) == "jsonl"
+    assert attn.detect_record_format(b'{"id": 2}') == "text"
+    assert attn.detect_record_format(b"plain") == "text"
+
+
+@pytest.mark.parametrize("lines,fmt", [(RECORD_LINES, "text"), (JSON_LINES, "jsonl")])
+def test_score_records_equal_the_cli(stories, lines, fmt):
+    expected = cli_bytes("score", "-m", str(STORIES), "--batch-size", "2", "--token-logprobs",
+                         stdin=b"\n".join(lines) + b"\n")
+    records = stories.process_records("score", lines, format=fmt, batch_size=2, token_logprobs=True)
+    assert records.output == expected
+    assert records.errors == sum(b'"error"' in line for line in expected.splitlines())
+    assert records.errors >= 1 and records.tokens > 0
+
+
+def test_embed_and_classify_records_equal_the_cli():
+    lines = [s.encode() for s in SENTENCES] + [b"\xc3 broken"]
+    with attn.Model(BERT) as bert:
+        expected = cli_bytes("embed", "-m", str(BERT), stdin=b"\n".join(lines) + b"\n")
+        assert bert.process_records("embed", lines).output == expected
+    pairs = [b"A man is eating.\tA man eats food.", b"Nothing here"]
+    with attn.Model(CLASSIFIER) as classifier:
+        expected = cli_bytes("score", "-m", str(CLASSIFIER), stdin=b"\n".join(pairs) + b"\n")
+        assert classifier.process_records("score", pairs).output == expected
+
+
+def test_records_refuse_a_model_without_the_task(stories):
+    with pytest.raises(attn.AttnError, match="not an encoder"):
+        stories.process_records("embed", [b"text"])
+    with pytest.raises(ValueError, match="NUL"):
+        stories.process_records("score", [b"a\0b"])
