@@ -27,7 +27,7 @@ Gpt2Shape read_shape(const Checkpoint& checkpoint) {
   s.positions = config.require_int("n_positions");
   s.inner = config.get_int("n_inner", 4 * s.hidden);
   s.eps = static_cast<float>(config.get_double("layer_norm_epsilon", 1e-5));
-  s.gelu = gelu_kind(config, config.json().value("activation_function", "gelu_new"));
+  s.gelu = gelu_kind(config, config.get_string("activation_function", "gelu_new"));
   if (s.hidden % s.heads != 0) config.fail("n_embd must be a multiple of n_head");
   if (!config.get_bool("scale_attn_weights", true) || config.get_bool("scale_attn_by_inverse_layer_idx", false)) {
     config.fail("only the standard 1/sqrt(head_dim) attention scaling of GPT-2 is supported");

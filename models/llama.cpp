@@ -44,7 +44,7 @@ void read_experts(const ConfigReader& config, const std::string& model_type, Lla
 
 LlamaShape read_shape(const Checkpoint& checkpoint) {
   const ConfigReader config(checkpoint.config, checkpoint.config_source());
-  const std::string model_type = config.json().value("model_type", "");
+  const std::string model_type = config.get_string("model_type", "");
   LlamaShape s{};
   s.hidden = config.require_int("hidden_size");
   s.intermediate = config.require_int("intermediate_size");

@@ -7,6 +7,7 @@
 #include "attn/log.h"
 #include "engine/loaded_model.h"
 #include "loaders/checkpoint.h"
+#include "json/checked.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
 #include "engine/interpreter/onnx_graph_op.h"
@@ -18,13 +19,13 @@
 namespace attn {
 namespace {
 
-std::vector<TokenId> read_token_ids(const nlohmann::json& value) {
+// An id or a list of ids; null or [] is none.
+std::vector<TokenId> read_token_ids(const nlohmann::json& value, const std::string& where) {
   std::vector<TokenId> ids;
-  if (value.is_number_integer()) ids.push_back(value.get<TokenId>());
   if (value.is_array()) {
-    for (const auto& id : value) {
-      if (id.is_number_integer()) ids.push_back(id.get<TokenId>());
-    }
+    for (const auto& id : value) ids.push_back(json_int<TokenId>(id, where));
+  } else if (!value.is_null()) {
+    ids.push_back(json_int<TokenId>(value, where));
   }
   return ids;
 }
@@ -33,11 +34,11 @@ std::vector<TokenId> read_token_ids(const nlohmann::json& value) {
 std::vector<TokenId> eos_ids(const Checkpoint& checkpoint, const Tokenizer& tokenizer) {
   const auto& config = checkpoint.config;
   if (config.contains("generation") && config["generation"].contains("eos_token_id")) {
-    auto ids = read_token_ids(config["generation"]["eos_token_id"]);
+    auto ids = read_token_ids(config["generation"]["eos_token_id"], "generation_config.json: eos_token_id");
     if (!ids.empty()) return ids;
   }
   if (config.contains("eos_token_id")) {
-    auto ids = read_token_ids(config["eos_token_id"]);
+    auto ids = read_token_ids(config["eos_token_id"], "config.json: eos_token_id");
     if (!ids.empty()) return ids;
   }
   if (tokenizer.eos_id() >= 0) return {tokenizer.eos_id()};
@@ -159,9 +160,7 @@ std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::s
                                              std::move(onnx), std::move(built.encoder));
 }
 
-}  // namespace
-
-std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+std::shared_ptr<const Model> load_model(const std::filesystem::path& path, const LoadOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   report_progress(options, path, "reading the checkpoint", 0.f);
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
@@ -211,6 +210,18 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, cons
     if (!options.dtype) return loaded(model);
   }
   return loaded(build(options.dtype));
+}
+
+}  // namespace
+
+// Every JSON read above checks its types and names the file; this turns a
+// check that is missing into a clear error instead of an internal one.
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+  try {
+    return load_model(path, options);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string() + ": a JSON file of the model holds a value of an unexpected type (" + e.what() + ")");
+  }
 }
 
 }  // namespace attn

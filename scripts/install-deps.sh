@@ -16,6 +16,9 @@ packages=(
   protobuf-compiler      # ONNX import: protoc generates the ONNX messages
   libonnx-dev            # ONNX import: onnx.proto
   doctest-dev            # the tests
+  clang                  # the tests: the fuzz targets (libFuzzer is clang's), built in their own tree
+  libclang-rt-14-dev     # the tests: clang's libFuzzer, AddressSanitizer and UBSan runtimes
+  libomp-14-dev          # the tests: OpenMP for the clang build
   libonnx-testdata       # the tests: ONNX backend node tests
   python3-numpy python3-pytest  # the Python bindings and their tests
   python3-dask python3-distributed  # attn.distributed: batch jobs on a Dask cluster

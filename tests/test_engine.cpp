@@ -6,6 +6,8 @@
 #include <cmath>
 #include <random>
 
+#include "attn/error.h"
+#include "engine/checked_shape.h"
 #include "engine/graph_builder.h"
 #include "engine/kernels/kernels.h"
 #include "engine/memory_plan.h"
@@ -231,7 +233,9 @@ TEST_CASE("GEMV kernels: every dtype and odd shape against a double-precision re
   for (kernels::Isa isa : {kernels::Isa::Scalar, kernels::Isa::Avx2}) {
     if (!kernels::table_for(isa)) continue;
     const kernels::GemvKernels* table = &kernels::table_for(isa)->gemv;
-    for (auto [rows, k] : {std::pair<int64_t, int64_t>{1, 1}, {3, 7}, {5, 8}, {9, 17}, {37, 64}, {64, 172}, {19, 1000}}) {
+    // Not a structured binding: clang 14 cannot capture those (CAPTURE is a lambda).
+    for (const auto& shape : {std::pair<int64_t, int64_t>{1, 1}, {3, 7}, {5, 8}, {9, 17}, {37, 64}, {64, 172}, {19, 1000}}) {
+      const int64_t rows = shape.first, k = shape.second;
       CAPTURE(rows);
       CAPTURE(k);
       const auto w = random_vector(rows * k, 7 + k), x = random_vector(k, 8 + k);
@@ -263,4 +267,18 @@ TEST_CASE("GEMV kernels: every dtype and odd shape against a double-precision re
       }
     }
   }
+}
+
+TEST_CASE("tensor shapes whose strides or size overflow int64 are refused, even when they hold nothing") {
+  const int64_t huge = int64_t{1} << 62;
+  CHECK(shape_fits({0, 4, 5}));
+  CHECK(shape_fits({huge, 1}));
+  CHECK_FALSE(shape_fits({0, huge, huge}));  // the review's UBSan report: 0 bytes, stride 2^124
+  CHECK_FALSE(shape_fits({3, -1}));
+  CHECK_FALSE(shape_fits({huge, 2, 2}));
+  CHECK_THROWS_WITH_AS(Tensor(DType::F32, {0, huge, huge}, nullptr), doctest::Contains("more than 2^63"), attn::Error);
+  CHECK_THROWS_WITH_AS(Tensor::zeros(DType::F32, {huge, 4}), doctest::Contains("too large to allocate"), attn::Error);
+  const Tensor empty(DType::F32, {0, 3, 4}, nullptr);
+  CHECK(empty.numel() == 0);
+  CHECK(empty.strides() == Shape{12, 4, 1});
 }

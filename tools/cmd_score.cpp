@@ -39,7 +39,10 @@ void run_scoring(const ScoreArgs& args) {
   require_record_task(session.model(), RecordTask::Score);
   RecordOptions options;
   options.score = ScoreOptions{args.batch_size, args.truncate, args.token_logprobs};
-  const BatchJobTotals& totals = job.run([&](std::span<const std::string> lines, RecordFormat format) {
+  nlohmann::ordered_json identity = job_identity("score", args.model, session.model());
+  identity["options"]["truncate"] = args.truncate;
+  identity["options"]["token_logprobs"] = args.token_logprobs;
+  const BatchJobTotals& totals = job.run(identity, [&](std::span<const std::string> lines, RecordFormat format) {
     options.format = format;
     return process_records(session, RecordTask::Score, lines, options);
   });
@@ -59,7 +62,7 @@ void run_perplexity(const ScoreArgs& args) {
   }
   std::istream& in = args.job.input.empty() ? std::cin : file;
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  JobOutput output(args.job.output, false, 1);
+  JobOutput output(args.job.output, false);
 
   Session session(args.model.load(), SessionOptions{args.ctx});  // -c beyond the default context raises it
   PerplexityOptions options;
@@ -84,7 +87,7 @@ void run_perplexity(const ScoreArgs& args) {
   out["ctx"] = context;
   if (options.method == PerplexityMethod::SlidingWindow) out["stride"] = options.stride > 0 ? options.stride : context;
   out["method"] = args.ppl_method;
-  output.write_batch(out.dump() + "\n");
+  output.write(out.dump() + "\n");
 }
 
 }  // namespace

@@ -82,10 +82,23 @@ RecordBatch translate_batch(Translator& translator, std::span<const std::string>
 void run(TranslateArgs& args) {
   args.job.batch_size = static_cast<size_t>(args.options.batch_size);
   BatchJob job(args.job);  // fails on a bad input or output path before loading
-  Translator translator(args.model.load());
+  const auto model = args.model.load();
+  Translator translator(model);
   // Bad options fail before any line is read.
   translator.translate(std::span<const std::string>(), args.options);
-  const BatchJobTotals& totals = job.run([&](std::span<const std::string> lines, RecordFormat format) {
+  // What a resume must find unchanged (not the batch size: beam search does not depend on it).
+  const TranslateOptions& o = args.options;
+  nlohmann::ordered_json identity = job_identity("translate", args.model, *model);
+  identity["options"]["beam_size"] = o.beam_size;
+  identity["options"]["max_new_tokens"] = o.max_new_tokens;
+  identity["options"]["length_penalty"] = o.length_penalty ? nlohmann::ordered_json(*o.length_penalty) : "the model's";
+  identity["options"]["early_stopping"] = o.early_stopping.value_or("the model's");
+  identity["options"]["no_repeat_ngram_size"] =
+      o.no_repeat_ngram_size ? nlohmann::ordered_json(*o.no_repeat_ngram_size) : "the model's";
+  identity["options"]["source_language"] = o.source_language;
+  identity["options"]["target_language"] = o.target_language;
+  identity["options"]["json"] = args.json;
+  const BatchJobTotals& totals = job.run(identity, [&](std::span<const std::string> lines, RecordFormat format) {
     return translate_batch(translator, lines, format, args);
   });
   job.print_summary("sentences", "generated");
