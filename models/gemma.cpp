@@ -30,7 +30,7 @@ struct GemmaShape {
 // dtype, so bf16/f16 checkpoints scale by the rounded value.
 float embedding_scale(const ConfigReader& config, int hidden) {
   const float exact = std::sqrt(static_cast<float>(hidden));
-  const std::string dtype = config.json().value("torch_dtype", "float32");
+  const std::string dtype = config.get_string("torch_dtype", "float32");
   if (dtype == "bfloat16") return bf16_to_f32(f32_to_bf16(exact));
   if (dtype == "float16") return f16_to_f32(f32_to_f16(exact));
   return exact;
@@ -63,7 +63,7 @@ std::vector<bool> sliding_layers(const ConfigReader& config, int layers, bool ge
 GemmaShape read_shape(const Checkpoint& checkpoint) {
   const ConfigReader config(checkpoint.config, checkpoint.config_source());
   GemmaShape s{};
-  s.gemma3 = config.json().value("model_type", "") == "gemma3_text";
+  s.gemma3 = config.get_string("model_type", "") == "gemma3_text";
   s.hidden = config.require_int("hidden_size");
   s.intermediate = config.require_int("intermediate_size");
   s.layers = config.require_int("num_hidden_layers");
@@ -81,7 +81,7 @@ GemmaShape read_shape(const Checkpoint& checkpoint) {
   s.sliding = sliding_layers(config, s.layers, s.gemma3);
 
   if (s.heads % s.kv_heads != 0) config.fail("num_attention_heads must be a multiple of num_key_value_heads");
-  const std::string activation = config.json().value("hidden_activation", config.json().value("hidden_act", "gelu_pytorch_tanh"));
+  const std::string activation = config.get_string("hidden_activation", config.get_string("hidden_act", "gelu_pytorch_tanh"));
   if (activation != "gelu_pytorch_tanh") config.fail("hidden_activation '" + activation + "' is not supported; expected gelu_pytorch_tanh");
   if (config.get_bool("attention_bias", false)) config.fail("attention_bias is not supported for Gemma");
   const double theta = config.get_double("rope_theta", 10000.0);

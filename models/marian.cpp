@@ -35,7 +35,7 @@ MarianShape read_shape(const ConfigReader& config) {
   s.encoder_ffn = config.require_int("encoder_ffn_dim");
   s.decoder_ffn = config.require_int("decoder_ffn_dim");
   s.embed_scale = config.get_bool("scale_embedding", false) ? std::sqrt(static_cast<float>(s.d)) : 1.f;
-  const std::string activation = config.json().value("activation_function", "gelu");
+  const std::string activation = config.get_string("activation_function", "gelu");
   s.silu = activation == "swish" || activation == "silu";
   if (!s.silu) s.gelu = gelu_kind(config, activation);
   if (s.d % s.encoder_heads != 0 || s.d % s.decoder_heads != 0) config.fail("d_model must be a multiple of the heads");
