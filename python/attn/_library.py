@@ -61,6 +61,14 @@ class Generation(Structure):
                 ("n_tokens", c_size_t), ("n_prompt_tokens", c_size_t), ("stop_reason", c_enum)]
 
 
+class ChatMessage(Structure):
+    _fields_ = [("role", c_char_p), ("content", c_char_p)]
+
+
+class ChatOptions(Structure):
+    _fields_ = [("template_path", c_char_p), ("add_generation_prompt", c_int32)]
+
+
 class EmbedOptions(Structure):
     _fields_ = [("pooling", c_enum), ("normalize", c_int32), ("batch_size", c_int32), ("truncate", c_int32)]
 
@@ -119,6 +127,11 @@ _SIGNATURES = {
     "attn_generate": (c_enum, [_session_p, c_char_p, POINTER(GenerateOptions), POINTER(Generation)]),
     "attn_generation_clear": (None, [POINTER(Generation)]),
     "attn_session_abort": (c_enum, [_session_p]),
+    "attn_chat_options_defaults": (ChatOptions, []),
+    "attn_chat_template_apply": (c_enum, [_model_p, POINTER(ChatMessage), c_size_t, POINTER(ChatOptions),
+                                          POINTER(POINTER(ctypes.c_char)), POINTER(c_size_t)]),
+    "attn_chat": (c_enum, [_session_p, POINTER(ChatMessage), c_size_t, POINTER(ChatOptions),
+                           POINTER(GenerateOptions), POINTER(Generation)]),
     "attn_embed_options_defaults": (EmbedOptions, []),
     "attn_embed": (c_enum, [_session_p, POINTER(c_char_p), c_size_t, POINTER(EmbedOptions), POINTER(c_float),
                             POINTER(c_int32)]),
