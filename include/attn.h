@@ -401,7 +401,7 @@ ATTN_API attn_status attn_translate(attn_model* model, const char* const* texts,
                                     const attn_translate_options* options, attn_translation* translations);
 ATTN_API void attn_translations_clear(attn_translation* translations, size_t n_translations);
 
-/* ---- Record jobs: the output lines of `attn score` / `attn embed` --------- */
+/* ---- Record jobs: the output lines of `attn score` / `embed` / `translate` */
 
 /* Input lines are plain text, or JSON lines {"text": ..., other fields}
  * whose other fields pass through to the output line. A whole input has one
@@ -413,13 +413,16 @@ ATTN_API attn_record_format attn_detect_record_format(const char* first_line);
 
 typedef enum attn_record_task {
   ATTN_RECORD_SCORE = 0, /* decoders: log-likelihoods; sequence classifiers: label scores (as attn score) */
-  ATTN_RECORD_EMBED = 1  /* encoders: {"embedding":[...]} (as attn embed) */
+  ATTN_RECORD_EMBED = 1, /* encoders: {"embedding":[...]} (as attn embed) */
+  ATTN_RECORD_TRANSLATE = 2 /* encoder-decoders: a line of text, or {"text","tokens","score"} (as attn translate) */
 } attn_record_task;
 
 typedef struct attn_record_options {
   attn_record_format format;
   attn_score_options score; /* ATTN_RECORD_SCORE (a classifier uses batch_size and truncate) */
   attn_embed_options embed; /* ATTN_RECORD_EMBED */
+  attn_translate_options translate; /* ATTN_RECORD_TRANSLATE */
+  int32_t translate_json;           /* 1: JSON lines (attn translate --json); 0: text lines */
 } attn_record_options;
 
 ATTN_API attn_record_options attn_record_options_defaults(void);

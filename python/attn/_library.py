@@ -20,7 +20,7 @@ ATTN_NO_TOKEN = -1
 STOP_REASONS = ("eos", "stop_string", "max_length", "context_full", "aborted")
 DTYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "int8": 4}
 POOLINGS = {None: 0, "mean": 1, "cls": 2, "max": 3, "last": 4}
-RECORD_TASKS = {"score": 0, "embed": 1}
+RECORD_TASKS = {"score": 0, "embed": 1, "translate": 2}
 RECORD_FORMATS = {"text": 0, "jsonl": 1}
 
 ProgressCallback = CFUNCTYPE(c_enum, c_void_p, c_char_p, c_float)
@@ -86,8 +86,15 @@ class ClassifyOptions(Structure):
     _fields_ = [("batch_size", c_int32), ("truncate", c_int32)]
 
 
+class TranslateOptions(Structure):
+    _fields_ = [("beam_size", c_int32), ("max_new_tokens", c_int32), ("batch_size", c_int32),
+                ("use_length_penalty", c_int32), ("length_penalty", c_float), ("early_stopping", c_char_p),
+                ("no_repeat_ngram_size", c_int32), ("source_language", c_char_p), ("target_language", c_char_p)]
+
+
 class RecordOptions(Structure):
-    _fields_ = [("format", c_enum), ("score", ScoreOptions), ("embed", EmbedOptions)]
+    _fields_ = [("format", c_enum), ("score", ScoreOptions), ("embed", EmbedOptions),
+                ("translate", TranslateOptions), ("translate_json", c_int32)]
 
 
 _model_p = c_void_p

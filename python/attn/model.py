@@ -380,13 +380,18 @@ class Model:
 
     def process_records(self, task: str, lines: Sequence[bytes], *, format: str = "text", batch_size: int = 32,
                         truncate: Optional[bool] = None, token_logprobs: bool = False,
-                        pooling: Optional[str] = None, normalize: Optional[bool] = None) -> "Records":
-        """Runs `task` ("score" or "embed") over input lines (bytes, without their
-        newlines) and returns exactly the lines `attn score` / `attn embed` write
-        for them (see attn/records.h). `format` is "text" or "jsonl" for the whole
-        input (detect_record_format decides it from the first line, as the CLI's
-        --input-format auto). truncate defaults as in the CLI: off for score, on
-        for embed."""
+                        pooling: Optional[str] = None, normalize: Optional[bool] = None, json: bool = False,
+                        beam_size: int = 0, max_new_tokens: int = 0, length_penalty: Optional[float] = None,
+                        early_stopping: Optional[str] = None, no_repeat_ngram_size: Optional[int] = None,
+                        src_lang: Optional[str] = None, tgt_lang: Optional[str] = None) -> "Records":
+        """Runs `task` ("score", "embed" or "translate") over input lines (bytes,
+        without their newlines) and returns exactly the lines `attn score` /
+        `attn embed` / `attn translate` write for them (see attn/records.h).
+        `format` is "text" or "jsonl" for the whole input (detect_record_format
+        decides it from the first line, as the CLI's --input-format auto).
+        truncate defaults as in the CLI: off for score, on for embed. translate:
+        json gives {"text","tokens","score"} lines; beam options as attn translate
+        (0 / None: the model's)."""
         if task not in C.RECORD_TASKS:
             raise ValueError(f"task: one of {sorted(C.RECORD_TASKS)}, not {task!r}")
         if format not in C.RECORD_FORMATS:
@@ -401,6 +406,9 @@ class Model:
         options.embed.truncate = int(truncate is None or truncate)
         options.embed.pooling = C.POOLINGS[pooling]
         options.embed.normalize = -1 if normalize is None else int(normalize)
+        keep = _translate_options(options.translate, batch_size, json, beam_size, max_new_tokens, length_penalty,
+                                  early_stopping, no_repeat_ngram_size, src_lang, tgt_lang)
+        options.translate_json = int(json)
         lines = [line if isinstance(line, bytes) else line.encode("utf-8") for line in lines]
         for number, line in enumerate(lines, 1):
             if b"\0" in line:  # the C API takes NUL-terminated lines
@@ -416,6 +424,21 @@ class Model:
             return Records(ctypes.string_at(output) if output else b"", errors.value, tokens.value)
         finally:
             lib.attn_free(output)
+            del keep
+
+
+def _translate_options(options, batch_size, json, beam_size, max_new_tokens, length_penalty, early_stopping,
+                       no_repeat_ngram_size, src_lang, tgt_lang):
+    """Fills a C attn_translate_options; returns the encoded strings it points to (keep them alive)."""
+    strings = [value.encode("utf-8") if value is not None else None for value in (early_stopping, src_lang, tgt_lang)]
+    options.beam_size = beam_size
+    options.max_new_tokens = max_new_tokens
+    options.batch_size = batch_size
+    options.use_length_penalty = int(length_penalty is not None)
+    options.length_penalty = 1.0 if length_penalty is None else length_penalty
+    options.early_stopping, options.source_language, options.target_language = strings
+    options.no_repeat_ngram_size = -1 if no_repeat_ngram_size is None else no_repeat_ngram_size
+    return strings
 
 
 def detect_record_format(first_line: bytes) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 import attn
 
-from fixture_paths import BERT, CLASSIFIER, CLI, SHARED, STORIES
+from fixture_paths import BERT, CLASSIFIER, CLI, MARIAN, SHARED, STORIES
 
 SENTENCES = ["The cat sat on the mat.", "Hello world", "A third, somewhat longer sentence about nothing."]
 CHAT_TEMPLATE = SHARED / "chat_templates" / "deepseek-ai-DeepSeek-V3.1.jinja"
@@ -230,3 +230,14 @@ def test_records_refuse_a_model_without_the_task(stories):
         stories.process_records("embed", [b"text"])
     with pytest.raises(ValueError, match="NUL"):
         stories.process_records("score", [b"a\0b"])
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_translate_records_equal_the_cli(as_json):
+    lines = [b"the cat sleeps", b"", b'a house is big', b"\xff bad"]
+    flags = ["--beam-size", "2", "--batch-size", "3"] + (["--json"] if as_json else [])
+    expected = cli_bytes("translate", "-m", str(MARIAN), *flags, stdin=b"\n".join(lines) + b"\n")
+    with attn.Model(MARIAN) as marian:
+        records = marian.process_records("translate", lines, beam_size=2, batch_size=3, json=as_json)
+    assert records.output == expected
+    assert records.errors == 2 and len(expected.splitlines()) == len(lines)
