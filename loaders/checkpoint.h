@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct Checkpoint {
   // GGUF checkpoints: the file's tokenizer.* metadata (vocabulary, merges,
   // special ids, chat template), used when no tokenizer file was found.
   nlohmann::json tokenizer_metadata;
+  // What the file says about itself, for `attn inspect` (ModelInfo::metadata):
+  // GGUF keys as "gguf.<key>" (arrays as their type and length) and
+  // "gguf.tensor_types" ("F16: 14, F32: 9").
+  std::map<std::string, std::string> file_metadata;
 
   // The file the config came from, for error messages.
   std::string config_source() const {

@@ -290,6 +290,23 @@ json tokenizer_metadata(const GgufFile& gguf) {
   return metadata;
 }
 
+std::map<std::string, std::string> describe_file(const GgufFile& gguf) {
+  std::map<std::string, std::string> described;
+  described["gguf.version"] = std::to_string(gguf.version);
+  for (const auto& [key, type] : gguf.metadata_types) {
+    const json& value = gguf.metadata[key];
+    described["gguf." + key] = value.is_array()     ? type + " of " + std::to_string(value.size())
+                               : value.is_string() ? value.get<std::string>()
+                                                   : value.dump();
+  }
+  std::map<std::string, int> counts;
+  for (const GgufTensorInfo& tensor : gguf.tensors) ++counts[ggml_type_name(tensor.type)];
+  std::string types;
+  for (const auto& [type, count] : counts) types += (types.empty() ? "" : ", ") + type + ": " + std::to_string(count);
+  described["gguf.tensor_types"] = types;
+  return described;
+}
+
 }  // namespace
 
 Checkpoint load_gguf(const fs::path& path) {
@@ -301,6 +318,7 @@ Checkpoint load_gguf(const fs::path& path) {
   checkpoint.config = make_config(gguf, meta);
   map_tensors(gguf, meta.string("general.architecture").value_or(""), checkpoint.weights);
   checkpoint.tokenizer_metadata = tokenizer_metadata(gguf);
+  checkpoint.file_metadata = describe_file(gguf);
   // A tokenizer.json beside the file wins over the metadata, as the issue asks.
   const fs::path beside = path.parent_path() / "tokenizer.json";
   std::error_code ignored;

@@ -146,11 +146,27 @@ void report_progress(const LoadOptions& options, const std::filesystem::path& pa
   }
 }
 
+// A GGUF's tokenizer.chat_template, with the texts of its special tokens,
+// for ChatTemplate::for_model.
+void add_embedded_chat_template(const Checkpoint& checkpoint, const Tokenizer& tokenizer, ModelInfo& info) {
+  const auto& metadata = checkpoint.tokenizer_metadata;
+  const auto chat_template = metadata.find("tokenizer.chat_template");
+  if (chat_template == metadata.end()) return;
+  if (!chat_template->is_string()) {
+    throw Error(checkpoint.path.string() + ": metadata 'tokenizer.chat_template' must be a string");
+  }
+  info.metadata["chat_template"] = chat_template->get<std::string>();
+  if (tokenizer.bos_id() >= 0) info.metadata["chat_template.bos_token"] = tokenizer.token_text(tokenizer.bos_id());
+  if (tokenizer.eos_id() >= 0) info.metadata["chat_template.eos_token"] = tokenizer.token_text(tokenizer.eos_id());
+}
+
 std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::string& architecture, BuiltModel built,
                                       std::shared_ptr<const Tokenizer> tokenizer,
                                       const std::string& onnx_unfused_reason = {}) {
   ModelInfo info = describe(checkpoint, architecture, built);
   info.eos_ids = eos_ids(checkpoint, *tokenizer);
+  add_embedded_chat_template(checkpoint, *tokenizer, info);
+  info.metadata.insert(checkpoint.file_metadata.begin(), checkpoint.file_metadata.end());
   if (info.encoder && checkpoint.format == "huggingface") info.metadata = read_sentence_transformers(checkpoint.path);
   std::optional<OnnxImportReport> onnx;
   // The recognisers map whole ONNX graphs or none of them (loaders/onnx/recognise.h).

@@ -289,3 +289,67 @@ TEST_CASE("a GGUF with a tensor type attn does not read names the tensor and its
   CHECK_THROWS_WITH_AS(Model::load(dir / "q4k.gguf"),
                        doctest::Contains("tensor 'token_embd.weight' is stored as ggml type Q4_K"), Error);
 }
+
+TEST_CASE("the chat template comes from tokenizer.chat_template, with the file's special tokens") {
+  const auto gguf_model = Model::load(gguf_fixtures() / "llama3-f32" / "model.gguf");
+  CHECK(gguf_model->info().metadata.at("chat_template.bos_token") == "<|begin_of_text|>");
+  const std::vector<ChatMessage> messages = {{"system", "Be brief."}, {"user", "Hello"}};
+  ChatTemplateOptions options;
+  options.add_generation_prompt = true;
+  // The folder's template is checked against python3-jinja2 by test_chat_template.
+  const std::string expected =
+      ChatTemplate::for_model(attn::test::fixtures_dir() / "families" / "llama3").apply(messages, options);
+  CHECK(ChatTemplate::for_model(*gguf_model).apply(messages, options) == expected);
+  CHECK(expected.starts_with("<|begin_of_text|><|start_header_id|>system"));
+}
+
+TEST_CASE("attn inspect shows a GGUF's metadata and tensors per type; attn generate runs it as the folder") {
+  const fs::path gguf_path = gguf_fixtures() / "qwen3-f16" / "model.gguf";
+  const GgufFile gguf = read_gguf(gguf_path);
+  std::map<std::string, int> counts;
+  for (const auto& tensor : gguf.tensors) ++counts[ggml_type_name(tensor.type)];
+  REQUIRE(counts.size() == 2);
+  const std::string cli = attn::test::cli_path().string();
+  const auto r = attn::test::run_command(cli + " inspect -m " + gguf_path.string() + " --json", "");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json info = json::parse(r.out);
+  CHECK(info["format"] == "gguf");
+  CHECK(info["architecture"] == "Qwen3ForCausalLM");
+  CHECK(info["metadata"]["gguf.general.architecture"] == "qwen3");
+  CHECK(info["metadata"]["gguf.qwen3.block_count"] == "2");
+  CHECK(info["metadata"]["gguf.tokenizer.ggml.merges"] == "array[string] of " + std::to_string(gguf.metadata["tokenizer.ggml.merges"].size()));
+  CHECK(info["metadata"]["gguf.tensor_types"] ==
+        "F16: " + std::to_string(counts["F16"]) + ", F32: " + std::to_string(counts["F32"]));
+  const auto text = attn::test::run_command(cli + " inspect -m " + gguf_path.string(), "");
+  CHECK(text.out.find("gguf.tensor_types = F16: ") != std::string::npos);
+
+  const std::string args = " -p 'The quick brown fox' -n 6 --temp 0";
+  const auto from_gguf = attn::test::run_command(cli + " generate -m " + (gguf_fixtures() / "qwen3-f32" / "model.gguf").string() + args, "");
+  const auto from_folder = attn::test::run_command(cli + " generate -m " + (attn::test::fixtures_dir() / "families" / "qwen3").string() + args, "");
+  INFO(from_gguf.err);
+  REQUIRE(from_gguf.exit_code == 0);
+  REQUIRE(from_folder.exit_code == 0);
+  CHECK(from_gguf.out == from_folder.out);
+}
+
+TEST_CASE("the fuzz seeds are working models: tiny SentencePiece and byte-level BPE GGUFs") {
+  const fs::path seeds = attn::test::fixtures_dir().parent_path() / "fuzz" / "corpus" / "gguf";
+  const auto llama = Model::load(seeds / "llama-spm-f16.gguf");
+  // Pieces 259 "▁", 260 "a", 261 "▁a" (merged); anything else falls back to its UTF-8 bytes (3 + byte).
+  CHECK(llama->tokenizer().encode("a a") == std::vector<TokenId>{1, 261, 261});
+  CHECK(llama->tokenizer().encode("\xc3\xa9") == std::vector<TokenId>{1, 259, 3 + 0xc3, 3 + 0xa9});
+  CHECK(llama->tokenizer().decode(std::vector<TokenId>{261, 261, 3 + 0xc3, 3 + 0xa9}) == "a a\xc3\xa9");
+  CHECK(llama->info().parameters_by_dtype.at("F16") > 0);
+  const auto gpt2 = Model::load(seeds / "gpt2-bpe-f32.gguf");
+  // Merges in rank order: "H e", "l l", "ll o"; " world" is one pre-token with no merges.
+  CHECK(gpt2->tokenizer().encode("Hello world") == std::vector<TokenId>{8, 10, 4, 5, 3, 6, 2, 7});
+  CHECK(ChatTemplate::for_model(*gpt2).apply({{"user", "hi"}}) == "hi");
+  const GgufFile types = read_gguf(seeds / "every-type-v2.gguf");
+  CHECK(types.version == 2);
+  CHECK(types.alignment == 64);
+  CHECK(types.metadata["key.1"] == -1);
+  CHECK(types.metadata["key.12"] == 0.25);
+  CHECK(types.metadata["key.nested"] == json::parse("[[1, 2], [3]]"));
+  CHECK(types.metadata_types.back().second == "array[array[int32]]");
+}
