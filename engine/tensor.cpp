@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "attn/error.h"
+#include "engine/quant_blocks.h"
 
 namespace attn {
 
@@ -24,6 +25,10 @@ int64_t shape_numel(const Shape& shape) {
 
 Tensor::Tensor(DType dtype, Shape shape, const void* data, std::shared_ptr<const void> owner)
     : dtype_(dtype), shape_(std::move(shape)), data_(data), owner_(std::move(owner)) {
+  if (dtype_block_elements(dtype_) > 1 && (shape_.empty() || shape_.back() % dtype_block_elements(dtype_) != 0)) {
+    throw std::logic_error("Tensor: a " + std::string(dtype_name(dtype_)) + " tensor's last dimension must be a multiple of " +
+                           std::to_string(dtype_block_elements(dtype_)) + ", got " + shape_to_string(shape_));
+  }
   strides_.resize(shape_.size());
   int64_t stride = 1;
   for (int i = rank() - 1; i >= 0; --i) {
@@ -32,8 +37,10 @@ Tensor::Tensor(DType dtype, Shape shape, const void* data, std::shared_ptr<const
   }
 }
 
+size_t Tensor::nbytes() const { return dtype_row_bytes(dtype_, numel()); }
+
 Tensor Tensor::zeros(DType dtype, Shape shape) {
-  const size_t bytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
+  const size_t bytes = dtype_row_bytes(dtype, shape_numel(shape));
   // Over-allocate to a 64-byte multiple so SIMD tails and oneDNN never read past the end.
   auto storage = std::shared_ptr<std::byte[]>(new (std::align_val_t{64}) std::byte[bytes + 64]{},
                                               [](std::byte* p) { operator delete[](p, std::align_val_t{64}); });
@@ -72,6 +79,9 @@ Tensor Tensor::to_f32() const {
         for (int64_t i = r * width; i < (r + 1) * width; ++i) dst[i] = data_as<int8_t>()[i] * scale;
       }
       break;
+    case DType::Q4_0:
+      dequantize_q4_0(data_as<BlockQ4_0>(), dst, n);
+      break;
     case DType::F32:
       break;
     default:
@@ -88,7 +98,7 @@ Tensor Tensor::slice_rows(int64_t first, int64_t count) const {
   Shape shape = shape_;
   shape[0] = count;
   const int64_t row_elements = rank() == 1 ? 1 : strides_[0];
-  const auto* bytes = static_cast<const std::byte*>(data_) + first * row_elements * dtype_size(dtype_);
+  const auto* bytes = static_cast<const std::byte*>(data_) + first * dtype_row_bytes(dtype_, row_elements);
   Tensor out(dtype_, std::move(shape), bytes, owner_);
   if (row_scales_) out.row_scales_ = std::make_shared<const Tensor>(row_scales_->slice_rows(first, count));
   return out;

@@ -1,6 +1,7 @@
 #include "loaders/int8_format.h"
 
 #include "attn/error.h"
+#include "loaders/q4_0_format.h"
 
 namespace attn {
 namespace {
@@ -16,7 +17,7 @@ void check_entry(const Checkpoint& checkpoint) {
                 "describing them; attn reads int8 checkpoints written by `attn quantize`");
   }
   const std::string method = entry->is_object() ? entry->value("quant_method", "") : "";
-  if (method != kMethod) {
+  if (method != kMethod && !has_q4_0_entry(checkpoint)) {
     throw Error(checkpoint.config_source() + ": quantization " + entry->dump() + " is not supported; attn reads "
                 "its own per-channel int8 scheme (quant_method \"" + std::string(kMethod) + "\", see `attn quantize`)");
   }
@@ -68,7 +69,7 @@ void attach_int8_scales(Checkpoint& checkpoint) {
 std::vector<std::pair<std::string, Tensor>> tensors_for_safetensors(const WeightStore& weights) {
   std::vector<std::pair<std::string, Tensor>> tensors;
   for (const auto& [name, entry] : weights.entries()) {
-    tensors.emplace_back(name, entry.tensor);
+    tensors.emplace_back(name, entry.tensor.dtype() == DType::Q4_0 ? q4_0_as_bytes(entry.tensor) : entry.tensor);
     if (const Tensor* scales = entry.tensor.row_scales()) tensors.emplace_back(scale_name(name), *scales);
   }
   return tensors;
