@@ -42,6 +42,16 @@ class Graph {
   void set_tie(Tie tie) { tie_ = tie; }
   const std::optional<Tie>& tie() const { return tie_; }
 
+  // The encoder graph of an encoder-decoder model ends in the keys and
+  // values of every decoder cross-attention layer (by its slot), for all
+  // source rows; Session::encode keeps them per source sentence.
+  struct CrossAttentionSource {
+    ValueId keys, values;
+    int heads, head_dim;
+  };
+  void add_cross_attention_source(CrossAttentionSource source) { cross_attention_sources_.push_back(source); }
+  const std::vector<CrossAttentionSource>& cross_attention_sources() const { return cross_attention_sources_; }
+
   const std::vector<Node>& nodes() const { return nodes_; }
   int value_count() const { return static_cast<int>(nodes_.size()); }
   ValueId output() const { return output_; }
@@ -55,6 +65,7 @@ class Graph {
   ValueId output_ = -1;
   std::map<std::string, ValueId> heads_;
   std::optional<Tie> tie_;
+  std::vector<CrossAttentionSource> cross_attention_sources_;
 };
 
 }  // namespace attn

@@ -69,10 +69,10 @@ ValueId GraphBuilder::linear(ValueId x, const Tensor& weight, const Tensor* bias
   return linear(x, LinearWeights{weight, bias ? std::optional<Tensor>(*bias) : std::nullopt, {}, false});
 }
 
-ValueId GraphBuilder::tied_linear(ValueId x, ValueId embedding, std::string source) {
+ValueId GraphBuilder::tied_linear(ValueId x, ValueId embedding, std::string source, std::optional<Tensor> bias) {
   const auto* table = dynamic_cast<const EmbeddingOp*>(graph_.nodes().at(embedding).op.get());
   if (!table) throw std::logic_error("GraphBuilder: tied_linear needs an embedding value");
-  const ValueId head = linear(x, LinearWeights{table->table(), std::nullopt, std::move(source), true});
+  const ValueId head = linear(x, LinearWeights{table->table(), std::move(bias), std::move(source), true});
   graph_.set_tie({embedding, head});
   return head;
 }
@@ -83,6 +83,27 @@ ValueId GraphBuilder::attention(ValueId q, ValueId k, ValueId v, AttentionConfig
   require_width(v, static_cast<int64_t>(config.num_kv_heads) * config.head_dim, "Attention value");
   config.cache_slot = attention_layers_++;
   return graph_.add(std::make_unique<AttentionOp>(config), {q, k, v});
+}
+
+ValueId GraphBuilder::cross_attention(ValueId q, CrossAttentionConfig config) {
+  require_width(q, static_cast<int64_t>(config.num_heads) * config.head_dim, "CrossAttention query");
+  config.cache_slot = cross_attention_layers_++;
+  return graph_.add(std::make_unique<CrossAttentionOp>(config), {q});
+}
+
+void GraphBuilder::cross_attention_source(ValueId k, ValueId v, int slot, int heads, int head_dim) {
+  require_width(k, static_cast<int64_t>(heads) * head_dim, "cross-attention keys");
+  require_width(v, static_cast<int64_t>(heads) * head_dim, "cross-attention values");
+  if (slot != static_cast<int>(graph_.cross_attention_sources().size())) {
+    throw std::logic_error("GraphBuilder: cross-attention sources must come in slot order");
+  }
+  graph_.add_cross_attention_source({k, v, heads, head_dim});
+}
+
+ValueId GraphBuilder::silu(ValueId x) { return graph_.add(std::make_unique<SiluOp>(width(x)), {x}); }
+
+ValueId GraphBuilder::scale(ValueId x, float factor) {
+  return graph_.add(std::make_unique<ScaleOp>(width(x), factor), {x});
 }
 
 ValueId GraphBuilder::swiglu(ValueId gate, ValueId up) {

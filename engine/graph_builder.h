@@ -6,6 +6,7 @@
 
 #include "engine/graph.h"
 #include "engine/ops/attention.h"
+#include "engine/ops/cross_attention.h"
 #include "engine/ops/gelu.h"
 #include "engine/ops/linear.h"
 #include "engine/tensor.h"
@@ -26,10 +27,18 @@ class GraphBuilder {
   ValueId linear(ValueId x, const Tensor& weight, const Tensor* bias = nullptr);
   // An LM head reading the table of `embedding` (an embedding() value):
   // tied embeddings, stored once as `source`.
-  ValueId tied_linear(ValueId x, ValueId embedding, std::string source);
+  ValueId tied_linear(ValueId x, ValueId embedding, std::string source, std::optional<Tensor> bias = std::nullopt);
   // `config.cache_slot` is assigned here, one per attention layer.
   ValueId attention(ValueId q, ValueId k, ValueId v, AttentionConfig config);
+  // Decoder side of encoder-decoder attention over the session's encoded
+  // source; `config.cache_slot` is assigned here, one per such layer.
+  ValueId cross_attention(ValueId q, CrossAttentionConfig config);
+  // Encoder side: marks k and v (projections of the encoder output) as the
+  // keys and values of the decoder's cross-attention layer `slot`.
+  void cross_attention_source(ValueId k, ValueId v, int slot, int heads, int head_dim);
   ValueId swiglu(ValueId gate, ValueId up);
+  ValueId silu(ValueId x);
+  ValueId scale(ValueId x, float factor);
   ValueId add(ValueId a, ValueId b);
   ValueId last_row(ValueId x);
   // x + table[token type of each row]
@@ -48,6 +57,7 @@ class GraphBuilder {
 
   Graph graph_;
   int attention_layers_ = 0;
+  int cross_attention_layers_ = 0;
 };
 
 }  // namespace attn

@@ -1,5 +1,6 @@
 #include "engine/kv_cache.h"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace attn {
@@ -13,6 +14,20 @@ void KvCache::add_layer(int slot, int kv_heads, int head_dim, int capacity) {
   const size_t floats = static_cast<size_t>(kv_heads) * capacity * head_dim;
   layer.keys.assign(floats, 0.f);
   layer.values.assign(floats, 0.f);
+}
+
+void KvCache::copy_prefix(const KvCache& other, int positions) {
+  for (size_t slot = 0; slot < layers_.size(); ++slot) {
+    KvCacheLayer& to = layers_[slot];
+    const KvCacheLayer& from = other.layers_.at(slot);
+    const int64_t floats = static_cast<int64_t>(positions) * to.head_dim;
+    for (int h = 0; h < to.kv_heads; ++h) {  // the caches may differ in capacity (sessions' context lengths)
+      const int64_t source = static_cast<int64_t>(h) * from.capacity * from.head_dim;
+      const int64_t target = static_cast<int64_t>(h) * to.capacity * to.head_dim;
+      std::copy_n(from.keys.begin() + source, floats, to.keys.begin() + target);
+      std::copy_n(from.values.begin() + source, floats, to.values.begin() + target);
+    }
+  }
 }
 
 int64_t KvCache::bytes() const {

@@ -26,9 +26,21 @@ class KvCache {
   void add_layer(int slot, int kv_heads, int head_dim, int capacity);
   KvCacheLayer& layer(int slot) { return layers_[slot]; }
   int64_t bytes() const;
+  // Copies the first `positions` positions of every layer of `other` (a
+  // cache of the same graph): beam search forking a hypothesis.
+  void copy_prefix(const KvCache& other, int positions);
 
  private:
   std::vector<KvCacheLayer> layers_;
+};
+
+// What cross-attention reads in an encoder-decoder model: one source
+// sentence's keys and values for every decoder layer (by cross-attention
+// slot, capacity = the source's length). Computed once when the source is
+// encoded, then shared read-only by every session decoding it (the beams).
+struct CrossAttentionMemory {
+  int source_length = 0;
+  std::vector<KvCacheLayer> layers;
 };
 
 }  // namespace attn

@@ -14,9 +14,10 @@ namespace attn {
 class LoadedModel final : public Model {
  public:
   LoadedModel(ModelInfo info, Graph graph, std::shared_ptr<const Tokenizer> tokenizer,
-              std::optional<OnnxImportReport> onnx_import)
+              std::optional<OnnxImportReport> onnx_import, std::optional<Graph> encoder_graph = std::nullopt)
       : info_(std::move(info)),
         graph_(std::move(graph)),
+        encoder_graph_(std::move(encoder_graph)),
         tokenizer_(std::move(tokenizer)),
         onnx_import_(std::move(onnx_import)) {}
 
@@ -27,6 +28,8 @@ class LoadedModel final : public Model {
 
   // Ops own their weights (views into mapped files or converted copies).
   const Graph& graph() const { return graph_; }
+  // Encoder-decoder models: the encoder (`graph` is then the decoder).
+  const std::optional<Graph>& encoder_graph() const { return encoder_graph_; }
   // `model` as the engine's model; throws attn::Error for a Model that
   // Model::load did not make.
   static const LoadedModel& of(const Model& model);
@@ -34,6 +37,7 @@ class LoadedModel final : public Model {
  private:
   ModelInfo info_;
   Graph graph_;
+  std::optional<Graph> encoder_graph_;
   std::shared_ptr<const Tokenizer> tokenizer_;
   std::optional<OnnxImportReport> onnx_import_;
 };

@@ -33,6 +33,7 @@ MemoryPlan plan_memory(const Graph& graph, int64_t row_capacity, bool all_rows_o
   }
   last_use[graph.output()] = count;  // the outputs must survive the whole run
   for (const auto& [name, value] : graph.heads()) last_use[value] = count;
+  for (const auto& source : graph.cross_attention_sources()) last_use[source.keys] = last_use[source.values] = count;
 
   // Greedy first fit in definition order: place each value at the lowest
   // offset that does not overlap a value alive at the same time.

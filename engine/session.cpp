@@ -44,6 +44,9 @@ struct Session::Data {
   std::vector<SequenceSpan> sequences;
 
   const Graph* graph_of_model = nullptr;  // the model's graph
+  // Encoder-decoder models: runs the encoder graph (its own plans and
+  // arena), for Session::encode.
+  std::unique_ptr<Data> encoder;
   const Graph& graph() const { return *graph_of_model; }
   const MemoryPlan& plan_for(int64_t rows, bool all_rows_out);
   // Throws unless `tokens` fit the context after `start_position` and are in the vocabulary.
@@ -92,6 +95,16 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   kernels::active();  // a bad ATTN_KERNELS fails here, before any op runs in a parallel region
   for (const Node& node : data_->graph().nodes()) node.op->prepare(data_->state, data_->context_length);
   data_->value_rows.assign(data_->graph().value_count(), 0);
+  const auto& encoder_graph = LoadedModel::of(*data_->model).encoder_graph();
+  if (encoder_graph) {
+    auto encoder = std::make_unique<Data>();
+    encoder->model = data_->model;
+    encoder->context_length = data_->model->info().seq2seq->source_positions;
+    encoder->graph_of_model = &*encoder_graph;
+    for (const Node& node : encoder_graph->nodes()) node.op->prepare(encoder->state, encoder->context_length);
+    encoder->value_rows.assign(encoder_graph->value_count(), 0);
+    data_->encoder = std::move(encoder);
+  }
 }
 
 Session::~Session() = default;
@@ -176,6 +189,71 @@ std::span<const float> Session::decode_step(std::span<Session* const> sessions, 
     seen[i]->tokens.push_back(tokens[i]);
   }
   return logits;
+}
+
+void Session::encode(std::span<Session* const> sessions, std::span<const std::vector<TokenId>> sources) {
+  if (sessions.empty() || sessions.size() != sources.size()) {
+    throw Error("Session::encode: needs one source per session (" + std::to_string(sessions.size()) + " sessions, " +
+                std::to_string(sources.size()) + " sources)");
+  }
+  Data& runner = *sessions[0]->data_;
+  if (!runner.encoder) throw Error("Session::encode: " + runner.model->info().architecture + " is not an encoder-decoder model");
+  Data& e = *runner.encoder;
+  e.packed_tokens.clear();
+  e.packed_types.clear();
+  e.sequences.clear();
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (sessions[i]->data_->model != runner.model) throw Error("Session::encode: the sessions must share one model");
+    e.validate(sources[i], 0);
+    e.sequences.push_back(SequenceSpan{static_cast<int64_t>(e.packed_tokens.size()),
+                                       static_cast<int64_t>(sources[i].size()), 0});
+    e.packed_tokens.insert(e.packed_tokens.end(), sources[i].begin(), sources[i].end());
+  }
+  e.run(e.packed_tokens, true, true);
+  const auto& kv_sources = e.graph().cross_attention_sources();
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const SequenceSpan& span = e.sequences[i];
+    auto memory = std::make_shared<CrossAttentionMemory>();
+    memory->source_length = static_cast<int>(span.rows);
+    for (const Graph::CrossAttentionSource& source : kv_sources) {
+      KvCacheLayer layer{source.heads, source.head_dim, memory->source_length, {}, {}};
+      const int64_t floats = static_cast<int64_t>(source.heads) * span.rows * source.head_dim;
+      layer.keys.resize(floats);
+      layer.values.resize(floats);
+      const std::span<const float> keys = e.value_data(source.keys), values = e.value_data(source.values);
+      const int64_t width = static_cast<int64_t>(source.heads) * source.head_dim;
+      for (int64_t p = 0; p < span.rows; ++p) {  // [row][head][d] -> [head][position][d]
+        for (int h = 0; h < source.heads; ++h) {
+          const int64_t from = (span.first_row + p) * width + h * source.head_dim;
+          std::copy_n(keys.begin() + from, source.head_dim, layer.key(h, static_cast<int>(p)));
+          std::copy_n(values.begin() + from, source.head_dim, layer.value(h, static_cast<int>(p)));
+        }
+      }
+      memory->layers.push_back(std::move(layer));
+    }
+    Data& target = *sessions[i]->data_;
+    target.state.set_cross_attention(std::move(memory));
+    target.position = 0;
+    target.tokens.clear();
+  }
+}
+
+std::span<const float> Session::encoder_output() const {
+  const Data* e = data_->encoder.get();
+  if (!e || !e->last_plan) return {};
+  return e->value_data(e->graph().output());
+}
+
+void Session::copy_from(const Session& other) {
+  Data& s = *data_;
+  const Data& o = *other.data_;
+  if (&s == &o) return;
+  if (s.model != o.model) throw Error("Session::copy_from: the sessions must share one model");
+  if (o.position > s.context_length) throw Error("Session::copy_from: the other session's sequence does not fit this one's context");
+  s.state.kv_cache().copy_prefix(o.state.kv_cache(), o.position);
+  s.state.set_cross_attention(o.state.shared_cross_attention());
+  s.position = o.position;
+  s.tokens = o.tokens;
 }
 
 std::span<const float> Session::Data::run(std::span<const TokenId> tokens, bool all_rows_out, bool packed) {

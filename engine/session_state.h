@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "attn/tokenizer.h"
@@ -21,6 +22,12 @@ class SessionState {
 
   KvCache& kv_cache() { return kv_cache_; }
   const KvCache& kv_cache() const { return kv_cache_; }
+
+  // Encoder-decoder models: the encoded source this session translates
+  // (null until Session::encode).
+  const CrossAttentionMemory* cross_attention() const { return cross_attention_.get(); }
+  const std::shared_ptr<const CrossAttentionMemory>& shared_cross_attention() const { return cross_attention_; }
+  void set_cross_attention(std::shared_ptr<const CrossAttentionMemory> memory) { cross_attention_ = std::move(memory); }
 
   // Per-thread scratch: ops declare how much each thread needs (at session
   // creation); the session sizes it for the thread count before each run,
@@ -54,6 +61,7 @@ class SessionState {
   dnnl::stream stream_;
   LinearPrimitiveCache linear_primitives_;
   KvCache kv_cache_;
+  std::shared_ptr<const CrossAttentionMemory> cross_attention_;
   std::vector<float> thread_scratch_;
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;

@@ -328,6 +328,40 @@ ATTN_API attn_status attn_classify(attn_session* session, const char* const* tex
                                    size_t n_texts, const attn_classify_options* options, float* scores,
                                    int32_t* truncated);
 
+/* ---- Translation (encoder-decoder models: MarianMTModel) ------------------ */
+
+typedef struct attn_translate_options {
+  int32_t beam_size;            /* 0: the model's num_beams; 1: greedy */
+  int32_t max_new_tokens;       /* 0: up to the model's max_length */
+  int32_t batch_size;           /* sentences decoded together */
+  int32_t use_length_penalty;   /* 1: length_penalty below; 0: the model's */
+  float length_penalty;
+  const char* early_stopping;   /* "true", "false", "never"; NULL: the model's */
+  int32_t no_repeat_ngram_size; /* -1: the model's */
+  const char* source_language;  /* NULL or "": none */
+  const char* target_language;  /* NULL or "": the model's only one */
+} attn_translate_options;
+
+ATTN_API attn_translate_options attn_translate_options_defaults(void);
+
+typedef struct attn_translation {
+  char* text;        /* the translation (UTF-8), or NULL with an error */
+  int32_t* tokens;   /* generated target ids, without the decoder start token, EOS included */
+  int32_t n_tokens;
+  double score;      /* Hugging Face's sequences_scores */
+  char* error;       /* NULL, or why this text could not be translated */
+} attn_translation;
+
+/* Translates n_texts texts by beam search (as attn translate). A text that
+ * cannot be translated (empty, invalid UTF-8, an unknown language, longer
+ * than the encoder's positions) gets its error and the others are still
+ * translated (the call returns ATTN_OK); bad options or a model that is not
+ * an encoder-decoder fail the call. Release with attn_translations_clear,
+ * also after a failure. */
+ATTN_API attn_status attn_translate(attn_model* model, const char* const* texts, size_t n_texts,
+                                    const attn_translate_options* options, attn_translation* translations);
+ATTN_API void attn_translations_clear(attn_translation* translations, size_t n_translations);
+
 /* ---- Record jobs: the output lines of `attn score` / `attn embed` --------- */
 
 /* Input lines are plain text, or JSON lines {"text": ..., other fields}

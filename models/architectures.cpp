@@ -23,6 +23,8 @@ constexpr std::array kArchitectures{
     Architecture{"RobertaForSequenceClassification", build_bert},
     Architecture{"XLMRobertaModel", build_bert},
     Architecture{"XLMRobertaForSequenceClassification", build_bert},
+    // Encoder-decoder (translation).
+    Architecture{"MarianMTModel", build_marian},
 };
 
 std::string supported_list() {

@@ -2,6 +2,7 @@
 // in "architectures". Adding a family means one builder file and one row.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@ namespace attn {
 struct BuiltModel {
   Graph graph;
   ModelInfo info;
+  std::optional<Graph> encoder = std::nullopt;  // encoder-decoder models: the encoder; `graph` is the decoder
 };
 
 struct Architecture {
@@ -31,5 +33,6 @@ const Architecture& find_architecture(const Checkpoint& checkpoint);
 BuiltModel build_llama(const Checkpoint& checkpoint);
 BuiltModel build_gpt2(const Checkpoint& checkpoint);
 BuiltModel build_bert(const Checkpoint& checkpoint);
+BuiltModel build_marian(const Checkpoint& checkpoint);
 
 }  // namespace attn

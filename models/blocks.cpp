@@ -52,7 +52,7 @@ ValueId attention(GraphBuilder& g, ValueId x, const AttentionBlock& block) {
 ValueId feed_forward(GraphBuilder& g, ValueId x, const FeedForward& ffn) {
   const std::optional<ValueId> gate = ffn.gate ? std::optional(g.linear(x, *ffn.gate)) : std::nullopt;
   const ValueId up = g.linear(x, ffn.up);
-  const ValueId activated = gate ? g.swiglu(*gate, up) : g.gelu(up, ffn.activation);
+  const ValueId activated = gate ? g.swiglu(*gate, up) : ffn.silu ? g.silu(up) : g.gelu(up, ffn.activation);
   return g.linear(activated, ffn.down);
 }
 
@@ -68,7 +68,16 @@ ValueId residual(GraphBuilder& g, ValueId x, TransformerLayer::NormPlacement pla
 
 ValueId transformer_layer(GraphBuilder& g, ValueId x, const TransformerLayer& layer) {
   x = residual(g, x, layer.placement, layer.attention_norm, [&](ValueId h) { return attention(g, h, layer.attention); });
+  if (const auto& cross = layer.cross_attention) {
+    x = residual(g, x, layer.placement, layer.cross_attention_norm,
+                 [&](ValueId h) { return g.linear(g.cross_attention(g.linear(h, cross->q), cross->config), cross->output); });
+  }
   return residual(g, x, layer.placement, layer.ffn_norm, [&](ValueId h) { return feed_forward(g, h, layer.ffn); });
+}
+
+void cross_attention_kv(GraphBuilder& g, ValueId encoded, const LinearWeights& k, const LinearWeights& v, int slot,
+                        int heads, int head_dim) {
+  g.cross_attention_source(g.linear(encoded, k), g.linear(encoded, v), slot, heads, head_dim);
 }
 
 ValueId causal_lm_output(GraphBuilder& g, ValueId x, const Norm& final_norm, const std::optional<LinearWeights>& head,

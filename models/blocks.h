@@ -74,19 +74,36 @@ struct FeedForward {
   std::optional<LinearWeights> gate = {};
   LinearWeights up = {}, down = {};
   GeluKind activation = GeluKind::Erf;  // plain FFNs
+  bool silu = false;                    // plain FFNs with SiLU instead of GELU (Marian's "swish")
 };
 ValueId feed_forward(GraphBuilder& g, ValueId x, const FeedForward& ffn);
 
-// One Transformer layer: attention, then the FFN, each in a residual.
-// Pre-norm (Llama, GPT-2): x + f(norm(x)). Post-norm (BERT): norm(x + f(x)).
+// Encoder-decoder attention in a decoder layer: q and output projections
+// here; the k/v projections of the encoder output belong to the encoder
+// graph (cross_attention_kv), which computes them once per source.
+struct CrossAttentionBlock {
+  LinearWeights q = {}, output = {};
+  CrossAttentionConfig config = {};
+};
+
+// One Transformer layer: attention, then (decoders of encoder-decoder
+// models) cross-attention, then the FFN, each in a residual.
+// Pre-norm (Llama, GPT-2): x + f(norm(x)). Post-norm (BERT, Marian): norm(x + f(x)).
 struct TransformerLayer {
   enum class NormPlacement { Pre, Post } placement = NormPlacement::Pre;
   Norm attention_norm = {};
   AttentionBlock attention = {};
   Norm ffn_norm = {};
   FeedForward ffn = {};
+  std::optional<CrossAttentionBlock> cross_attention = {};
+  Norm cross_attention_norm = {};
 };
 ValueId transformer_layer(GraphBuilder& g, ValueId x, const TransformerLayer& layer);
+
+// The encoder side of one decoder layer's cross-attention: its k and v
+// projections of the encoder output `encoded`, kept for the decoder's `slot`.
+void cross_attention_kv(GraphBuilder& g, ValueId encoded, const LinearWeights& k, const LinearWeights& v, int slot,
+                        int heads, int head_dim);
 
 // A causal LM's output: the final norm and the LM head, run on the last row
 // only unless every row is wanted. No `head`: the LM head is the embedding

@@ -67,7 +67,8 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   info.architecture = architecture;
   info.source_format = checkpoint.format;
   info.path = checkpoint.path;
-  const auto linears = linear_storage(built.graph);
+  auto linears = linear_storage(built.graph);
+  if (built.encoder) linears.merge(linear_storage(*built.encoder));
   for (const auto& [name, entry] : checkpoint.weights.entries()) {
     const auto linear = linears.find(name);
     const bool read_by_linear = linear != linears.end();
@@ -81,6 +82,10 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
   info.multi_label = config.contains("problem_type") && config["problem_type"] == "multi_label_classification";
   info.graph_ops = built.graph.op_counts();
   info.graph_nodes = built.graph.value_count();
+  if (built.encoder) {
+    for (const auto& [op, count] : built.encoder->op_counts()) info.graph_ops[op] += count;
+    info.graph_nodes += built.encoder->value_count();
+  }
   return info;
 }
 
@@ -139,7 +144,7 @@ std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::s
     onnx->unfused_reason = onnx_unfused_reason;
   }
   return std::make_shared<const LoadedModel>(std::move(info), std::move(built.graph), std::move(tokenizer),
-                                             std::move(onnx));
+                                             std::move(onnx), std::move(built.encoder));
 }
 
 }  // namespace
@@ -178,6 +183,7 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, cons
     if (dtype) {
       report_progress(options, path, "converting the weights", 0.7f);
       convert_linear_weights(built.graph, *dtype);  // the --dtype pass over the built graph
+      if (built.encoder) convert_linear_weights(*built.encoder, *dtype);
     }
     report_progress(options, path, "loading the tokenizer", 0.9f);
     auto tokenizer = checked_tokenizer(checkpoint, built.info.vocab_size);

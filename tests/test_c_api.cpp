@@ -517,3 +517,39 @@ TEST_CASE("c api: sessions keep their model alive after attn_model_free") {
   CHECK(model_error(model).find("context_length") != std::string::npos);
   attn_model_free(model);
 }
+
+TEST_CASE("attn_translate: the beam search reference's ids and scores, per-text errors, bad options") {
+  const auto reference = nlohmann::json::parse(
+      attn::test::read_file(attn::test::fixtures_dir() / "translation" / "marian_reference.json"));
+  Loaded marian((attn::test::fixtures_dir() / "translation" / "marian").string());
+  std::vector<std::string> texts;
+  for (const auto& c : reference["cases"]) texts.push_back(c["text"].get<std::string>());
+  texts.push_back("");
+  std::vector<const char*> pointers;
+  for (const auto& t : texts) pointers.push_back(t.c_str());
+  attn_translate_options options = attn_translate_options_defaults();
+  options.beam_size = 4;
+  options.max_new_tokens = reference["max_new_tokens"].get<int>();
+  std::vector<attn_translation> out(texts.size());
+  REQUIRE_MESSAGE(attn_translate(marian.model, pointers.data(), pointers.size(), &options, out.data()) == ATTN_OK,
+                  thread_error());
+  for (size_t i = 0; i + 1 < texts.size(); ++i) {
+    const auto& expected = reference["cases"][i]["beam"][2];  // {"num_beams": 4}
+    REQUIRE(out[i].error == nullptr);
+    CHECK(std::string(out[i].text) == expected["text"].get<std::string>());
+    CHECK(std::vector<int32_t>(out[i].tokens, out[i].tokens + out[i].n_tokens) == expected["tokens"].get<std::vector<int32_t>>());
+    CHECK(out[i].score == doctest::Approx(expected["score"].get<double>()).epsilon(1e-4));
+  }
+  REQUIRE(out.back().error != nullptr);
+  CHECK(std::string(out.back().error).find("empty") != std::string::npos);
+  attn_translations_clear(out.data(), out.size());
+  CHECK(out[0].text == nullptr);
+
+  options.early_stopping = "sometimes";
+  CHECK(attn_translate(marian.model, pointers.data(), 1, &options, out.data()) == ATTN_ERROR_FAILED);
+  options = attn_translate_options_defaults();
+  options.batch_size = 0;
+  CHECK(attn_translate(marian.model, pointers.data(), 1, &options, out.data()) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(attn_translate(nullptr, pointers.data(), 1, nullptr, out.data()) == ATTN_ERROR_INVALID_ARGUMENT);
+  attn_translations_clear(out.data(), out.size());
+}

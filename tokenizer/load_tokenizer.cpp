@@ -5,6 +5,7 @@
 #include "attn/error.h"
 #include "attn/tokenizer.h"
 #include "tokenizer/hf_tokenizer.h"
+#include "tokenizer/marian_tokenizer.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 
 namespace attn {
@@ -30,6 +31,8 @@ std::string looked_for() {
 }
 
 std::shared_ptr<const Tokenizer> load_tokenizer_directory(const fs::path& dir) {
+  // Marian's vocab.json is a joint vocabulary over two SentencePiece models, not a BPE's.
+  if (is_marian_tokenizer_directory(dir)) return std::make_shared<MarianTokenizer>(dir);
   for (const auto name : kTokenizerFiles) {
     const fs::path candidate = dir / name;
     std::error_code error;

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   attn::cli::add_embed_command(app);
   attn::cli::add_onnx_test_command(app);
   attn::cli::add_score_command(app);
+  attn::cli::add_translate_command(app);
   attn::cli::add_quantize_command(app);
   std::vector<std::string> args = attn::cli::llama_cpp_spellings(argc, argv);
   try {

@@ -19,6 +19,17 @@ void SwiGluOp::run(const RunContext&, std::span<const ActivationView> inputs, co
   for (int64_t r = 0; r < gate.rows; ++r) k.silu_mul(gate.row(r), inputs[1].row(r), output.row(r), width_);
 }
 
+void SiluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const int64_t n = inputs[0].rows * width_;
+#pragma omp parallel for if (worth_parallel(n))
+  for (int64_t i = 0; i < n; ++i) output.data[i] = inputs[0].data[i] / (1.f + std::exp(-inputs[0].data[i]));
+}
+
+void ScaleOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const int64_t n = inputs[0].rows * width_;
+  for (int64_t i = 0; i < n; ++i) output.data[i] = inputs[0].data[i] * factor_;
+}
+
 // Heads run on one row per sequence: too little work to vectorise.
 void TanhOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
   const int64_t n = inputs[0].rows * width_;

@@ -31,6 +31,34 @@ class SwiGluOp : public Op {
   int64_t width_;
 };
 
+// silu(x) = x * sigmoid(x), elementwise: the activation of plain FFNs whose
+// config says "swish" or "silu" (Marian).
+class SiluOp : public Op {
+ public:
+  explicit SiluOp(int64_t width) : width_(width) {}
+  std::string_view name() const override { return "SiLU"; }
+  int64_t output_width() const override { return width_; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+};
+
+// x * factor: embeddings scaled by sqrt(d_model) (Marian, M2M-100).
+class ScaleOp : public Op {
+ public:
+  ScaleOp(int64_t width, float factor) : width_(width), factor_(factor) {}
+  std::string_view name() const override { return "Scale"; }
+  int64_t output_width() const override { return width_; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+  float factor_;
+};
+
 // tanh, elementwise: the activation of BERT's pooler and classifier heads.
 class TanhOp : public Op {
  public:

@@ -67,11 +67,18 @@ void LinearOp::run(const RunContext& context, std::span<const ActivationView> in
                    const ActivationView& output) const {
   const ActivationView& x = inputs[0];
   // Packed batches always take the tiled matmul, so a sequence's scores are
-  // the same alone as among others (see run_matmul).
-  if (x.rows <= kMaxGemvRows && !context.packed) {
-    run_gemv(context, x, output);
-  } else {
+  // the same alone as among others (see run_matmul). Decode steps of many
+  // sequences (one row each: Session::decode_step, beam search) take GEMVs in
+  // groups of rows for the same reason: a sequence's logits, and so its beam
+  // search, do not depend on how many sequences decode together.
+  const bool row_per_sequence = x.rows == static_cast<int64_t>(context.sequences.size());
+  if (context.packed || (x.rows > kMaxGemvRows && !row_per_sequence)) {
     run_matmul(context, x, output);
+    return;
+  }
+  for (int64_t first = 0; first < x.rows; first += kMaxGemvRows) {
+    const int64_t rows = std::min(kMaxGemvRows, x.rows - first);
+    run_gemv(context, {x.row(first), rows, x.width}, {output.row(first), rows, output.width});
   }
 }
 

@@ -15,3 +15,4 @@
 #include "attn/sampler.h"
 #include "attn/score.h"
 #include "attn/tokenizer.h"
+#include "attn/translate.h"

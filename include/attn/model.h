@@ -39,6 +39,21 @@ struct LoadOptions {
   std::function<bool(std::string_view stage, float fraction)> progress;
 };
 
+// Encoder-decoder models (translation): how decoding starts and what the
+// model's config.json asks of generation (generation_config.json wins, as in
+// Hugging Face).
+struct Seq2SeqConfig {
+  TokenId decoder_start_id = 0;
+  std::vector<TokenId> suppressed_ids = {};  // never generated: bad_words_ids of one token (Marian's <pad>)
+  TokenId forced_eos_id = -1;                // forced as the last token allowed (forced_eos_token_id); -1: none
+  int source_positions = 0;                  // the longest source the encoder takes, in tokens
+  int max_length = 0;                        // target tokens, the decoder start included (max_length)
+  int num_beams = 1;
+  float length_penalty = 1.f;
+  std::string early_stopping = "false";      // "true", "false" or "never", as Hugging Face's early_stopping
+  int no_repeat_ngram_size = 0;
+};
+
 struct ModelInfo {
   std::string architecture = {};   // e.g. "LlamaForCausalLM"
   std::string source_format = {};  // "huggingface", "llama2.c"
@@ -68,6 +83,9 @@ struct ModelInfo {
   std::map<std::string, std::string> metadata = {};
   std::map<std::string, int> graph_ops = {};  // op name -> node count
   int graph_nodes = 0;
+  // Encoder-decoder models: the decoder is the model's graph (forward,
+  // decode_step); Session::encode runs the encoder. Absent for other models.
+  std::optional<Seq2SeqConfig> seq2seq = std::nullopt;
 };
 
 // How an ONNX file was imported: its nodes mapped onto fused ops, or run op
@@ -141,6 +159,22 @@ class Session {
   // again. Throws attn::Error if the sessions run different models, one
   // appears twice, is an encoder, or is full.
   static std::span<const float> decode_step(std::span<Session* const> sessions, std::span<const TokenId> tokens);
+
+  // Encoder-decoder models: runs the encoder over `sources` in one packed
+  // pass and gives sessions[i] source i, whose cross-attention keys and
+  // values are computed here once and kept; each session's target sequence
+  // restarts empty (feed it the decoder start token next). Throws
+  // attn::Error for other models, a source longer than the encoder's
+  // positions, or ids outside the vocabulary.
+  static void encode(std::span<Session* const> sessions, std::span<const std::vector<TokenId>> sources);
+  // The encoder's output (last_hidden_state) of the last encode() call on
+  // this session, its sources' rows back to back, [source tokens, hidden];
+  // valid until the next encode(). Empty before any.
+  std::span<const float> encoder_output() const;
+  // Continues from exactly where `other` (a session of the same model) is:
+  // its sequence, KV cache and source (shared, not copied). Beam search
+  // forks hypotheses this way.
+  void copy_from(const Session& other);
 
   // Forgets the sequence; keeps planned buffers.
   void reset();
