@@ -215,9 +215,11 @@ int argmax(const float* row, size_t n) { return static_cast<int>(std::max_elemen
 }  // namespace
 
 // The issue asks for perplexity within 3 % of f32; on this 64-wide model Q4_0
-// weights (ggml's exact blocks, kernels checked above) measure 6.1-9.6 %
-// with the int8 LM head, 7.5-13 % with a 4-bit one. The bounds below guard
-// those measurements, not the target.
+// weights cost more than that whatever the engine: the float64 torch
+// reference with the same Q4_0 weights (q4_0/perplexity.json) measures
+// +6.1 % and +10.0 %, and attn (int8 LM head, q8_0 activations) +6.1 % and
+// +9.6 %. attn is checked against that reference; the 11 % bound guards the
+// measurement, it is not the target.
 TEST_CASE("Q4_0 stories260K: perplexity on the llama2.c greedy texts within 11 % of f32, prefill and decode") {
   const auto f32 = load_as(kStoriesHf, std::nullopt);
   const auto q4 = load_as(kStoriesHf, DType::Q4_0);
@@ -226,6 +228,8 @@ TEST_CASE("Q4_0 stories260K: perplexity on the llama2.c greedy texts within 11 %
   CHECK(q4->info().parameters_by_dtype.at("Q4_0") == 5 * (64 + 32 + 32 + 64 + 172 + 172) * 64);
   CHECK(q4->info().parameters_by_dtype.at("I8") == 512 * 64);
   CHECK(q4->info().parameters_by_dtype.at("F32") == 11 * 64 + 5 * 64 * 172);
+  const json torch_reference =
+      json::parse(read_file(attn::test::fixtures_dir() / "q4_0" / "perplexity.json"))["texts"];
   for (std::string name : {"runc_greedy_n256_Once_upon_a_time.txt",
                            "runc_greedy_n256_Lily_and_Tom_went_to_the_park.txt", "runc_greedy_n256_EMPTY.txt"}) {
     CAPTURE(name);
@@ -250,6 +254,10 @@ TEST_CASE("Q4_0 stories260K: perplexity on the llama2.c greedy texts within 11 %
     MESSAGE(name << ": ppl f32 " << reference << ", q4_0 " << quantized << " (" << (quantized / reference - 1) * 100
                  << " %); top-1 agrees with f32 at " << agree << " of " << ids.size());
     CHECK(std::fabs(quantized / reference - 1) < 0.11);
+    if (torch_reference.contains(name)) {
+      CHECK(reference == doctest::Approx(torch_reference[name]["f32"].get<double>()).epsilon(1e-4));
+      CHECK(quantized == doctest::Approx(torch_reference[name]["q4_0_weights"].get<double>()).epsilon(0.015));
+    }
     CHECK(agree >= 0.82 * ids.size());  // measured 217-232 of 258
   }
 }
