@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <new>
 #include <mutex>
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <string_view>
 
 #include "attn.h"
+#include "attn/translate.h"
 #include "attn/model.h"
 
 namespace attn::capi {
@@ -49,10 +51,13 @@ struct attn_model {
 
 struct attn_session {
   attn_session(std::shared_ptr<const attn::Model> model, const attn::SessionOptions& options)
-      : session(std::move(model), options) {}
+      : model(model), session(std::move(model), options) {}
 
   uint32_t tag = attn::capi::kSessionTag;
+  std::shared_ptr<const attn::Model> model;
   attn::Session session;
+  // Made on the first translation record job; keeps its sessions between calls.
+  std::optional<attn::Translator> translator;
   mutable attn::capi::ErrorSlot error;
   // attn_session_abort sets this from any thread; the generation running
   // (or the next one) stops and clears it, so the one after starts clean.
@@ -90,6 +95,9 @@ void require(bool condition, const char* message);
 
 // A malloc'ed copy (released with attn_free), NUL-terminated for text.
 char* malloc_text(std::string_view text);
+
+// attn_translate_options as the C++ API's (checked, throwing InvalidArgument).
+attn::TranslateOptions translate_options(const attn_translate_options& options);
 template <typename T>
 T* malloc_array(const T* values, size_t n) {
   T* copy = static_cast<T*>(std::malloc(std::max<size_t>(n, 1) * sizeof(T)));

@@ -3,28 +3,18 @@
 #include <vector>
 
 #include "attn/generate.h"
+#include "capi/generation.h"
 #include "capi/handles.h"
 
 using namespace attn::capi;
 
-namespace {
+namespace attn::capi {
 
 static_assert(static_cast<int>(attn::StopReason::Eos) == ATTN_STOP_REASON_EOS &&
               static_cast<int>(attn::StopReason::StopString) == ATTN_STOP_REASON_STOP_STRING &&
               static_cast<int>(attn::StopReason::MaxLength) == ATTN_STOP_REASON_MAX_LENGTH &&
               static_cast<int>(attn::StopReason::ContextFull) == ATTN_STOP_REASON_CONTEXT_FULL &&
               static_cast<int>(attn::StopReason::Cancelled) == ATTN_STOP_REASON_ABORTED);
-
-// The generation that saw an abort consumes it, so the next one starts clean.
-class AbortScope {
- public:
-  explicit AbortScope(attn_session& session) : session_(session) {}
-  ~AbortScope() { session_.abort.store(false); }
-  const std::atomic<bool>* flag() const { return &session_.abort; }
-
- private:
-  attn_session& session_;
-};
 
 attn::GenerateOptions generate_options(const attn_generate_options& options, const std::atomic<bool>* abort) {
   require(options.max_length >= 0, "options->max_length: must be 0 (the context length) or more");
@@ -68,7 +58,7 @@ void fill(attn_generation& out, const attn::GenerateResult& result) {
   out.stop_reason = static_cast<attn_stop_reason>(result.stop_reason);
 }
 
-}  // namespace
+}  // namespace attn::capi
 
 extern "C" {
 

@@ -56,6 +56,7 @@ attn::RecordTask record_task(attn_record_task task) {
   switch (task) {
     case ATTN_RECORD_SCORE: return attn::RecordTask::Score;
     case ATTN_RECORD_EMBED: return attn::RecordTask::Embed;
+    case ATTN_RECORD_TRANSLATE: return attn::RecordTask::Translate;
   }
   throw InvalidArgument{"task: not an attn_record_task value"};
 }
@@ -159,8 +160,11 @@ attn_record_format attn_detect_record_format(const char* first_line) {
 }
 
 attn_record_options attn_record_options_defaults(void) {
-  return attn_record_options{
-      .format = ATTN_RECORD_TEXT, .score = attn_score_options_defaults(), .embed = attn_embed_options_defaults()};
+  return attn_record_options{.format = ATTN_RECORD_TEXT,
+                             .score = attn_score_options_defaults(),
+                             .embed = attn_embed_options_defaults(),
+                             .translate = attn_translate_options_defaults(),
+                             .translate_json = 0};
 }
 
 attn_status attn_process_records(attn_session* session, attn_record_task task, const char* const* lines,
@@ -178,7 +182,17 @@ attn_status attn_process_records(attn_session* session, attn_record_task task, c
     converted.format = record_format(chosen.format);
     converted.score = score_options(chosen.score);
     converted.embed = embed_options(chosen.embed);
-    const attn::RecordBatch batch = attn::process_records(s.session, record_task(task), list, converted);
+    converted.translate = translate_options(chosen.translate);
+    converted.translate_json = chosen.translate_json != 0;
+    const attn::RecordTask kind = record_task(task);
+    attn::RecordBatch batch;
+    if (kind == attn::RecordTask::Translate) {
+      attn::require_record_task(*s.model, kind);
+      if (!s.translator) s.translator.emplace(s.model);
+      batch = attn::process_records(*s.translator, list, converted);
+    } else {
+      batch = attn::process_records(s.session, kind, list, converted);
+    }
     *output = malloc_text(batch.output);
     if (n_errors) *n_errors = batch.errors.size();
     if (tokens) *tokens = batch.tokens;

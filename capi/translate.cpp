@@ -7,7 +7,7 @@
 
 using namespace attn::capi;
 
-namespace {
+namespace attn::capi {
 
 attn::TranslateOptions translate_options(const attn_translate_options& options) {
   require(options.beam_size >= 0, "options->beam_size: must be 0 (the model's) or more");
@@ -26,7 +26,7 @@ attn::TranslateOptions translate_options(const attn_translate_options& options) 
   return converted;
 }
 
-}  // namespace
+}  // namespace attn::capi
 
 extern "C" {
 

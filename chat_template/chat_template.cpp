@@ -157,6 +157,12 @@ ChatTemplate ChatTemplate::from_file(const fs::path& jinja_file, const fs::path&
   return ChatTemplate(std::move(impl));
 }
 
+ChatTemplate ChatTemplate::for_model(const fs::path& model_path, const fs::path& template_file) {
+  const fs::path directory = fs::is_directory(model_path) ? model_path : model_path.parent_path();
+  if (!template_file.empty()) return from_file(template_file, directory);
+  return from_directory(directory);
+}
+
 std::string ChatTemplate::apply_json(std::string_view messages_json, const ChatTemplateOptions& options) const {
   ordered_json messages = parse_json(std::string(messages_json), "messages");
   jinja::Dict variables = impl_->special_tokens;
@@ -214,9 +220,7 @@ std::string apply_chat_template(const fs::path& directory, const std::vector<Cha
 
 std::string apply_chat_template(const Model& model, const std::vector<ChatMessage>& messages,
                                 const ChatTemplateOptions& options) {
-  fs::path path = model.info().path;
-  if (!fs::is_directory(path)) path = path.parent_path();
-  return apply_chat_template(path, messages, options);
+  return ChatTemplate::for_model(model.info().path).apply(messages, options);
 }
 
 }  // namespace attn

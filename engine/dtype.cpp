@@ -24,9 +24,10 @@ size_t dtype_size(DType dtype) {
 
 int64_t dtype_block_elements(DType dtype) { return dtype == DType::Q4_0 ? 32 : 1; }
 
+size_t dtype_block_bytes(DType dtype) { return dtype == DType::Q4_0 ? 18 : dtype_size(dtype); }
+
 size_t dtype_row_bytes(DType dtype, int64_t elements) {
-  if (dtype == DType::Q4_0) return static_cast<size_t>(elements / 32) * 18;
-  return static_cast<size_t>(elements) * dtype_size(dtype);
+  return static_cast<size_t>(elements / dtype_block_elements(dtype)) * dtype_block_bytes(dtype);
 }
 
 std::string_view dtype_name(DType dtype) {

@@ -6,6 +6,7 @@
 #include "engine/memory_plan.h"
 #include "engine/ops/attention.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/mixture_of_experts.h"
 
 namespace attn {
 
@@ -21,12 +22,26 @@ ForwardCost forward_cost(const Model& model, int prompt_tokens) {
       if (in_rows == rows) cost.prefill_shapes.push_back({in, out});
       cost.prefill_flops_per_token += 2.0 * in * out * in_rows / rows;
       cost.linear_weight_bytes += linear->weight().nbytes_with_scales();
+    } else if (const auto* moe = dynamic_cast<const MixtureOfExpertsOp*>(node.op.get())) {
+      // A token reads the router and its top_k experts only.
+      cost.prefill_flops_per_token += 2.0 * moe->active_parameters();
+      cost.linear_weight_bytes += moe->active_bytes();
     } else if (const auto* attention = dynamic_cast<const AttentionOp*>(node.op.get())) {
       const auto& c = attention->config();
-      cost.kv_bytes_per_position += 2.0 * c.num_kv_heads * c.head_dim * sizeof(float);
+      const double bytes = 2.0 * c.num_kv_heads * c.head_dim * sizeof(float);
+      cost.kv_bytes_per_position += bytes;
+      if (c.sliding_window > 0) cost.windowed_kv.push_back({bytes, c.sliding_window});
     }
   }
   return cost;
+}
+
+double ForwardCost::kv_bytes(int64_t length) const {
+  double bytes = kv_bytes_per_position * static_cast<double>(length);
+  for (const WindowedLayer& layer : windowed_kv) {
+    bytes -= layer.bytes_per_position * static_cast<double>(length - std::min<int64_t>(length, layer.window));
+  }
+  return bytes;
 }
 
 }  // namespace attn

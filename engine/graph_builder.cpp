@@ -34,9 +34,16 @@ ValueId GraphBuilder::embedding(const Tensor& table) {
   return graph_.add(std::make_unique<EmbeddingOp>(table), {});
 }
 
-ValueId GraphBuilder::rms_norm(ValueId x, const Tensor& weight, float eps) {
+ValueId GraphBuilder::rms_norm(ValueId x, const Tensor& weight, float eps, float weight_offset) {
   require_width(x, weight.numel(), "RMSNorm");
-  return graph_.add(std::make_unique<RmsNormOp>(weight, eps), {x});
+  return graph_.add(std::make_unique<RmsNormOp>(weight, eps, weight_offset), {x});
+}
+
+ValueId GraphBuilder::head_rms_norm(ValueId x, const Tensor& weight, float eps, float weight_offset) {
+  if (weight.numel() == 0 || width(x) % weight.numel() != 0) {
+    throw std::logic_error("GraphBuilder: per-head RMSNorm weight does not divide the row");
+  }
+  return graph_.add(std::make_unique<RmsNormOp>(weight, eps, weight_offset, width(x)), {x});
 }
 
 ValueId GraphBuilder::layer_norm(ValueId x, const Tensor& weight, const Tensor& bias, float eps) {
@@ -85,6 +92,28 @@ ValueId GraphBuilder::attention(ValueId q, ValueId k, ValueId v, AttentionConfig
   return graph_.add(std::make_unique<AttentionOp>(config), {q, k, v});
 }
 
+ValueId GraphBuilder::glu(ValueId gate, ValueId up, GluActivation activation) {
+  require_width(up, width(gate), "GLU");
+  return graph_.add(std::make_unique<GluOp>(width(gate), activation), {gate, up});
+}
+
+ValueId GraphBuilder::scale(ValueId x, float factor) { return graph_.add(std::make_unique<ScaleOp>(width(x), factor), {x}); }
+
+ValueId GraphBuilder::soft_cap(ValueId x, float cap) { return graph_.add(std::make_unique<SoftCapOp>(width(x), cap), {x}); }
+
+ValueId GraphBuilder::mixture_of_experts(ValueId x, const Tensor& router, const std::vector<ExpertWeights>& experts,
+                                         int top_k, bool normalize_top_k, GluActivation activation) {
+  require_width(x, router.dim(1), "MixtureOfExperts");
+  for (const ExpertWeights& e : experts) {
+    if (e.gate.weight.dim(1) != router.dim(1) || e.up.weight.dim(1) != router.dim(1) ||
+        e.down.weight.dim(0) != router.dim(1) || e.down.weight.dim(1) != e.gate.weight.dim(0) ||
+        e.up.weight.dim(0) != e.gate.weight.dim(0)) {
+      throw std::logic_error("GraphBuilder: expert weights do not fit the router's width");
+    }
+  }
+  return graph_.add(std::make_unique<MixtureOfExpertsOp>(router, experts, top_k, normalize_top_k, activation), {x});
+}
+
 ValueId GraphBuilder::cross_attention(ValueId q, CrossAttentionConfig config) {
   require_width(q, static_cast<int64_t>(config.num_heads) * config.head_dim, "CrossAttention query");
   config.cache_slot = cross_attention_layers_++;
@@ -101,15 +130,6 @@ void GraphBuilder::cross_attention_source(ValueId k, ValueId v, int slot, int he
 }
 
 ValueId GraphBuilder::silu(ValueId x) { return graph_.add(std::make_unique<SiluOp>(width(x)), {x}); }
-
-ValueId GraphBuilder::scale(ValueId x, float factor) {
-  return graph_.add(std::make_unique<ScaleOp>(width(x), factor), {x});
-}
-
-ValueId GraphBuilder::swiglu(ValueId gate, ValueId up) {
-  require_width(up, width(gate), "SwiGLU");
-  return graph_.add(std::make_unique<SwiGluOp>(width(gate)), {gate, up});
-}
 
 ValueId GraphBuilder::add(ValueId a, ValueId b) {
   require_width(b, width(a), "Add");

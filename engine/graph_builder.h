@@ -6,9 +6,11 @@
 
 #include "engine/graph.h"
 #include "engine/ops/attention.h"
+#include "engine/ops/elementwise.h"
 #include "engine/ops/cross_attention.h"
 #include "engine/ops/gelu.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/mixture_of_experts.h"
 #include "engine/tensor.h"
 
 namespace attn {
@@ -17,7 +19,10 @@ class GraphBuilder {
  public:
   // The token embedding of the step's ids: the graph's input.
   ValueId embedding(const Tensor& table);
-  ValueId rms_norm(ValueId x, const Tensor& weight, float eps);
+  // weight_offset: Gemma's norms multiply by (1 + weight).
+  ValueId rms_norm(ValueId x, const Tensor& weight, float eps, float weight_offset = 0);
+  // RMSNorm over each head_dim-wide head of x (q_norm/k_norm); weight [head_dim].
+  ValueId head_rms_norm(ValueId x, const Tensor& weight, float eps, float weight_offset = 0);
   ValueId layer_norm(ValueId x, const Tensor& weight, const Tensor& bias, float eps);
   // x + table[position of each row]
   ValueId position_embedding(ValueId x, const Tensor& table);
@@ -30,15 +35,20 @@ class GraphBuilder {
   ValueId tied_linear(ValueId x, ValueId embedding, std::string source, std::optional<Tensor> bias = std::nullopt);
   // `config.cache_slot` is assigned here, one per attention layer.
   ValueId attention(ValueId q, ValueId k, ValueId v, AttentionConfig config);
+  ValueId swiglu(ValueId gate, ValueId up) { return glu(gate, up, GluActivation::Silu); }
+  ValueId glu(ValueId gate, ValueId up, GluActivation activation);
+  ValueId scale(ValueId x, float factor);
+  ValueId soft_cap(ValueId x, float cap);
+  // A sparse mixture-of-experts FFN on x (see MixtureOfExpertsOp).
+  ValueId mixture_of_experts(ValueId x, const Tensor& router, const std::vector<ExpertWeights>& experts, int top_k,
+                             bool normalize_top_k, GluActivation activation);
   // Decoder side of encoder-decoder attention over the session's encoded
   // source; `config.cache_slot` is assigned here, one per such layer.
   ValueId cross_attention(ValueId q, CrossAttentionConfig config);
   // Encoder side: marks k and v (projections of the encoder output) as the
   // keys and values of the decoder's cross-attention layer `slot`.
   void cross_attention_source(ValueId k, ValueId v, int slot, int heads, int head_dim);
-  ValueId swiglu(ValueId gate, ValueId up);
   ValueId silu(ValueId x);
-  ValueId scale(ValueId x, float factor);
   ValueId add(ValueId a, ValueId b);
   ValueId last_row(ValueId x);
   // x + table[token type of each row]

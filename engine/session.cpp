@@ -89,7 +89,9 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
     throw Error("context length " + std::to_string(options.context_length) + " is outside 1.." +
                 std::to_string(model_context) + " for this model");
   }
-  data_->context_length = options.context_length > 0 ? options.context_length : model_context;
+  data_->context_length = options.context_length > 0
+                              ? options.context_length
+                              : std::min(model_context, SessionOptions::kDefaultContextLength);
   data_->model = std::move(model);
   data_->graph_of_model = &LoadedModel::of(*data_->model).graph();
   kernels::active();  // a bad ATTN_KERNELS fails here, before any op runs in a parallel region
@@ -216,7 +218,7 @@ void Session::encode(std::span<Session* const> sessions, std::span<const std::ve
     auto memory = std::make_shared<CrossAttentionMemory>();
     memory->source_length = static_cast<int>(span.rows);
     for (const Graph::CrossAttentionSource& source : kv_sources) {
-      KvCacheLayer layer{source.heads, source.head_dim, memory->source_length, {}, {}};
+      CrossAttentionLayer layer{source.heads, source.head_dim, memory->source_length, {}, {}};
       const int64_t floats = static_cast<int64_t>(source.heads) * span.rows * source.head_dim;
       layer.keys.resize(floats);
       layer.values.resize(floats);
@@ -305,6 +307,7 @@ void Session::truncate(int position) {
     throw Error("Session::truncate: position " + std::to_string(position) + " is outside 0.." +
                 std::to_string(data_->position));
   }
+  if (!data_->state.kv_cache().can_resume(data_->position, position)) position = 0;
   data_->position = position;  // cached entries past it are simply overwritten later
   data_->tokens.resize(position);
 }

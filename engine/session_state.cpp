@@ -23,6 +23,11 @@ float* SessionState::step_buffer(int64_t floats) {
   return step_buffer_.data();
 }
 
+float* SessionState::outer_step_buffer(int64_t floats) {
+  if (static_cast<int64_t>(outer_step_buffer_.size()) < floats) outer_step_buffer_.resize(floats);
+  return outer_step_buffer_.data();
+}
+
 void SessionState::require_quantized_rows(int64_t rows, int64_t width, int64_t scales_per_row) {
   if (static_cast<int64_t>(quantized_rows_.size()) < rows * width) quantized_rows_.resize(rows * width);
   const int64_t scales = rows * scales_per_row;

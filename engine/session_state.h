@@ -40,6 +40,9 @@ class SessionState {
   // rotated keys of a packed batch); ops run one after another, so they
   // share it. Grows only when a step is larger than any before.
   float* step_buffer(int64_t floats);
+  // The same for an op that runs other ops inside it (a mixture of experts
+  // running its experts' Linears, which use step_buffer).
+  float* outer_step_buffer(int64_t floats);
 
   // One buffer for 16-bit weights widened to f32 a panel at a time; ops
   // run one after another, so they share it.
@@ -66,7 +69,7 @@ class SessionState {
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;
   std::vector<TokenId> token_history_;
-  std::vector<float> step_buffer_;
+  std::vector<float> step_buffer_, outer_step_buffer_;
   std::vector<int8_t> quantized_rows_;
   std::vector<float> quantized_row_scales_;
   PrimitiveCache<Int8LinearPrimitive> int8_linear_primitives_;

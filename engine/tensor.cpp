@@ -1,11 +1,13 @@
 #include "engine/tensor.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <numeric>
 #include <stdexcept>
 
 #include "attn/error.h"
+#include "engine/checked_shape.h"
 #include "engine/quant_blocks.h"
 
 namespace attn {
@@ -23,8 +25,29 @@ int64_t shape_numel(const Shape& shape) {
   return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
 }
 
+bool shape_fits(const std::vector<int64_t>& shape) {
+  int64_t stride = 1;
+  for (auto dim = shape.rbegin(); dim != shape.rend(); ++dim) {
+    // The stride of the dimension before this one; a zero dimension makes
+    // the element count 0 but not the strides of the dimensions before it.
+    if (*dim < 0 || __builtin_mul_overflow(stride, std::max<int64_t>(*dim, 1), &stride)) return false;
+  }
+  return true;
+}
+
+std::optional<int64_t> shape_bytes(const std::vector<int64_t>& shape, size_t element_size) {
+  int64_t bytes = 0;
+  if (!shape_fits(shape) || __builtin_mul_overflow(shape_numel(shape), static_cast<int64_t>(element_size), &bytes)) {
+    return std::nullopt;
+  }
+  return bytes;
+}
+
 Tensor::Tensor(DType dtype, Shape shape, const void* data, std::shared_ptr<const void> owner)
     : dtype_(dtype), shape_(std::move(shape)), data_(data), owner_(std::move(owner)) {
+  if (!shape_fits(shape_)) {
+    throw Error("tensor shape " + shape_to_string(shape_) + " has a negative dimension or more than 2^63 elements");
+  }
   if (dtype_block_elements(dtype_) > 1 && (shape_.empty() || shape_.back() % dtype_block_elements(dtype_) != 0)) {
     throw std::logic_error("Tensor: a " + std::string(dtype_name(dtype_)) + " tensor's last dimension must be a multiple of " +
                            std::to_string(dtype_block_elements(dtype_)) + ", got " + shape_to_string(shape_));
@@ -40,7 +63,11 @@ Tensor::Tensor(DType dtype, Shape shape, const void* data, std::shared_ptr<const
 size_t Tensor::nbytes() const { return dtype_row_bytes(dtype_, numel()); }
 
 Tensor Tensor::zeros(DType dtype, Shape shape) {
-  const size_t bytes = dtype_row_bytes(dtype, shape_numel(shape));
+  size_t bytes = 0;
+  if (!shape_fits(shape) || __builtin_mul_overflow(static_cast<size_t>(shape_numel(shape) / dtype_block_elements(dtype)),
+                                                   dtype_block_bytes(dtype), &bytes)) {
+    throw Error("tensor shape " + shape_to_string(shape) + " is too large to allocate");
+  }
   // Over-allocate to a 64-byte multiple so SIMD tails and oneDNN never read past the end.
   auto storage = std::shared_ptr<std::byte[]>(new (std::align_val_t{64}) std::byte[bytes + 64]{},
                                               [](std::byte* p) { operator delete[](p, std::align_val_t{64}); });

@@ -9,15 +9,23 @@
 #include <thread>
 #include <utility>
 
+#include "attn/error.h"
 #include "attn/model.h"
 
 namespace attn {
 namespace {
 
+// ATTN_THREADS when it is a count in 1..kMaxThreads (else ignored: this runs
+// during static initialisation, where there is nobody to report to).
+// Each thread gets its own scratch, so absurd counts are refused rather than
+// exhausting memory.
+constexpr int kMaxThreads = 1024;
+
 int default_threads() {
   if (const char* env = std::getenv("ATTN_THREADS")) {
-    const int n = std::atoi(env);
-    if (n > 0) return n;
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && n > 0 && n <= kMaxThreads) return static_cast<int>(n);
   }
   return physical_cores();
 }
@@ -47,7 +55,13 @@ int physical_cores() {
   return logical > 0 ? static_cast<int>(logical) : 1;
 }
 
-void set_num_threads(int threads) { configured_threads() = threads > 0 ? threads : default_threads(); }
+void set_num_threads(int threads) {
+  if (threads < 0 || threads > kMaxThreads) {
+    throw Error("thread count " + std::to_string(threads) + " is out of range: use 1.." +
+                std::to_string(kMaxThreads) + " (0 for the default, " + std::to_string(default_threads()) + ")");
+  }
+  configured_threads() = threads > 0 ? threads : default_threads();
+}
 
 int num_threads() { return configured_threads(); }
 

@@ -5,6 +5,7 @@
 #include "engine/kernels/kernels.h"
 #include "engine/ops/embedding.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/mixture_of_experts.h"
 #include "engine/quant_blocks.h"
 
 namespace attn {
@@ -68,6 +69,16 @@ Tensor convert_weight(const Tensor& weight, DType target) {
 
 void convert_linear_weights(Graph& graph, DType target) {
   for (const Node& node : graph.nodes()) {
+    if (const auto* moe = dynamic_cast<const MixtureOfExpertsOp*>(node.op.get())) {
+      std::vector<ExpertWeights> experts = moe->expert_weights();
+      for (ExpertWeights& e : experts) {
+        for (LinearWeights* w : {&e.gate, &e.up, &e.down}) {
+          if (can_convert(w->weight, target)) w->weight = convert_weight(w->weight, target);
+        }
+      }
+      graph.replace_op(node.output, moe->with_experts(experts));
+      continue;
+    }
     const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
     // The head computing the graph's output (an LM head) stays at 8 bits
     // under a 4-bit target, as llama.cpp keeps output.weight at Q6_K / Q8_0:

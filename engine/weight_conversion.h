@@ -17,13 +17,14 @@ Tensor convert_weight(const Tensor& weight, DType target);
 // Whether `weight`'s rows fit `target`'s blocks (Q4_0: a multiple of 32 wide).
 bool can_convert(const Tensor& weight, DType target);
 
-// The --dtype pass over a built graph: every Linear op's weight (slices and
-// transposed copies included) in `target`; biases stay f32. Weights whose
-// rows do not fit the target's blocks (Q4_0 needs a multiple of 32 inputs;
-// stories260K's 172-wide down projection) keep their type, as llama.cpp
-// keeps such tensors out of the block type. Under Q4_0 the head computing
-// the graph's output (an LM head) is converted to I8 instead. A tied LM head's
-// embedding table is converted with it (Graph::tie), so both read one copy.
+// The --dtype pass over a built graph: every Linear op's weight (slices,
+// transposed copies and a mixture's experts included) in `target`; biases
+// and a mixture's router stay f32. Weights whose rows do not fit the
+// target's blocks (Q4_0 needs a multiple of 32 inputs; stories260K's
+// 172-wide down projection) keep their type, as llama.cpp keeps such tensors
+// out of the block type. Under Q4_0 the head computing the graph's output
+// (an LM head) is converted to I8 instead. A tied LM head's embedding table
+// is converted with it (Graph::tie), so both read one copy.
 void convert_linear_weights(Graph& graph, DType target);
 
 }  // namespace attn

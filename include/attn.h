@@ -265,6 +265,46 @@ ATTN_API void attn_generation_clear(attn_generation* result);
  * ATTN_STOP_REASON_ABORTED and the tokens produced so far. Any thread. */
 ATTN_API attn_status attn_session_abort(attn_session* session);
 
+/* ---- Chat --------------------------------------------------------------- */
+
+typedef struct attn_chat_message {
+  const char* role;    /* "system", "user", "assistant", "tool", ... */
+  const char* content;
+} attn_chat_message;
+
+typedef struct attn_chat_options {
+  /* A .jinja chat template instead of the model's own; its special tokens
+   * (bos_token, eos_token) still come from the model's directory. NULL: the
+   * model's template (chat_template.jinja or tokenizer_config.json). */
+  const char* template_path;
+  /* 1: end with the header of the assistant's turn; 0: not. attn_chat
+   * always adds it. */
+  int32_t add_generation_prompt;
+} attn_chat_options;
+
+/* The model's template, with the generation prompt. */
+ATTN_API attn_chat_options attn_chat_options_defaults(void);
+
+/* Renders a conversation with the chat template, exactly as Hugging Face
+ * transformers' apply_chat_template does. options may be NULL (defaults).
+ * *text is NUL-terminated, freed with attn_free; text_length may be NULL.
+ * A template that refuses the conversation (raise_exception) gives
+ * ATTN_ERROR_FAILED with the template's message. */
+ATTN_API attn_status attn_chat_template_apply(const attn_model* model, const attn_chat_message* messages,
+                                              size_t n_messages, const attn_chat_options* options, char** text,
+                                              size_t* text_length);
+
+/* Generates the assistant's answer to a conversation (as `attn generate
+ * --messages` does): renders it with the generation prompt, tokenizes the
+ * result as transformers does (special-token texts become their ids, no BOS
+ * added) and generates until an end-of-turn token (the model's EOS ids and
+ * the template's eos_token; stop reason ATTN_STOP_REASON_EOS) or another stop
+ * condition. Like attn_generate otherwise: a new sequence on the session,
+ * result may be NULL, abortable; chat_options may be NULL. */
+ATTN_API attn_status attn_chat(attn_session* session, const attn_chat_message* messages, size_t n_messages,
+                               const attn_chat_options* chat_options, const attn_generate_options* options,
+                               attn_generation* result);
+
 /* ---- Embeddings, scores, classes --------------------------------------- */
 
 typedef enum attn_pooling {
@@ -362,7 +402,7 @@ ATTN_API attn_status attn_translate(attn_model* model, const char* const* texts,
                                     const attn_translate_options* options, attn_translation* translations);
 ATTN_API void attn_translations_clear(attn_translation* translations, size_t n_translations);
 
-/* ---- Record jobs: the output lines of `attn score` / `attn embed` --------- */
+/* ---- Record jobs: the output lines of `attn score` / `embed` / `translate` */
 
 /* Input lines are plain text, or JSON lines {"text": ..., other fields}
  * whose other fields pass through to the output line. A whole input has one
@@ -374,13 +414,16 @@ ATTN_API attn_record_format attn_detect_record_format(const char* first_line);
 
 typedef enum attn_record_task {
   ATTN_RECORD_SCORE = 0, /* decoders: log-likelihoods; sequence classifiers: label scores (as attn score) */
-  ATTN_RECORD_EMBED = 1  /* encoders: {"embedding":[...]} (as attn embed) */
+  ATTN_RECORD_EMBED = 1, /* encoders: {"embedding":[...]} (as attn embed) */
+  ATTN_RECORD_TRANSLATE = 2 /* encoder-decoders: a line of text, or {"text","tokens","score"} (as attn translate) */
 } attn_record_task;
 
 typedef struct attn_record_options {
   attn_record_format format;
   attn_score_options score; /* ATTN_RECORD_SCORE (a classifier uses batch_size and truncate) */
   attn_embed_options embed; /* ATTN_RECORD_EMBED */
+  attn_translate_options translate; /* ATTN_RECORD_TRANSLATE */
+  int32_t translate_json;           /* 1: JSON lines (attn translate --json); 0: text lines */
 } attn_record_options;
 
 ATTN_API attn_record_options attn_record_options_defaults(void);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "attn/error.h"
+#include "json/checked.h"
 #include "loaders/safetensors.h"
 
 namespace attn {
@@ -21,14 +22,7 @@ bool is_file(const fs::path& path) {
 }
 
 json read_json_object(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path.string() + ": cannot read (" + std::strerror(errno) + "); check the permissions");
-  json value;
-  try {
-    value = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw Error(path.string() + ": not valid JSON (" + e.what() + "); fix or re-download the file");
-  }
+  const json value = read_json_file(path);
   if (!value.is_object()) throw Error(path.string() + ": expected a JSON object; fix or re-download the file");
   return value;
 }

@@ -16,7 +16,8 @@ void check_entry(const Checkpoint& checkpoint) {
     throw Error(checkpoint.config_source() + ": the weights hold I8 tensors but there is no \"quantization\" entry "
                 "describing them; attn reads int8 checkpoints written by `attn quantize`");
   }
-  const std::string method = entry->is_object() ? entry->value("quant_method", "") : "";
+  const bool named = entry->is_object() && entry->contains("quant_method") && (*entry)["quant_method"].is_string();
+  const std::string method = named ? (*entry)["quant_method"].get<std::string>() : "";
   if (method != kMethod && !has_q4_0_entry(checkpoint)) {
     throw Error(checkpoint.config_source() + ": quantization " + entry->dump() + " is not supported; attn reads "
                 "its own per-channel int8 scheme (quant_method \"" + std::string(kMethod) + "\", see `attn quantize`)");

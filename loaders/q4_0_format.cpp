@@ -14,7 +14,8 @@ constexpr int64_t kBlockBytes = 18;
 
 bool has_q4_0_entry(const Checkpoint& checkpoint) {
   const auto entry = checkpoint.config.find("quantization");
-  return entry != checkpoint.config.end() && entry->is_object() && entry->value("quant_method", "") == kMethod;
+  return entry != checkpoint.config.end() && entry->is_object() && entry->contains("quant_method") &&
+         (*entry)["quant_method"] == kMethod;
 }
 
 nlohmann::json q4_0_quantization_entry() {

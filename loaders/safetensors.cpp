@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "attn/error.h"
+#include "engine/checked_shape.h"
 #include "engine/mapped_file.h"
+#include "json/checked.h"
 
 namespace attn {
 namespace {
@@ -40,10 +42,9 @@ std::optional<DType> parse_dtype(std::string_view name) {
 
 // A JSON value usable as a size or offset: an integer in [0, INT64_MAX].
 std::optional<uint64_t> as_count(const json& value) {
-  if (!value.is_number_unsigned()) return std::nullopt;  // nlohmann types negatives as number_integer
-  const uint64_t count = value.get<uint64_t>();
-  if (count > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
-  return count;
+  const auto count = json_integer(value, 0, INT64_MAX);
+  if (!count) return std::nullopt;
+  return static_cast<uint64_t>(*count);
 }
 
 // Bytes needed by a tensor of `dims` elements of `dtype`; nullopt if the
@@ -86,9 +87,9 @@ json parse_header(const MappedFile& file, uint64_t length) {
   const auto* begin = reinterpret_cast<const char*>(file.data()) + kLengthBytes;
   json header;
   try {
-    header = json::parse(begin, begin + length);
-  } catch (const json::parse_error& e) {
-    fail(file.path(), std::string("header is not valid JSON (") + e.what() + ")");
+    header = parse_json(std::string_view(begin, length), "header");
+  } catch (const Error& e) {
+    fail(file.path(), e.what());
   }
   if (!header.is_object()) fail(file.path(), "header is JSON but not an object of tensors");
   return header;
@@ -151,6 +152,8 @@ Entry parse_entry(const fs::path& path, const std::string& name, const json& ent
                    shape_to_string(shape) + " of " + std::string(dtype_name(dtype)) + " needs " +
                    (needed ? std::to_string(*needed) : std::string("more than 2^64")) + " bytes");
   }
+  // A zero dimension makes the byte count 0 whatever the others are.
+  if (!shape_fits(shape)) fail(path, "tensor '" + name + "' has shape " + shape_to_string(shape) + ", too large to address");
   return Entry{name, dtype, std::move(shape), *begin, *end};
 }
 

@@ -7,12 +7,19 @@
 namespace attn {
 namespace {
 
-// Mistral and Qwen2 share Llama's graph; the builder reads their differences
-// (Qwen2's q/k/v biases, Mistral's sliding window) from the config.
+// Mistral, Qwen2/3 and the sparse MoE models share Llama's graph; the
+// builder reads their differences (q/k/v biases, q/k norms, sliding window,
+// experts) from the config.
 constexpr std::array kArchitectures{
     Architecture{"LlamaForCausalLM", build_llama},
     Architecture{"MistralForCausalLM", build_llama},
     Architecture{"Qwen2ForCausalLM", build_llama},
+    Architecture{"Qwen3ForCausalLM", build_llama},
+    Architecture{"MixtralForCausalLM", build_llama},
+    Architecture{"Qwen3MoeForCausalLM", build_llama},
+    Architecture{"Phi3ForCausalLM", build_phi3},
+    Architecture{"Gemma2ForCausalLM", build_gemma},
+    Architecture{"Gemma3ForCausalLM", build_gemma},
     Architecture{"GPT2LMHeadModel", build_gpt2},
     // Encoders; of the task classes' heads, sequence classification runs
     // (the MLM head is ignored: attn gives hidden states, not masked tokens).

@@ -31,6 +31,8 @@ struct Architecture {
 const Architecture& find_architecture(const Checkpoint& checkpoint);
 
 BuiltModel build_llama(const Checkpoint& checkpoint);
+BuiltModel build_gemma(const Checkpoint& checkpoint);
+BuiltModel build_phi3(const Checkpoint& checkpoint);
 BuiltModel build_gpt2(const Checkpoint& checkpoint);
 BuiltModel build_bert(const Checkpoint& checkpoint);
 BuiltModel build_marian(const Checkpoint& checkpoint);

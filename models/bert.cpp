@@ -38,13 +38,13 @@ BertShape read_shape(const Checkpoint& checkpoint) {
   s.positions = config.get_int("max_position_embeddings", 512);
   s.type_vocab = config.get_int("type_vocab_size", 2);
   s.eps = static_cast<float>(config.get_double("layer_norm_eps", 1e-12));
-  s.gelu = gelu_kind(config, config.json().value("hidden_act", "gelu"));
-  const std::string model_type = config.json().value("model_type", "bert");
+  s.gelu = gelu_kind(config, config.get_string("hidden_act", "gelu"));
+  const std::string model_type = config.get_string("model_type", "bert");
   const bool roberta = model_type == "roberta" || model_type == "xlm-roberta";
   s.position_offset = roberta ? config.get_int("pad_token_id", 1) + 1 : 0;
   if (s.position_offset >= s.positions) config.fail("pad_token_id leaves no positions");
   if (s.hidden % s.heads != 0) config.fail("hidden_size must be a multiple of num_attention_heads");
-  const std::string position_type = config.json().value("position_embedding_type", "absolute");
+  const std::string position_type = config.get_string("position_embedding_type", "absolute");
   if (position_type != "absolute") config.fail("position_embedding_type '" + position_type + "' is not supported");
   return s;
 }
@@ -59,6 +59,7 @@ std::vector<std::string> class_labels(const ConfigReader& config) {
   for (int i = 0; i < count; ++i) {
     const std::string key = std::to_string(i);
     if (has_map && !json["id2label"].contains(key)) config.fail("id2label lacks class " + key);
+    if (has_map && !json["id2label"][key].is_string()) config.fail("id2label's class " + key + " is not a string");
     labels[i] = has_map ? json["id2label"][key].get<std::string>() : "LABEL_" + key;
   }
   return labels;
@@ -86,7 +87,6 @@ BuiltModel build_bert(const Checkpoint& checkpoint) {
   AttentionConfig attention;
   attention.num_heads = attention.num_kv_heads = s.heads;
   attention.head_dim = s.hidden / s.heads;
-  attention.max_positions = s.positions - s.position_offset;
   attention.causal = false;
 
   for (int l = 0; l < s.layers; ++l) {
@@ -99,7 +99,7 @@ BuiltModel build_bert(const Checkpoint& checkpoint) {
                       .v = self.linear("value", d, d, true),
                       .output = layer.linear("attention.output.dense", d, d, true), .config = attention},
         .ffn_norm = layer.layer_norm("output.LayerNorm", d, s.eps),
-        .ffn = {.up = layer.linear("intermediate.dense", s.intermediate, d, true),
+        .ffn = FeedForward{.up = layer.linear("intermediate.dense", s.intermediate, d, true),
                 .down = layer.linear("output.dense", d, s.intermediate, true), .activation = s.gelu},
     });
   }

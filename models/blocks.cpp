@@ -5,8 +5,13 @@
 namespace attn {
 
 ValueId norm(GraphBuilder& g, ValueId x, const Norm& n) {
-  if (n.kind == Norm::Kind::Rms) return g.rms_norm(x, n.weight, n.eps);
+  if (n.kind == Norm::Kind::Rms) return g.rms_norm(x, n.weight, n.eps, n.weight_offset);
   return g.layer_norm(x, n.weight, *n.bias, n.eps);
+}
+
+ValueId head_norm(GraphBuilder& g, ValueId x, const Norm& n) {
+  if (n.kind != Norm::Kind::Rms) throw std::logic_error("head_norm: per-head norms are RMSNorms");
+  return g.head_rms_norm(x, n.weight, n.eps, n.weight_offset);
 }
 
 LinearWeights Weights::linear(const std::string& name, int64_t out, int64_t in, bool bias) const {
@@ -20,8 +25,8 @@ LinearWeights Weights::conv1d(const std::string& name, int64_t in, int64_t out) 
           false};
 }
 
-Norm Weights::rms_norm(const std::string& name, int64_t width, float eps) const {
-  return {Norm::Kind::Rms, get(name + ".weight", {width}), std::nullopt, eps};
+Norm Weights::rms_norm(const std::string& name, int64_t width, float eps, float weight_offset) const {
+  return {Norm::Kind::Rms, get(name + ".weight", {width}), std::nullopt, eps, weight_offset};
 }
 
 Norm Weights::layer_norm(const std::string& name, int64_t width, float eps) const {
@@ -43,36 +48,51 @@ std::vector<LinearWeights> split_outputs(const LinearWeights& fused, std::initia
 }
 
 ValueId attention(GraphBuilder& g, ValueId x, const AttentionBlock& block) {
-  const ValueId q = g.linear(x, block.q);
-  const ValueId k = g.linear(x, block.k);
+  ValueId q = g.linear(x, block.q);
+  ValueId k = g.linear(x, block.k);
   const ValueId v = g.linear(x, block.v);
+  if (block.q_norm) q = head_norm(g, q, *block.q_norm);
+  if (block.k_norm) k = head_norm(g, k, *block.k_norm);
   return g.linear(g.attention(q, k, v, block.config), block.output);
 }
 
 ValueId feed_forward(GraphBuilder& g, ValueId x, const FeedForward& ffn) {
   const std::optional<ValueId> gate = ffn.gate ? std::optional(g.linear(x, *ffn.gate)) : std::nullopt;
   const ValueId up = g.linear(x, ffn.up);
-  const ValueId activated = gate ? g.swiglu(*gate, up) : ffn.silu ? g.silu(up) : g.gelu(up, ffn.activation);
+  const ValueId activated = gate ? g.glu(*gate, up, ffn.gated_activation)
+                           : ffn.silu   ? g.silu(up)
+                                        : g.gelu(up, ffn.activation);
   return g.linear(activated, ffn.down);
+}
+
+ValueId feed_forward(GraphBuilder& g, ValueId x, const SparseFeedForward& ffn) {
+  return g.mixture_of_experts(x, ffn.router, ffn.experts, ffn.top_k, ffn.normalize_top_k, ffn.activation);
 }
 
 namespace {
 
 ValueId residual(GraphBuilder& g, ValueId x, TransformerLayer::NormPlacement placement, const Norm& n,
-                 const std::function<ValueId(ValueId)>& sublayer) {
-  if (placement == TransformerLayer::NormPlacement::Pre) return g.add(x, sublayer(norm(g, x, n)));
-  return norm(g, g.add(x, sublayer(x)), n);
+                 const std::optional<Norm>& output_norm, const std::function<ValueId(ValueId)>& sublayer) {
+  if (placement == TransformerLayer::NormPlacement::Post) return norm(g, g.add(x, sublayer(x)), n);
+  const ValueId out = sublayer(norm(g, x, n));
+  return g.add(x, output_norm ? norm(g, out, *output_norm) : out);
 }
 
 }  // namespace
 
 ValueId transformer_layer(GraphBuilder& g, ValueId x, const TransformerLayer& layer) {
-  x = residual(g, x, layer.placement, layer.attention_norm, [&](ValueId h) { return attention(g, h, layer.attention); });
+  if (layer.placement == TransformerLayer::NormPlacement::Post && (layer.attention_output_norm || layer.ffn_output_norm)) {
+    throw std::logic_error("transformer_layer: output norms are for pre-norm layers");
+  }
+  x = residual(g, x, layer.placement, layer.attention_norm, layer.attention_output_norm,
+               [&](ValueId h) { return attention(g, h, layer.attention); });
   if (const auto& cross = layer.cross_attention) {
-    x = residual(g, x, layer.placement, layer.cross_attention_norm,
+    x = residual(g, x, layer.placement, layer.cross_attention_norm, std::nullopt,
                  [&](ValueId h) { return g.linear(g.cross_attention(g.linear(h, cross->q), cross->config), cross->output); });
   }
-  return residual(g, x, layer.placement, layer.ffn_norm, [&](ValueId h) { return feed_forward(g, h, layer.ffn); });
+  return residual(g, x, layer.placement, layer.ffn_norm, layer.ffn_output_norm, [&](ValueId h) {
+    return std::visit([&](const auto& ffn) { return feed_forward(g, h, ffn); }, layer.ffn);
+  });
 }
 
 void cross_attention_kv(GraphBuilder& g, ValueId encoded, const LinearWeights& k, const LinearWeights& v, int slot,

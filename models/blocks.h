@@ -14,9 +14,11 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "engine/graph_builder.h"
+#include "engine/ops/mixture_of_experts.h"
 #include "engine/weight_store.h"
 
 namespace attn {
@@ -26,8 +28,11 @@ struct Norm {
   Tensor weight = {};
   std::optional<Tensor> bias = {};  // LayerNorm
   float eps = 1e-5f;
+  float weight_offset = 0;  // RMSNorm: multiply by (weight + offset); Gemma stores w around 0 for (1 + w)
 };
 ValueId norm(GraphBuilder& g, ValueId x, const Norm& n);
+// An RMSNorm over each head of x (its weight is one head wide).
+ValueId head_norm(GraphBuilder& g, ValueId x, const Norm& n);
 
 // A checkpoint's tensors under a name prefix ("model.layers.3."), read with
 // the shapes the config implies (a mismatch is an attn::Error naming both).
@@ -47,7 +52,7 @@ class Weights {
   // Linear (the weight transposed to an f32 copy).
   LinearWeights conv1d(const std::string& name, int64_t in, int64_t out) const;
   // name.weight [width] (RMSNorm), plus name.bias for LayerNorm.
-  Norm rms_norm(const std::string& name, int64_t width, float eps) const;
+  Norm rms_norm(const std::string& name, int64_t width, float eps, float weight_offset = 0) const;
   Norm layer_norm(const std::string& name, int64_t width, float eps) const;
 
  private:
@@ -60,23 +65,38 @@ class Weights {
 // per part of the given widths: row views of the weight, no copies.
 std::vector<LinearWeights> split_outputs(const LinearWeights& fused, std::initializer_list<int64_t> widths);
 
-// Self-attention: q/k/v projections, attention (RoPE, masks, GQA and KV
-// cache per `config`), output projection.
+// Self-attention: q/k/v projections, per-head norms of q and k when set
+// (Qwen3, Gemma 3; before RoPE), attention (RoPE and its scaling, causal or
+// sliding-window masks, GQA, soft-capping and KV cache per `config`),
+// output projection.
 struct AttentionBlock {
   LinearWeights q = {}, k = {}, v = {}, output = {};
+  std::optional<Norm> q_norm = {}, k_norm = {};
   AttentionConfig config = {};
 };
 ValueId attention(GraphBuilder& g, ValueId x, const AttentionBlock& block);
 
-// The feed-forward network: gated, down(silu(gate x) * up x) (SwiGLU), when
-// `gate` is set; else plain, down(gelu(up x)).
+// The feed-forward network: gated, down(act(gate x) * up x) when `gate` is
+// set (SwiGLU with silu, GeGLU with the tanh GELU); else plain, down(gelu(up x)).
 struct FeedForward {
   std::optional<LinearWeights> gate = {};
   LinearWeights up = {}, down = {};
-  GeluKind activation = GeluKind::Erf;  // plain FFNs
-  bool silu = false;                    // plain FFNs with SiLU instead of GELU (Marian's "swish")
+  GeluKind activation = GeluKind::Erf;               // plain FFNs
+  bool silu = false;                                 // plain FFNs with SiLU instead of GELU (Marian's "swish")
+  GluActivation gated_activation = GluActivation::Silu;  // gated FFNs
 };
 ValueId feed_forward(GraphBuilder& g, ValueId x, const FeedForward& ffn);
+
+// A sparse mixture of gated experts (Mixtral, Qwen3-MoE): each token runs
+// through the top_k experts the router picks (see MixtureOfExpertsOp).
+struct SparseFeedForward {
+  Tensor router = {};  // [experts, hidden]
+  std::vector<ExpertWeights> experts = {};
+  int top_k = 1;
+  bool normalize_top_k = false;  // renormalise the picked probabilities to sum to 1
+  GluActivation activation = GluActivation::Silu;
+};
+ValueId feed_forward(GraphBuilder& g, ValueId x, const SparseFeedForward& ffn);
 
 // Encoder-decoder attention in a decoder layer: q and output projections
 // here; the k/v projections of the encoder output belong to the encoder
@@ -87,14 +107,18 @@ struct CrossAttentionBlock {
 };
 
 // One Transformer layer: attention, then (decoders of encoder-decoder
-// models) cross-attention, then the FFN, each in a residual.
-// Pre-norm (Llama, GPT-2): x + f(norm(x)). Post-norm (BERT, Marian): norm(x + f(x)).
+// models) cross-attention, then the FFN (dense or sparse), each in a
+// residual. Pre-norm (Llama, GPT-2): x + f(norm(x)); with an output norm
+// (Gemma's post_attention/post_feedforward norms): x + out_norm(f(norm(x))).
+// Post-norm (BERT, Marian): norm(x + f(x)).
 struct TransformerLayer {
   enum class NormPlacement { Pre, Post } placement = NormPlacement::Pre;
   Norm attention_norm = {};
   AttentionBlock attention = {};
+  std::optional<Norm> attention_output_norm = {};
   Norm ffn_norm = {};
-  FeedForward ffn = {};
+  std::variant<FeedForward, SparseFeedForward> ffn = FeedForward{};
+  std::optional<Norm> ffn_output_norm = {};
   std::optional<CrossAttentionBlock> cross_attention = {};
   Norm cross_attention_norm = {};
 };

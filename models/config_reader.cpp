@@ -1,6 +1,7 @@
 #include "models/config_reader.h"
 
 #include "attn/error.h"
+#include "json/checked.h"
 
 namespace attn {
 
@@ -14,10 +15,9 @@ int ConfigReader::require_int(const char* key) const {
 int ConfigReader::get_int(const char* key, int fallback) const {
   if (!config_.contains(key) || config_[key].is_null()) return fallback;
   const auto& value = config_[key];
-  if (!value.is_number_integer() || value.get<int64_t>() <= 0 || value.get<int64_t>() > (int64_t{1} << 30)) {
-    fail(std::string("'") + key + "' must be a positive integer, got " + value.dump());
-  }
-  return value.get<int>();
+  const auto number = json_integer(value, 1, int64_t{1} << 30);
+  if (!number) fail(std::string("'") + key + "' must be a positive integer, got " + value.dump());
+  return static_cast<int>(*number);
 }
 
 double ConfigReader::get_double(const char* key, double fallback) const {
@@ -30,6 +30,12 @@ bool ConfigReader::get_bool(const char* key, bool fallback) const {
   if (!config_.contains(key) || config_[key].is_null()) return fallback;
   if (!config_[key].is_boolean()) fail(std::string("'") + key + "' must be true or false, got " + config_[key].dump());
   return config_[key].get<bool>();
+}
+
+std::string ConfigReader::get_string(const char* key, const std::string& fallback) const {
+  if (!config_.contains(key) || config_[key].is_null()) return fallback;
+  if (!config_[key].is_string()) fail(std::string("'") + key + "' must be a string, got " + config_[key].dump());
+  return config_[key].get<std::string>();
 }
 
 bool ConfigReader::is_null_or_absent(const char* key) const { return !config_.contains(key) || config_[key].is_null(); }

@@ -16,6 +16,7 @@ class ConfigReader {
   int get_int(const char* key, int fallback) const;     // > 0 when present
   double get_double(const char* key, double fallback) const;
   bool get_bool(const char* key, bool fallback) const;
+  std::string get_string(const char* key, const std::string& fallback) const;
   bool is_null_or_absent(const char* key) const;
   const nlohmann::json& json() const { return config_; }
   const std::string& source() const { return source_; }

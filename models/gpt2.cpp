@@ -27,7 +27,7 @@ Gpt2Shape read_shape(const Checkpoint& checkpoint) {
   s.positions = config.require_int("n_positions");
   s.inner = config.get_int("n_inner", 4 * s.hidden);
   s.eps = static_cast<float>(config.get_double("layer_norm_epsilon", 1e-5));
-  s.gelu = gelu_kind(config, config.json().value("activation_function", "gelu_new"));
+  s.gelu = gelu_kind(config, config.get_string("activation_function", "gelu_new"));
   if (s.hidden % s.heads != 0) config.fail("n_embd must be a multiple of n_head");
   if (!config.get_bool("scale_attn_weights", true) || config.get_bool("scale_attn_by_inverse_layer_idx", false)) {
     config.fail("only the standard 1/sqrt(head_dim) attention scaling of GPT-2 is supported");
@@ -52,7 +52,6 @@ BuiltModel build_gpt2(const Checkpoint& checkpoint) {
   AttentionConfig attention;
   attention.num_heads = attention.num_kv_heads = s.heads;
   attention.head_dim = s.hidden / s.heads;
-  attention.max_positions = s.positions;
 
   for (int l = 0; l < s.layers; ++l) {
     const Weights layer = w.under("h." + std::to_string(l));
@@ -62,7 +61,7 @@ BuiltModel build_gpt2(const Checkpoint& checkpoint) {
         .attention = {.q = qkv[0], .k = qkv[1], .v = qkv[2], .output = layer.conv1d("attn.c_proj", d, d),
                       .config = attention},
         .ffn_norm = layer.layer_norm("ln_2", d, s.eps),
-        .ffn = {.up = layer.conv1d("mlp.c_fc", d, s.inner), .down = layer.conv1d("mlp.c_proj", s.inner, d),
+        .ffn = FeedForward{.up = layer.conv1d("mlp.c_fc", d, s.inner), .down = layer.conv1d("mlp.c_proj", s.inner, d),
                 .activation = s.gelu},
     });
   }

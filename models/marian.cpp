@@ -35,7 +35,7 @@ MarianShape read_shape(const ConfigReader& config) {
   s.encoder_ffn = config.require_int("encoder_ffn_dim");
   s.decoder_ffn = config.require_int("decoder_ffn_dim");
   s.embed_scale = config.get_bool("scale_embedding", false) ? std::sqrt(static_cast<float>(s.d)) : 1.f;
-  const std::string activation = config.json().value("activation_function", "gelu");
+  const std::string activation = config.get_string("activation_function", "gelu");
   s.silu = activation == "swish" || activation == "silu";
   if (!s.silu) s.gelu = gelu_kind(config, activation);
   if (s.d % s.encoder_heads != 0 || s.d % s.decoder_heads != 0) config.fail("d_model must be a multiple of the heads");
@@ -86,7 +86,7 @@ BuiltModel build_marian(const Checkpoint& checkpoint) {
   GraphBuilder e;
   ValueId x = e.position_embedding(e.scale(e.embedding(shared), s.embed_scale), positions);
   AttentionConfig encoder_attention{.num_heads = s.encoder_heads, .num_kv_heads = s.encoder_heads,
-                                    .head_dim = s.d / s.encoder_heads, .max_positions = s.positions, .causal = false};
+                                    .head_dim = s.d / s.encoder_heads, .causal = false};
   for (int l = 0; l < s.encoder_layers; ++l) {
     const Weights layer = model.under("encoder.layers." + std::to_string(l));
     const Weights self = layer.under("self_attn");
@@ -111,7 +111,7 @@ BuiltModel build_marian(const Checkpoint& checkpoint) {
   const ValueId embedding = g.embedding(shared);
   ValueId y = g.position_embedding(g.scale(embedding, s.embed_scale), positions);
   AttentionConfig self_attention{.num_heads = s.decoder_heads, .num_kv_heads = s.decoder_heads,
-                                 .head_dim = head_dim, .max_positions = s.positions, .causal = true};
+                                 .head_dim = head_dim, .causal = true};
   for (int l = 0; l < s.decoder_layers; ++l) {
     const Weights layer = model.under("decoder.layers." + std::to_string(l));
     const Weights self = layer.under("self_attn"), cross = layer.under("encoder_attn");

@@ -7,23 +7,25 @@
 #include "attn/log.h"
 #include "engine/loaded_model.h"
 #include "loaders/checkpoint.h"
+#include "json/checked.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
 #include "engine/interpreter/onnx_graph_op.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/mixture_of_experts.h"
 #include "engine/weight_conversion.h"
 #include "models/interpreted_graph.h"
 
 namespace attn {
 namespace {
 
-std::vector<TokenId> read_token_ids(const nlohmann::json& value) {
+// An id or a list of ids; null or [] is none.
+std::vector<TokenId> read_token_ids(const nlohmann::json& value, const std::string& where) {
   std::vector<TokenId> ids;
-  if (value.is_number_integer()) ids.push_back(value.get<TokenId>());
   if (value.is_array()) {
-    for (const auto& id : value) {
-      if (id.is_number_integer()) ids.push_back(id.get<TokenId>());
-    }
+    for (const auto& id : value) ids.push_back(json_int<TokenId>(id, where));
+  } else if (!value.is_null()) {
+    ids.push_back(json_int<TokenId>(value, where));
   }
   return ids;
 }
@@ -32,11 +34,11 @@ std::vector<TokenId> read_token_ids(const nlohmann::json& value) {
 std::vector<TokenId> eos_ids(const Checkpoint& checkpoint, const Tokenizer& tokenizer) {
   const auto& config = checkpoint.config;
   if (config.contains("generation") && config["generation"].contains("eos_token_id")) {
-    auto ids = read_token_ids(config["generation"]["eos_token_id"]);
+    auto ids = read_token_ids(config["generation"]["eos_token_id"], "generation_config.json: eos_token_id");
     if (!ids.empty()) return ids;
   }
   if (config.contains("eos_token_id")) {
-    auto ids = read_token_ids(config["eos_token_id"]);
+    auto ids = read_token_ids(config["eos_token_id"], "config.json: eos_token_id");
     if (!ids.empty()) return ids;
   }
   if (tokenizer.eos_id() >= 0) return {tokenizer.eos_id()};
@@ -53,11 +55,12 @@ struct LinearStorage {
 std::map<std::string, LinearStorage> linear_storage(const Graph& graph) {
   std::map<std::string, LinearStorage> storage;
   for (const Node& node : graph.nodes()) {
-    const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
-    if (!linear || linear->weights().source.empty()) continue;
-    LinearStorage& entry = storage[linear->weights().source];
-    entry.dtype = dtype_name(linear->weight().dtype());
-    entry.bytes += static_cast<int64_t>(linear->weight().nbytes_with_scales());
+    for (const LinearOp* linear : linear_ops(*node.op)) {
+      if (linear->weights().source.empty()) continue;
+      LinearStorage& entry = storage[linear->weights().source];
+      entry.dtype = dtype_name(linear->weight().dtype());
+      entry.bytes += static_cast<int64_t>(linear->weight().nbytes_with_scales());
+    }
   }
   return storage;
 }
@@ -99,7 +102,17 @@ std::shared_ptr<const Tokenizer> checked_tokenizer(const Checkpoint& checkpoint,
                 "tokenizer.model); pass one with --tokenizer PATH");
   }
   auto tokenizer = load_tokenizer(*checkpoint.tokenizer);
-  if (tokenizer->vocab_size() > vocab_size) {
+  // Tokens past the model's rows are tolerated when they are special tokens
+  // another model of the family uses (Gemma 3's text models lack a row for
+  // its vision models' <image_soft_token>): text never encodes to them, and
+  // a session refuses an id outside the vocabulary.
+  const auto special = [&](TokenId id) {
+    const std::string text = tokenizer->token_text(id);
+    return text.size() > 2 && text.front() == '<' && text.back() == '>';
+  };
+  bool only_special_beyond = true;
+  for (TokenId id = vocab_size; id < tokenizer->vocab_size() && only_special_beyond; ++id) only_special_beyond = special(id);
+  if (tokenizer->vocab_size() > vocab_size && !only_special_beyond) {
     throw Error(checkpoint.tokenizer->string() + ": tokenizer has " + std::to_string(tokenizer->vocab_size()) +
                 " tokens but the model's vocabulary has " + std::to_string(vocab_size) +
                 "; this tokenizer belongs to another model");
@@ -147,9 +160,7 @@ std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::s
                                              std::move(onnx), std::move(built.encoder));
 }
 
-}  // namespace
-
-std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+std::shared_ptr<const Model> load_model(const std::filesystem::path& path, const LoadOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   report_progress(options, path, "reading the checkpoint", 0.f);
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
@@ -199,6 +210,18 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, cons
     if (!options.dtype) return loaded(model);
   }
   return loaded(build(options.dtype));
+}
+
+}  // namespace
+
+// Every JSON read above checks its types and names the file; this turns a
+// check that is missing into a clear error instead of an internal one.
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
+  try {
+    return load_model(path, options);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string() + ": a JSON file of the model holds a value of an unexpected type (" + e.what() + ")");
+  }
 }
 
 }  // namespace attn

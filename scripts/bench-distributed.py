@@ -30,7 +30,7 @@ def main():
         with open(source, "w") as file:
             for i in range(args.lines):
                 file.write(" ".join(WORDS[(i + j) % len(WORDS)] for j in range(8 + i % 24)) + "\n")
-        clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
                     for n in (1, 2)}
         clients = {n: Client(c) for n, c in clusters.items()}
         rates = {1: [], 2: []}

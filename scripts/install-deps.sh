@@ -16,11 +16,20 @@ packages=(
   protobuf-compiler      # ONNX import: protoc generates the ONNX messages
   libonnx-dev            # ONNX import: onnx.proto
   doctest-dev            # the tests
+  clang                  # the tests: the fuzz targets (libFuzzer is clang's), built in their own tree
+  libclang-rt-14-dev     # the tests: clang's libFuzzer, AddressSanitizer and UBSan runtimes
+  libomp-14-dev          # the tests: OpenMP for the clang build
   libonnx-testdata       # the tests: ONNX backend node tests
   python3-numpy python3-pytest  # the Python bindings and their tests
   python3-dask python3-distributed  # attn.distributed: batch jobs on a Dask cluster
   python3-venv python3-setuptools python3-wheel  # scripts/test-install.sh: pip install ./python, offline
+  libcpp-httplib-dev     # attn serve: the HTTP server
+  curl                   # attn serve's tests: the raw server-sent events
 )
+# attn serve's tests drive it with the npm `openai` client: Node.js and npm,
+# Debian's unless the machine has its own (installing Debian's npm over
+# another Node.js distribution's would clash with it).
+if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive

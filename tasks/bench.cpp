@@ -62,9 +62,12 @@ std::vector<double> tokens_per_second(const BenchResult& result) {
 }
 
 // Bytes one decode step reads when `tokens` steps start from an empty cache:
-// every Linear weight once, and on average half the cache.
+// every Linear weight once (of a mixture of experts, a token's), and on
+// average the cache of the steps (sliding-window layers: their window at most).
 double decode_bytes_per_token(const ForwardCost& cost, int tokens) {
-  return cost.linear_weight_bytes + cost.kv_bytes_per_position * (tokens + 1) / 2.0;
+  double cache = 0;
+  for (int t = 1; t <= tokens; ++t) cache += cost.kv_bytes(t);
+  return cost.linear_weight_bytes + cache / std::max(tokens, 1);
 }
 
 }  // namespace

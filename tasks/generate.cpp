@@ -4,7 +4,6 @@
 #include <chrono>
 
 #include "attn/error.h"
-#include "tasks/stop_strings.h"
 
 namespace attn {
 namespace {
@@ -13,15 +12,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-void check_fits(std::span<const TokenId> ids, int context_length) {
-  if (ids.empty()) throw Error("generate: the prompt has no tokens");
-  // At least one position must remain for the first generated token's successor.
-  if (static_cast<int>(ids.size()) >= context_length) {
-    throw Error("the prompt is " + std::to_string(ids.size()) + " tokens but the context holds " +
-                std::to_string(context_length) + " (and generation needs at least one more); shorten the prompt");
-  }
 }
 
 }  // namespace
@@ -82,94 +72,20 @@ GenerateResult generate(Session& session, std::string_view prompt, const Generat
 
 GenerateResult generate(Session& session, std::span<const TokenId> prompt_tokens, const GenerateOptions& options,
                         const TextCallback& on_text) {
-  const Model& model = session.model();
-  if (model.info().encoder) {  // its outputs are hidden states, not next-token logits
-    throw Error(model.info().path.string() + ": " + model.info().architecture +
-                " is an encoder and cannot generate text; use `attn embed` / attn::embed");
-  }
-  const Tokenizer& tokenizer = model.tokenizer();
-  const auto& eos = model.info().eos_ids;
-
-  GenerateResult result;
-  check_fits(prompt_tokens, session.context_length());
-  result.prompt_tokens.assign(prompt_tokens.begin(), prompt_tokens.end());
-  const int budget = generation_budget(session, result.prompt_tokens, options);
-  auto emit = [&](std::string_view text, bool is_continuation) {
-    if (text.empty()) return;
-    if (is_continuation) result.text += text;
-    if (on_text) on_text(text);
-  };
-  // False when the caller wants generation to stop.
-  auto report_token = [&](TokenId id, std::string_view piece) {
-    return !options.on_token || options.on_token(id, piece);
-  };
-
-  // The prompt goes through the same streamer as the continuation, so the
-  // echoed text has exactly the spacing of a full decode.
-  TokenStreamer streamer(tokenizer);
-  if (options.echo_prompt) {
-    for (TokenId id : result.prompt_tokens) emit(streamer.push(id), false);
-  } else {
-    streamer.prime(result.prompt_tokens);
-  }
-
-  const int reused = reusable_prefix(session, result.prompt_tokens);
-  session.truncate(reused);
-  result.reused_prompt_tokens = reused;
+  Generation generation(session, prompt_tokens, options, on_text);
+  GenerateTimings timings;
   auto start = Clock::now();
-  std::span<const float> logits =
-      session.forward(std::span<const TokenId>(result.prompt_tokens).subspan(static_cast<size_t>(reused)));
-  result.timings.prompt_tokens = static_cast<int>(result.prompt_tokens.size()) - reused;
-  result.timings.prefill_seconds = seconds_since(start);
-
-  Sampler sampler(options.sampling);
-  StopStringFilter stops(options.stop_strings);
-  std::vector<TokenId> history = result.prompt_tokens;
-  result.stop_reason = StopReason::MaxLength;
-  bool stopped_by_string = false;
-  const auto& extra_stops = options.stop_tokens;
-  while (static_cast<int>(result.tokens.size()) < budget) {
-    if (options.cancel && options.cancel->load()) {
-      result.stop_reason = StopReason::Cancelled;
-      break;
-    }
-    const TokenId next = sampler.sample(logits, history);
-    if (std::find(eos.begin(), eos.end(), next) != eos.end() ||
-        std::find(extra_stops.begin(), extra_stops.end(), next) != extra_stops.end()) {
-      result.stop_reason = StopReason::Eos;
-      break;
-    }
-    result.tokens.push_back(next);
-    history.push_back(next);
-    const auto filtered = stops.push(streamer.push(next));
-    emit(filtered.text, true);
-    if (filtered.stopped) {
-      result.stop_reason = StopReason::StopString;
-      stopped_by_string = true;
-      report_token(next, filtered.text);
-      break;
-    }
-    if (!report_token(next, filtered.text)) {
-      result.stop_reason = StopReason::Cancelled;
-      break;
-    }
-    if (static_cast<int>(result.tokens.size()) == budget) break;
-    if (session.position() >= session.context_length()) {
-      result.stop_reason = StopReason::ContextFull;
-      break;
-    }
+  std::span<const float> logits = session.forward(generation.prompt_to_prefill());
+  timings.prefill_seconds = seconds_since(start);
+  for (TokenId next = generation.next(logits); next != kNoToken; next = generation.next(logits)) {
     start = Clock::now();
     logits = session.forward(std::span<const TokenId>(&next, 1));
-    result.timings.decode_seconds += seconds_since(start);
-    ++result.timings.decode_steps;
+    timings.decode_seconds += seconds_since(start);
+    ++timings.decode_steps;
   }
-  if (!stopped_by_string) {
-    const auto tail = stops.push(streamer.flush());
-    std::string held_back = tail.text;
-    if (!tail.stopped) held_back += stops.flush();
-    emit(held_back, true);
-    if (!held_back.empty()) report_token(kNoToken, held_back);
-  }
+  GenerateResult result = std::move(generation.result());
+  timings.prompt_tokens = result.timings.prompt_tokens;
+  result.timings = timings;
   return result;
 }
 

@@ -7,19 +7,16 @@
 
 #include "attn/classify.h"
 #include "attn/error.h"
+#include "record_json.h"
 
 namespace attn {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using records::Json;
+using records::json_line;
+using records::output_of;
 
 bool has_text(const Json& json) { return json.is_object() && json.contains("text") && json["text"].is_string(); }
-
-// Dumps without throwing on invalid UTF-8 (an error message may quote the input).
-std::string json_line(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"; }
-
-// A record's output object, starting from its pass-through fields.
-Json output_of(const TextRecord& record) { return Json::parse(record.fields); }
 
 // The records that parsed, as the library's inputs (owner: their index);
 // the others get their parse error at once.
@@ -199,20 +196,29 @@ std::string record_error_line(const TextRecord& record, std::string_view message
 
 void require_record_task(const Model& model, RecordTask task) {
   const ModelInfo& info = model.info();
+  if (task == RecordTask::Score && info.seq2seq) {
+    throw Error(info.path.string() + ": " + info.architecture +
+                " is an encoder-decoder; scoring needs a decoder or a sequence classifier (translate with it)");
+  }
   if (task == RecordTask::Score && info.encoder && info.class_labels.empty()) {
     throw Error(info.path.string() + ": " + info.architecture +
                 " is an encoder without a classification head; scoring needs a decoder (log-likelihood) or a "
                 "*ForSequenceClassification model (for sentence embeddings, embed)");
   }
-  if (task == RecordTask::Embed && !info.encoder) {
+  if (task == RecordTask::Embed && (!info.encoder || info.seq2seq)) {
     throw Error(info.path.string() + ": " + info.architecture +
                 " is not an encoder; embedding needs a BERT-style model (a decoder scores text instead)");
+  }
+  if (task == RecordTask::Translate && !info.seq2seq) {
+    throw Error(info.path.string() + ": " + info.architecture +
+                " is not an encoder-decoder; translation needs one (e.g. MarianMTModel)");
   }
 }
 
 RecordBatch process_records(Session& session, RecordTask task, std::span<const std::string> lines,
                             const RecordOptions& options) {
   require_record_task(session.model(), task);
+  if (task == RecordTask::Translate) throw Error("translation records run on a Translator, not a Session");
   const ModelInfo& info = session.model().info();
   const bool classifier = info.encoder && !info.class_labels.empty();
   std::vector<TextRecord> records;

@@ -518,6 +518,150 @@ TEST_CASE("c api: sessions keep their model alive after attn_model_free") {
   attn_model_free(model);
 }
 
+namespace {
+
+const std::string kChatTemplate =
+    (attn::test::shared_dir() / "chat_templates" / "deepseek-ai-DeepSeek-V3.1.jinja").string();
+const std::vector<std::pair<std::string, std::string>> kConversation = {
+    {"system", "You tell short stories."}, {"user", "Hi there"}, {"assistant", "Once upon a time"},
+    {"user", "Tell me a story about a cat and a dog"}};
+
+std::vector<attn_chat_message> c_messages() {
+  std::vector<attn_chat_message> messages;
+  for (const auto& [role, content] : kConversation) messages.push_back({role.c_str(), content.c_str()});
+  return messages;
+}
+
+std::vector<attn::ChatMessage> cpp_messages() {
+  std::vector<attn::ChatMessage> messages;
+  for (const auto& [role, content] : kConversation) messages.push_back({role, content});
+  return messages;
+}
+
+attn_chat_options deepseek(int add_generation_prompt) {
+  attn_chat_options options = attn_chat_options_defaults();
+  options.template_path = kChatTemplate.c_str();
+  options.add_generation_prompt = add_generation_prompt;
+  return options;
+}
+
+std::string rendered(const attn_model* model, const attn_chat_options* options, attn_status expected = ATTN_OK) {
+  const auto messages = c_messages();
+  char* text = nullptr;
+  size_t length = 0;
+  const attn_status status = attn_chat_template_apply(model, messages.data(), messages.size(), options, &text, &length);
+  CHECK_MESSAGE(status == expected, model_error(model));
+  std::string copy = text ? std::string(text, length) : std::string();
+  if (text) CHECK(std::strlen(text) == length);
+  attn_free(text);
+  return copy;
+}
+
+}  // namespace
+
+TEST_CASE("attn_chat_template_apply renders as the C++ API and `attn chat-template` do") {
+  Loaded loaded(kStories);
+  const attn::ChatTemplate reference = attn::ChatTemplate::from_file(kChatTemplate, kStories);
+  attn::test::TempDir dir;
+  std::string json = "[";
+  for (const auto& [role, content] : kConversation)
+    json += std::string(json.size() > 1 ? "," : "") + "{\"role\":\"" + role + "\",\"content\":\"" + content + "\"}";
+  attn::test::write_file(dir / "messages.json", json + "]");
+  for (int add : {0, 1}) {
+    CAPTURE(add);
+    const attn_chat_options options = deepseek(add);
+    const std::string text = rendered(loaded.model, &options);
+    attn::ChatTemplateOptions cpp_options;
+    cpp_options.add_generation_prompt = add != 0;
+    CHECK(text == reference.apply(cpp_messages(), cpp_options));
+    const auto cli = attn::test::run_command(
+        attn::test::quote(attn::test::cli_path()) + " chat-template -m " + attn::test::quote(kStories) +
+        " --chat-template " + attn::test::quote(kChatTemplate) + " --messages " +
+        attn::test::quote(dir / "messages.json") + (add ? " --add-generation-prompt" : ""));
+    REQUIRE_MESSAGE(cli.exit_code == 0, cli.err);
+    CHECK(text == cli.out);
+  }
+  CHECK(rendered(loaded.model, nullptr, ATTN_ERROR_FAILED).empty());  // stories260K-hf has no template of its own
+  CHECK(model_error(loaded.model).find("no chat template") != std::string::npos);
+}
+
+TEST_CASE("attn_chat answers as generate() over the rendered conversation, stopping at the end of the turn") {
+  Loaded loaded(kStories);
+  const attn::ChatTemplate chat_template = attn::ChatTemplate::from_file(kChatTemplate, kStories);
+  const auto model = attn::Model::load(kStories);
+  attn::Session session(model);
+  attn::GenerateOptions cpp_options;
+  cpp_options.sampling.temperature = 0;
+  cpp_options.max_length = 0;
+  cpp_options.max_new_tokens = 40;
+  cpp_options.echo_prompt = false;
+  cpp_options.stop_tokens = attn::end_of_turn_ids(*model, chat_template);
+  const auto prompt = attn::tokenize_chat_prompt(model->tokenizer(), chat_template.apply(cpp_messages()), chat_template);
+  const attn::GenerateResult expected = attn::generate(session, prompt, cpp_options);
+
+  const auto messages = c_messages();
+  const attn_chat_options chat_options = deepseek(0);  // attn_chat adds the generation prompt regardless
+  attn_generate_options options = greedy(0);
+  options.max_new_tokens = 40;
+  Stream stream;
+  options.on_token = Stream::on_token;
+  options.user_data = &stream;
+  attn_generation result{};
+  REQUIRE_MESSAGE(attn_chat(loaded.session, messages.data(), messages.size(), &chat_options, &options, &result) == ATTN_OK,
+                  session_error(loaded.session));
+  CHECK(std::string(result.text, result.text_length) == expected.text);
+  CHECK(std::vector<int32_t>(result.tokens, result.tokens + result.n_tokens) == expected.tokens);
+  CHECK(result.n_prompt_tokens == prompt.size());
+  CHECK(static_cast<int>(result.stop_reason) == static_cast<int>(expected.stop_reason));
+  CHECK(stream.text == expected.text);
+  attn_generation_clear(&result);
+}
+
+TEST_CASE("chat calls' error paths") {
+  Loaded loaded(kStories);
+  const auto messages = c_messages();
+  const attn_chat_options options = deepseek(1);
+  char* text = nullptr;
+  size_t length = 0;
+  auto* as_model = reinterpret_cast<attn_model*>(loaded.session);
+  auto* as_session = reinterpret_cast<attn_session*>(loaded.model);
+  for (attn_model* model : {static_cast<attn_model*>(nullptr), as_model})
+    CHECK(attn_chat_template_apply(model, messages.data(), 1, &options, &text, &length) == ATTN_ERROR_INVALID_ARGUMENT);
+  for (attn_session* session : {static_cast<attn_session*>(nullptr), as_session})
+    CHECK(attn_chat(session, messages.data(), 1, &options, nullptr, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(attn_chat_template_apply(loaded.model, nullptr, 1, &options, &text, &length) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(model_error(loaded.model).find("messages") != std::string::npos);
+  CHECK(attn_chat_template_apply(loaded.model, messages.data(), 1, &options, nullptr, &length) ==
+        ATTN_ERROR_INVALID_ARGUMENT);
+  const attn_chat_message no_role[] = {{nullptr, "hi"}};
+  CHECK(attn_chat_template_apply(loaded.model, no_role, 1, &options, &text, &length) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(model_error(loaded.model).find("messages[0]") != std::string::npos);
+  CHECK(attn_chat(loaded.session, no_role, 1, &options, nullptr, nullptr) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(session_error(loaded.session).find("messages[0]") != std::string::npos);
+
+  attn_chat_options missing = options;
+  missing.template_path = "/nonexistent/template.jinja";
+  CHECK(attn_chat_template_apply(loaded.model, messages.data(), 1, &missing, &text, &length) == ATTN_ERROR_FAILED);
+  CHECK(model_error(loaded.model).find("/nonexistent/template.jinja") != std::string::npos);
+  CHECK(attn_chat(loaded.session, messages.data(), 1, &missing, nullptr, nullptr) == ATTN_ERROR_FAILED);
+  CHECK(session_error(loaded.session).find("/nonexistent/template.jinja") != std::string::npos);
+
+  attn::test::TempDir dir;
+  attn::test::write_file(dir / "refuses.jinja",
+                         "{% if messages[0]['role'] == 'system' %}{{ raise_exception('no system role here') }}{% endif %}");
+  const std::string refusing_path = (dir / "refuses.jinja").string();
+  attn_chat_options refusing = options;
+  refusing.template_path = refusing_path.c_str();
+  CHECK(attn_chat_template_apply(loaded.model, messages.data(), 1, &refusing, &text, &length) == ATTN_ERROR_FAILED);
+  CHECK(model_error(loaded.model).find("no system role here") != std::string::npos);
+  CHECK(text == nullptr);
+  attn_generation result{};
+  CHECK(attn_chat(loaded.session, messages.data(), 1, &refusing, nullptr, &result) == ATTN_ERROR_FAILED);
+  CHECK(session_error(loaded.session).find("no system role here") != std::string::npos);
+  CHECK(result.text == nullptr);
+  attn_generation_clear(&result);
+}
+
 TEST_CASE("attn_translate: the beam search reference's ids and scores, per-text errors, bad options") {
   const auto reference = nlohmann::json::parse(
       attn::test::read_file(attn::test::fixtures_dir() / "translation" / "marian_reference.json"));

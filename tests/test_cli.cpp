@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "attn/error.h"
+#include "attn/model.h"
 #include "test_support.h"
 
 namespace {
@@ -173,7 +175,9 @@ TEST_CASE("generate reproduces the llama2.c run.c reference texts byte for byte"
       std::vector<std::pair<std::string, int>> runs = {{"stories260K.bin", 1}, {"stories260K-hf", 1}};
       if (n == 64) runs.push_back({"stories260K.bin", 2});
       if (n == 256 && prompt.file_suffix == "Lily_and_Tom_went_to_the_park") runs.push_back({"stories260K-hf", 2});
-      for (const auto& [format, threads] : runs) {
+      for (const auto& run : runs) {
+        const auto& format = run.first;
+        const auto& threads = run.second;
         const std::string model = format == "stories260K.bin" ? bin_model() : hf_model();
         const CommandResult r = attn_cli("generate " + model + " " + greedy(prompt.text, n, threads));
         INFO("prompt '" << prompt.text << "', n " << n << ", " << format << ", threads " << threads);
@@ -381,6 +385,33 @@ TEST_CASE("tokenize: stdin lines to JSON ids and back") {
     CHECK(r.out == "Once upon a time\n\n\nLily and\n");
     CHECK(contains(r.err, "99999"));
   }
+  // The review's reproducers: the error message quoted the line and the
+  // quote could not be written as JSON, so "internal error" ended the run.
+  SUBCASE("--decode: an invalid UTF-8 line, a long line cut inside a character, an id that wraps at 2^32") {
+    const std::string long_line = std::string(79, 'x') + "\xC3\xA9" + std::string(20, 'y');
+    const CommandResult r = attn_cli("tokenize " + hf_model() + " --decode",
+                                     "\xff\xfe\n" + long_line + "\n[4294967297]\n[317,269]\n");
+    INFO(describe(r));
+    CHECK(r.exit_code == 1);
+    CHECK(r.out == "\n\n\nLily and\n");
+    CHECK_FALSE(contains(r.err, "internal error"));
+    for (const char* line : {"line 1", "line 2", "line 3", "4294967297"}) CHECK(contains(r.err, line));
+  }
+  SUBCASE("an error quoting invalid UTF-8 is still valid JSON") {
+    const CommandResult r = attn_cli("tokenize " + hf_model(), "ok\n\xC3\n");
+    INFO(describe(r));
+    CHECK(r.exit_code == 1);
+    const auto lines = lines_of(r.out);
+    REQUIRE(lines.size() == 2);
+    CHECK(parse_json(lines[1]).contains("error"));
+  }
+}
+
+TEST_CASE("--threads beyond what a machine could run is refused, not a bad_alloc") {
+  check_clean_failure(attn_cli("generate " + hf_model() + " -p a -n 4 --threads 1000000000"), {"thread count 1000000000", "out of range"});
+  check_clean_failure(attn_cli("bench " + hf_model() + " -t 1,1000000000 -p 8 -n 8 -r 1"), {"1000000000"});
+  CHECK_THROWS_WITH_AS(attn::set_num_threads(1'000'000'000), doctest::Contains("out of range"), attn::Error);
+  CHECK_THROWS_AS(attn::set_num_threads(-1), attn::Error);
 }
 
 TEST_CASE("inspect: architecture, parameter count and graph of stories260K") {
@@ -391,7 +422,9 @@ TEST_CASE("inspect: architecture, parameter count and graph of stories260K") {
       vocab * dim + layers * (2 * dim + dim * dim + 2 * dim * kv_dim + dim * dim + 3 * dim * hidden) + dim;
   static_assert(parameters == 260032);
 
-  for (const auto& [model, format] : {std::pair{bin_model(), "llama2.c"}, std::pair{hf_model(), "huggingface"}}) {
+  for (const auto& model_format : {std::pair{bin_model(), "llama2.c"}, std::pair{hf_model(), "huggingface"}}) {
+    const auto& [model_text, format] = model_format;
+    const std::string& model = model_text;
     INFO("inspect " << model);
     const CommandResult r = attn_cli("inspect " + model + " --json");
     INFO(describe(r));

@@ -149,15 +149,35 @@ TEST_CASE("attn embed: -o, --resume after a partial output, and --shard, as scor
   const std::string full = read_file(dir / "full.jsonl");
   REQUIRE(json_lines(full).size() == 7);
 
-  // A killed run left three lines and half of the fourth: --resume keeps the
-  // whole batches (two lines) and finishes byte-identical.
+  // Embeddings do not depend on the batch size, bit for bit.
+  for (const char* batch_size : {"1", "3", "7"}) {
+    CAPTURE(batch_size);
+    const auto other = run_command(embed_command("-i " + quote(dir / "input.txt") + " --batch-size " + batch_size));
+    REQUIRE(other.exit_code == 0);
+    CHECK(other.out == full);
+  }
+
+  // A killed run left three lines and half of the fourth (and its resume
+  // log): --resume keeps the whole batches (two lines) and finishes
+  // byte-identical, with the same batch size or another one.
   size_t cut = 0;
   for (int i = 0; i < 3; ++i) cut = full.find('\n', cut) + 1;
-  write_file(dir / "partial.jsonl", full.substr(0, cut + 10));
-  const auto resumed = run_command(base + "-o " + quote(dir / "partial.jsonl") + " --resume");
-  INFO(resumed.err);
-  REQUIRE(resumed.exit_code == 0);
-  CHECK(read_file(dir / "partial.jsonl") == full);
+  for (const char* batch_size : {"2", "3"}) {
+    CAPTURE(batch_size);
+    write_file(dir / "partial.jsonl", full.substr(0, cut + 10));
+    std::filesystem::copy_file(dir / "full.jsonl.resume.jsonl", dir / "partial.jsonl.resume.jsonl",
+                               std::filesystem::copy_options::overwrite_existing);
+    const auto resumed = run_command(embed_command("-i " + quote(dir / "input.txt") + " --batch-size " + batch_size +
+                                                   " -o " + quote(dir / "partial.jsonl") + " --resume"));
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(read_file(dir / "partial.jsonl") == full);
+  }
+  // Other embedding options are another job.
+  write_file(dir / "partial.jsonl", full.substr(0, cut));
+  const auto other_pooling = run_command(base + "-o " + quote(dir / "partial.jsonl") + " --resume --pooling cls");
+  CHECK(other_pooling.exit_code == 1);
+  CHECK(other_pooling.err.find("options.pooling: was \"as the directory says\", now \"cls\"") != std::string::npos);
 
   const auto shard = run_command(base + "--shard 2/3");
   REQUIRE(shard.exit_code == 0);

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <random>
 
+#include "attn/error.h"
+#include "engine/checked_shape.h"
 #include "engine/graph_builder.h"
 #include "engine/kernels/kernels.h"
 #include "engine/memory_plan.h"
@@ -141,7 +143,7 @@ TEST_CASE("rotary embedding follows its formula in both conventions") {
   const int d = 8;
   const double theta = 10000.0;
   for (RopeStyle style : {RopeStyle::HalfSplit, RopeStyle::Interleaved}) {
-    const RotaryTable table(d, 64, theta, style);
+    const Rotary table(d, RopeFrequencies::standard(theta, d), style);
     for (int position : {0, 1, 17, 63}) {
       auto head = random_vector(d, 10 + position);
       const auto original = head;
@@ -154,6 +156,29 @@ TEST_CASE("rotary embedding follows its formula in both conventions") {
         CHECK(head[b] == doctest::Approx(original[b] * std::cos(angle) + original[a] * std::sin(angle)).epsilon(1e-5));
       }
     }
+  }
+}
+
+TEST_CASE("partial rotary: the leading rotary_dim dimensions rotate, scaled by the attention factor; the rest pass") {
+  const int d = 8;
+  RopeFrequencies f = RopeFrequencies::standard(10000.0, 4);
+  f.attention_factor = 1.25;
+  f.long_inv_freq = {0.5, 0.01};
+  f.long_after = 16;
+  const Rotary table(d, f, RopeStyle::HalfSplit);
+  CHECK(!table.uses_long(16));
+  CHECK(table.uses_long(17));
+  for (bool long_factors : {false, true}) {
+    auto head = random_vector(d, 3);
+    const auto original = head;
+    table.apply(head.data(), 5, long_factors);
+    const auto& inv = long_factors ? f.long_inv_freq : f.inv_freq;
+    for (int i = 0; i < 2; ++i) {
+      const double angle = 5 * inv[i];
+      CHECK(head[i] == doctest::Approx(1.25 * (original[i] * std::cos(angle) - original[i + 2] * std::sin(angle))).epsilon(1e-5));
+      CHECK(head[i + 2] == doctest::Approx(1.25 * (original[i + 2] * std::cos(angle) + original[i] * std::sin(angle))).epsilon(1e-5));
+    }
+    for (int i = 4; i < d; ++i) CHECK(head[i] == original[i]);
   }
 }
 
@@ -171,7 +196,6 @@ TEST_CASE("the memory plan never lets two live values overlap") {
     config.num_heads = 2;
     config.num_kv_heads = 1;
     config.head_dim = 8;
-    config.max_positions = 16;
     config.rope = RopeStyle::HalfSplit;
     x = g.add(x, g.linear(g.attention(g.linear(h, wq), g.linear(h, weight(8, dim)), g.linear(h, weight(8, dim)), config), wq));
     const ValueId h2 = g.rms_norm(x, norm, 1e-5f);
@@ -209,7 +233,9 @@ TEST_CASE("GEMV kernels: every dtype and odd shape against a double-precision re
   for (kernels::Isa isa : {kernels::Isa::Scalar, kernels::Isa::Avx2}) {
     if (!kernels::table_for(isa)) continue;
     const kernels::GemvKernels* table = &kernels::table_for(isa)->gemv;
-    for (auto [rows, k] : {std::pair<int64_t, int64_t>{1, 1}, {3, 7}, {5, 8}, {9, 17}, {37, 64}, {64, 172}, {19, 1000}}) {
+    // Not a structured binding: clang 14 cannot capture those (CAPTURE is a lambda).
+    for (const auto& shape : {std::pair<int64_t, int64_t>{1, 1}, {3, 7}, {5, 8}, {9, 17}, {37, 64}, {64, 172}, {19, 1000}}) {
+      const int64_t rows = shape.first, k = shape.second;
       CAPTURE(rows);
       CAPTURE(k);
       const auto w = random_vector(rows * k, 7 + k), x = random_vector(k, 8 + k);
@@ -241,4 +267,18 @@ TEST_CASE("GEMV kernels: every dtype and odd shape against a double-precision re
       }
     }
   }
+}
+
+TEST_CASE("tensor shapes whose strides or size overflow int64 are refused, even when they hold nothing") {
+  const int64_t huge = int64_t{1} << 62;
+  CHECK(shape_fits({0, 4, 5}));
+  CHECK(shape_fits({huge, 1}));
+  CHECK_FALSE(shape_fits({0, huge, huge}));  // the review's UBSan report: 0 bytes, stride 2^124
+  CHECK_FALSE(shape_fits({3, -1}));
+  CHECK_FALSE(shape_fits({huge, 2, 2}));
+  CHECK_THROWS_WITH_AS(Tensor(DType::F32, {0, huge, huge}, nullptr), doctest::Contains("more than 2^63"), attn::Error);
+  CHECK_THROWS_WITH_AS(Tensor::zeros(DType::F32, {huge, 4}), doctest::Contains("too large to allocate"), attn::Error);
+  const Tensor empty(DType::F32, {0, 3, 4}, nullptr);
+  CHECK(empty.numel() == 0);
+  CHECK(empty.strides() == Shape{12, 4, 1});
 }

@@ -316,6 +316,22 @@ TEST_CASE("errors: unknown architecture, missing tensor, wrong shape, unsupporte
     CHECK(error.find("1_Pooling") != std::string::npos);
     CHECK(error.find("pooling_mode_weightedmean_tokens") != std::string::npos);
   }
+  SUBCASE("values of the wrong JSON type (a fuzzer's finds: they escaped as internal errors)") {
+    const fs::path copy = copy_fixture(dir, "bert");
+    edit_json(copy / "config.json", [](json& c) { c["model_type"] = 5; });
+    CHECK(load_error(copy).find("'model_type' must be a string, got 5") != std::string::npos);
+    edit_json(copy / "config.json", [](json& c) { c["model_type"] = "bert"; });
+    edit_json(copy / "1_Pooling" / "config.json", [](json& c) { c["pooling_mode_cls_token"] = "yes"; });
+    CHECK(load_error(copy).find("pooling_mode_cls_token must be true or false") != std::string::npos);
+    edit_json(copy / "1_Pooling" / "config.json", [](json& c) { c["pooling_mode_cls_token"] = false; });
+    edit_json(copy / "modules.json", [](json& m) { m.push_back(7); });
+    CHECK(load_error(copy).find("modules.json: expected a JSON array of module objects") != std::string::npos);
+    edit_json(copy / "modules.json", [](json& m) { m.back() = {{"type", 7}}; });
+    CHECK(load_error(copy).find("a module's \"type\" must be a string") != std::string::npos);
+    const fs::path gpt2 = copy_fixture(dir, "gpt2");
+    edit_json(gpt2 / "config.json", [](json& c) { c["activation_function"] = {1, 2}; });
+    CHECK(load_error(gpt2).find("'activation_function' must be a string") != std::string::npos);
+  }
   SUBCASE("unsupported activation") {
     const fs::path copy = copy_fixture(dir, "bert");
     edit_json(copy / "config.json", [](json& c) { c["hidden_act"] = "swish"; });

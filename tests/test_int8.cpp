@@ -64,8 +64,9 @@ TEST_CASE("quantize_row: an all-zero row has scale 0 and zero codes") {
 }
 
 TEST_CASE("int8 GEMV: exact integer sums for every odd shape, bit-identical across ISAs and row splits") {
-  for (auto [rows, k] : {std::pair<int64_t, int64_t>{1, 1}, {3, 7}, {5, 32}, {9, 33}, {37, 64}, {64, 172}, {19, 1000},
-                         {6, 2048}}) {
+  for (const auto& shape : {std::pair<int64_t, int64_t>{1, 1}, {3, 7}, {5, 32}, {9, 33}, {37, 64}, {64, 172}, {19, 1000},
+                            {6, 2048}}) {
+    const int64_t rows = shape.first, k = shape.second;
     CAPTURE(rows);
     CAPTURE(k);
     std::mt19937 rng(static_cast<uint32_t>(rows * 131 + k));

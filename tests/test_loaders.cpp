@@ -82,7 +82,8 @@ std::map<std::string, Shape> expected_llama_shapes() {
 void check_llama_shapes(const attn::WeightStore& weights) {
   const auto expected = expected_llama_shapes();
   CHECK(weights.size() == expected.size());
-  for (const auto& [name, shape] : expected) {
+  for (const auto& [name_key, shape] : expected) {
+    const std::string& name = name_key;
     CAPTURE(name);
     REQUIRE(weights.contains(name));
     CHECK(weights.get(name).dtype() == DType::F32);
@@ -279,7 +280,8 @@ TEST_CASE("huggingface: stories260K-hf loads and matches the .bin") {
   check_mentions(hf.weights.description(), {"stories260K-hf", "huggingface checkpoint"});
   check_llama_shapes(hf.weights);
 
-  for (const auto& [name, entry] : bin.weights.entries()) {
+  for (const auto& [name_key, entry] : bin.weights.entries()) {
+    const std::string& name = name_key;
     CAPTURE(name);
     const Tensor& hf_tensor = hf.weights.get(name);
     const bool rotary = name.find("q_proj") != std::string::npos || name.find("k_proj") != std::string::npos;
@@ -313,7 +315,8 @@ TEST_CASE("safetensors: what the writer writes, the reader reads back") {
 
     const Checkpoint loaded = attn::load_checkpoint(dir.path());
     REQUIRE(loaded.weights.size() == tensors.size());
-    for (const auto& [name, tensor] : tensors) {
+    for (const auto& [name_key, tensor] : tensors) {
+      const std::string& name = name_key;
       CAPTURE(name);
       CHECK(same_bytes(loaded.weights.get(name), tensor));
     }
@@ -326,7 +329,8 @@ TEST_CASE("safetensors: what the writer writes, the reader reads back") {
       const Checkpoint loaded = attn::load_checkpoint(dir.path());
       // Half the unit in the last place: 2^-11 for f16's 10 mantissa bits, 2^-8 for bf16's 7.
       const float tolerance = dtype == DType::F16 ? 0x1p-11f : 0x1p-8f;
-      for (const auto& [name, original] : hf_tensors(DType::F32)) {
+      for (const auto& [name_key, original] : hf_tensors(DType::F32)) {
+        const std::string& name = name_key;
         CAPTURE(name);
         const Tensor& tensor = loaded.weights.get(name);
         CHECK(same_bytes(tensor, convert(original, dtype)));
@@ -442,6 +446,14 @@ TEST_CASE("safetensors: every corruption is a clear error") {
                                      std::string(8, '\0')),
                    {"bad.safetensors", "'w'", "more than 2^64"});
   }
+  SUBCASE("a shape that holds no bytes but cannot be addressed (review: UBSan in Tensor's stride loop)") {
+    check_mentions(safetensors_error(dir, R"({"w":{"dtype":"F32","shape":[0,4611686018427387904,4611686018427387904],"data_offsets":[0,0]}})"),
+                   {"bad.safetensors", "'w'", "too large to address"});
+  }
+  SUBCASE("a number too large for a double (review: json out_of_range escaped as an internal error)") {
+    check_mentions(safetensors_error(dir, R"({"w":{"dtype":"F32","shape":[1e5360],"data_offsets":[0,0]}})"),
+                   {"bad.safetensors", "not valid JSON", "number overflow"});
+  }
   SUBCASE("unsupported dtype") {
     check_mentions(safetensors_error(dir, R"({"mask":{"dtype":"BOOL","shape":[8],"data_offsets":[0,8]}})",
                                      std::string(8, '\0')),
@@ -495,6 +507,14 @@ TEST_CASE("huggingface: directory errors name the file and the fix") {
     copy_config(dir);
     write_file(dir / "generation_config.json", "[1,");
     check_mentions(load_error(dir.path()), {"generation_config.json", "not valid JSON"});
+  }
+  SUBCASE("a number too large for a double in config.json or generation_config.json") {
+    write_file(dir / "config.json", R"({"hidden_size": 1e5360})");
+    check_mentions(load_error(dir.path()), {"config.json", "not valid JSON", "number overflow"});
+    fs::remove(dir / "config.json");
+    copy_config(dir);
+    write_file(dir / "generation_config.json", R"({"temperature": -1e5360})");
+    check_mentions(load_error(dir.path()), {"generation_config.json", "not valid JSON", "number overflow"});
   }
   SUBCASE("no safetensors weights") {
     copy_config(dir);

@@ -109,7 +109,18 @@ TEST_CASE("broken ONNX files fail with errors that name the problem") {
   }
   SUBCASE("external data outside its file") {
     fs::copy_file(kMalformed / "external_offset.bin", dir / "external_offset.bin");
-    expect_failure("external_offset.onnx", {"external data [4096, 4112) lies outside", "64 bytes"});
+    expect_failure("external_offset.onnx", {"external data of 16 bytes at offset 4096 lies outside", "64 bytes"});
+    // offset + 16 overflows int64: still outside, not undefined behaviour.
+    expect_failure("external_offset_overflow.onnx",
+                   {"external data of 16 bytes at offset 9223372036854775800 lies outside", "64 bytes"});
+  }
+  SUBCASE("external data byte counts that are not numbers (std::stoll read \"12abc\" as 12)") {
+    fs::copy_file(kMalformed / "external_offset.bin", dir / "external_offset.bin");
+    expect_failure("external_offset_garbage.onnx", {"initializer 'weight'", "external data offset '12abc' is not a byte count"});
+    expect_failure("external_length_too_large.onnx", {"external data length '99999999999999999999' is not a byte count"});
+  }
+  SUBCASE("a weight shape with more than 2^63 elements") {
+    expect_failure("huge_shape.onnx", {"initializer 'weight'", "[4611686018427387904, 4] is too large to address"});
   }
 }
 

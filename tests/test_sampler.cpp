@@ -60,7 +60,8 @@ void check_draws(Sampler& sampler, const std::vector<float>& logits, const Ids& 
                  const Distribution& expected) {
   std::map<TokenId, int> counts;
   for (int i = 0; i < kDraws; ++i) ++counts[sampler.sample(logits, history)];
-  for (const auto& [id, count] : counts) {
+  for (const auto& [id_key, count] : counts) {
+    const TokenId id = id_key;
     CAPTURE(id);
     CHECK(expected.count(id) == 1);
   }

@@ -178,12 +178,18 @@ TEST_CASE("attn score --resume: killed at random points, the final output is byt
   REQUIRE(complete.exit_code == 0);
   const std::string expected = complete.out;
 
-  // A torn last batch and half a line, as a kill in the middle of a write leaves them.
+  // A torn last batch and half a line, as a kill in the middle of a write
+  // leaves them (the resume log holds every batch's checkpoint).
+  auto fresh = score_args(dir, "7");
+  fresh.pop_back();
+  REQUIRE(wait_exit_code(spawn(fresh)) == 0);
+  CHECK(read_file(dir / "out.jsonl") == expected);
   write_file(dir / "out.jsonl", expected.substr(0, expected.size() / 3));
   REQUIRE(wait_exit_code(spawn(score_args(dir, "7"))) == 0);
   CHECK(read_file(dir / "out.jsonl") == expected);
 
   std::filesystem::remove(dir / "out.jsonl");
+  std::filesystem::remove(dir / "out.jsonl.resume.jsonl");
   std::mt19937 random(11);
   int kills = 0;
   for (int attempt = 0; attempt < 20; ++attempt) {
@@ -198,7 +204,8 @@ TEST_CASE("attn score --resume: killed at random points, the final output is byt
     if (kills == 4) break;
   }
   CHECK(kills >= 1);
-  REQUIRE(wait_exit_code(spawn(score_args(dir, "7"))) == 0);
+  // Scores do not depend on the batch size, so another one continues the job.
+  REQUIRE(wait_exit_code(spawn(score_args(dir, "3"))) == 0);
   CHECK(read_file(dir / "out.jsonl") == expected);
 }
 
@@ -242,7 +249,9 @@ TEST_CASE("attn score --shard: shards 1/3, 2/3, 3/3 merged with the README recip
 
 TEST_CASE("attn score with a sequence classifier: label scores by name, sentence pairs from tab-separated columns") {
   const json classifiers = json::parse(read_file(fixtures_dir() / "family" / "reference.json"))["classifiers"];
-  for (const auto& [name, reference] : classifiers.items()) {
+  for (const auto& item : classifiers.items()) {
+    const std::string name = item.key();
+    const auto& reference = item.value();
     CAPTURE(name);
     std::string tsv, jsonl;
     for (const auto& c : reference["cases"]) {
@@ -287,4 +296,68 @@ TEST_CASE("attn score with a sequence classifier: label scores by name, sentence
   const auto plain_encoder = run_command(quote(cli_path()) + " score -m " + quote(fixtures_dir() / "family" / "bert"), "Hi\n");
   CHECK(plain_encoder.exit_code == 1);
   CHECK(plain_encoder.err.find("without a classification head") != std::string::npos);
+}
+
+TEST_CASE("attn score --resume refuses what it cannot continue, saying what changed") {
+  TempDir dir;
+  std::string input;
+  for (int i = 0; i < 30; ++i) input += "Line " + std::to_string(i) + " of the story.\n";
+  write_file(dir / "input.txt", input);
+  const std::string base = "-i " + quote(dir / "input.txt") + " -o " + quote(dir / "out.jsonl") + " --batch-size 4";
+  REQUIRE(run_command(score_command(base)).exit_code == 0);
+  const std::string complete = read_file(dir / "out.jsonl");
+  const std::string half = complete.substr(0, complete.find('\n', complete.size() / 2) + 1);
+  auto resume_error = [&](const std::string& options) {
+    write_file(dir / "out.jsonl", half);
+    const auto result = run_command(score_command(base + " --resume " + options));
+    CHECK(result.exit_code == 1);
+    const std::string kept = read_file(dir / "out.jsonl");  // at most cut back to its last whole batch
+    CHECK(half.compare(0, kept.size(), kept) == 0);
+    return result.err;
+  };
+  CHECK(resume_error("--token-logprobs").find("token_logprobs: was false, now true") != std::string::npos);
+  CHECK(resume_error("--truncate").find("truncate: was false, now true") != std::string::npos);
+  CHECK(resume_error("--dtype bf16").find("dtype") != std::string::npos);
+  write_file(dir / "out.jsonl", half);
+  const auto other_model = run_command(quote(cli_path()) + " score -t 1 -m " + quote(fixtures_dir() / "llama" / "qwen2") +
+                                       " " + base + " --resume");
+  CHECK(other_model.exit_code == 1);
+  CHECK(other_model.err.find("model.architecture: was \"LlamaForCausalLM\", now \"Qwen2ForCausalLM\"") != std::string::npos);
+
+  std::string edited = input;
+  edited.replace(edited.find("Line 3"), 6, "Line X");
+  write_file(dir / "input.txt", edited);
+  CHECK(resume_error("").find("the input was edited") != std::string::npos);
+  write_file(dir / "input.txt", input.substr(0, input.find("Line 5")));
+  CHECK(resume_error("").find("the input shrank") != std::string::npos);
+
+  // Not refused: another batch size (scores do not depend on it) and a longer input.
+  write_file(dir / "input.txt", input + "One more line.\n");
+  write_file(dir / "out.jsonl", half);
+  const auto other_batch = run_command(score_command("-i " + quote(dir / "input.txt") + " -o " + quote(dir / "out.jsonl") +
+                                                     " --batch-size 5 --resume"));
+  CHECK(other_batch.exit_code == 0);
+  const auto longer = run_command(score_command("-i " + quote(dir / "input.txt") + " --batch-size 4"));
+  CHECK(read_file(dir / "out.jsonl") == longer.out);
+
+  write_file(dir / "input.txt", input);
+  std::filesystem::remove(dir / "out.jsonl.resume.jsonl");
+  CHECK(resume_error("").find("no resume log") != std::string::npos);
+}
+
+TEST_CASE("attn score: a full disk keeps the whole batches and says how to continue") {
+  TempDir dir;
+  write_file(dir / "input.txt", long_input());
+  const auto complete = run_command(score_command("-i " + quote(dir / "input.txt") + " --batch-size 16"));
+  REQUIRE(complete.exit_code == 0);
+  const std::string command = score_command("-i " + quote(dir / "input.txt") + " -o " + quote(dir / "out.jsonl") +
+                                            " --batch-size 16");
+  // A file-size limit stands in for the full disk (EFBIG instead of ENOSPC).
+  const auto full = run_command("trap '' XFSZ; ulimit -f 100; " + command);
+  CHECK(full.exit_code == 1);
+  CHECK(full.err.find("--resume") != std::string::npos);
+  const std::string partial = read_file(dir / "out.jsonl");
+  CHECK(complete.out.compare(0, partial.size(), partial) == 0);
+  REQUIRE(run_command(command + " --resume").exit_code == 0);
+  CHECK(read_file(dir / "out.jsonl") == complete.out);
 }

@@ -350,7 +350,8 @@ TEST_CASE("errors name the input and the problem") {
         {dir / "tokenizer.model", dir / "tokenizer.model"},
         {dir.path(), dir / "tokenizer.model"},
     };
-    for (const auto& [path, culprit] : path_and_culprit) {
+    for (const auto& [path_key, culprit] : path_and_culprit) {
+      const auto& path = path_key;
       const std::string message = error_message([&] { load_tokenizer(path); });
       CHECK(message.find("not a SentencePiece") != std::string::npos);
       CHECK(message.find(culprit.string()) != std::string::npos);

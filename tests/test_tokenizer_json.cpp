@@ -267,7 +267,30 @@ TEST_CASE("malformed tokenizer files and input give clear errors") {
   SUBCASE("field of the wrong type") {
     auto json = tiny_bpe();
     json["model"]["vocab"]["a"] = "zero";
+    CHECK(contains(load_error(json.dump()), "vocab id of \"a\": expected an integer"));
+    json["model"]["vocab"]["a"] = 0;
+    json["model"]["unk_token"] = 5;
     CHECK(contains(load_error(json.dump()), "malformed tokenizer"));
+  }
+  // The review's reproducers: ids read through a float (UB) or wrapped to 32 bits.
+  SUBCASE("ids that are not int32: 5.17e20, 4294967297 (which used to wrap to 1), 1.0, -1") {
+    for (const char* id : {"5.17e20", "4294967297", "1.0", "-1"}) {
+      CAPTURE(id);
+      std::string text = tiny_bpe().dump();
+      text.replace(text.find("\"b\":1"), 5, std::string("\"b\":") + id);
+      const std::string message = load_error(text);
+      CHECK((contains(message, "vocab id of \"b\": expected an integer") || contains(message, "has id -1")));
+    }
+    auto json = tiny_bpe();
+    json["post_processor"] = {{"type", "BertProcessing"}, {"cls", {"a", 4294967296}}, {"sep", {"b", 1}}};
+    CHECK(contains(load_error(json.dump()), "BertProcessing cls id: expected an integer"));
+    json["post_processor"] = {{"type", "TemplateProcessing"},
+                              {"single", {{{"Sequence", {{"id", "A"}, {"type_id", 5e20}}}}}},
+                              {"special_tokens", nlohmann::json::object()}};
+    CHECK(contains(load_error(json.dump()), "\"type_id\": expected an integer"));
+  }
+  SUBCASE("a number too large for a double") {
+    CHECK(contains(load_error(R"({"model": {"type": "BPE", "vocab": {"a": 1e5360}, "merges": []}})"), "not valid JSON"));
   }
   SUBCASE("bad regular expression") {
     auto json = tiny_bpe();

@@ -104,9 +104,20 @@ TEST_CASE("attn translate -i/-o: shards merge to the whole output, --resume fini
   const auto merged = run_command("(cd " + quote(dir.path()) + " && paste -d '\\n' part1.jsonl part2.jsonl | sed '/^$/d')");
   CHECK(merged.out == whole.out);
 
-  // A run killed after its first batch: the output holds 3 whole lines; --resume adds the rest.
+  // A run killed after its first batch: the output holds 3 whole lines (and
+  // its resume log, out.jsonl.resume.jsonl); --resume adds the rest.
+  REQUIRE(run_command(translate_command(in + " -o " + quote(dir / "out.jsonl"))).exit_code == 0);
   const auto first_lines = lines_of(whole.out);
   write_file(dir / "out.jsonl", first_lines[0] + "\n" + first_lines[1] + "\n" + first_lines[2] + "\n");
   REQUIRE(run_command(translate_command(in + " -o " + quote(dir / "out.jsonl") + " --resume")).exit_code == 0);
   CHECK(read_file(dir / "out.jsonl") == whole.out);
+  // Another batch size continues the job (beam search does not depend on it); other options do not.
+  write_file(dir / "out.jsonl", first_lines[0] + "\n" + first_lines[1] + "\n" + first_lines[2] + "\n");
+  const std::string other = "-i " + quote(dir / "input.txt") + " --json -o " + quote(dir / "out.jsonl") + " --resume";
+  REQUIRE(run_command(translate_command(other + " --batch-size 4")).exit_code == 0);
+  CHECK(read_file(dir / "out.jsonl") == whole.out);
+  write_file(dir / "out.jsonl", first_lines[0] + "\n");
+  const auto refused = run_command(translate_command(other + " --batch-size 3 --beam-size 1"));
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("options.beam_size") != std::string::npos);
 }

@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <type_traits>
+
+#include "json/checked.h"
 
 namespace attn::hf {
 
@@ -16,9 +19,15 @@ inline bool has(const Json& object, const char* key) {
   return object.is_object() && object.contains(key) && !object.at(key).is_null();
 }
 
+// Integers go through json_int: range-checked, never wrapped or truncated.
 template <class T>
 T get_or(const Json& object, const char* key, T fallback) {
-  return has(object, key) ? object.at(key).get<T>() : fallback;
+  if (!has(object, key)) return fallback;
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    return json_int<T>(object.at(key), std::string("\"") + key + "\"");
+  } else {
+    return object.at(key).get<T>();
+  }
 }
 
 // The field, which must be present.

@@ -29,7 +29,9 @@ Json special_added_tokens(const Json& vocab, const TokenizerConfig& config,
   if (has(config.json, "added_tokens_decoder")) {
     for (const auto& [id, token] : config.json.at("added_tokens_decoder").items()) {
       Json entry = token;
-      entry["id"] = std::stoi(id);
+      // The keys are ids as strings ("32000"); parse them as JSON numbers so
+      // the id goes through the same range check as every other id.
+      entry["id"] = json_int<int32_t>(parse_json(id, "added_tokens_decoder key"), "added_tokens_decoder key");
       added.push_back(entry);
     }
     return added;

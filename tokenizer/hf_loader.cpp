@@ -24,7 +24,7 @@ hf::Json tokenizer_document(const fs::path& path, const hf::TokenizerConfig& con
     if (!is_file(dir / "merges.txt")) throw Error(path.string() + ": merges.txt is missing beside vocab.json");
     return hf::gpt2_tokenizer_json(path, dir / "merges.txt", config);
   }
-  return hf::read_json_file(path);
+  return read_json_file(path);
 }
 
 fs::path find_tokenizer_file(const fs::path& dir) {

@@ -23,7 +23,7 @@ Vocab read_vocab_object(const Json& config, std::string_view model_name) {
   const Json& json = require(config, "vocab", std::string(model_name) + " model");
   if (!json.is_object()) throw Error(std::string(model_name) + " model vocab must be an object of token: id");
   Vocab vocab;
-  for (const auto& [token, id] : json.items()) vocab.add(token, id.get<TokenId>());
+  for (const auto& [token, id] : json.items()) vocab.add(token, json_int<TokenId>(id, "vocab id of \"" + token + "\""));
   return vocab;
 }
 

@@ -30,7 +30,7 @@ UnigramModel::UnigramModel(const Json& config) : byte_fallback_(get_or(config, "
     min_score = std::min(min_score, score);
   }
   if (has(config, "unk_id")) {
-    const auto unk = config.at("unk_id").get<int64_t>();
+    const auto unk = json_int<int64_t>(config.at("unk_id"), "Unigram unk_id");
     if (unk < 0 || unk >= static_cast<int64_t>(pieces.size())) {
       throw Error("Unigram unk_id " + std::to_string(unk) + " is outside the vocabulary");
     }

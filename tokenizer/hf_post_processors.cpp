@@ -44,8 +44,9 @@ std::map<std::string, std::vector<TokenId>> read_special_tokens(const Json& conf
   if (!has(config, "special_tokens")) return tokens;
   for (const auto& [key, value] : config.at("special_tokens").items()) {
     (void)key;
-    tokens[require(value, "id", "special token").get<std::string>()] =
-        require(value, "ids", "special token").get<std::vector<TokenId>>();
+    std::vector<TokenId>& ids = tokens[require(value, "id", "special token").get<std::string>()];
+    ids.clear();
+    for (const Json& id : require(value, "ids", "special token")) ids.push_back(json_int<TokenId>(id, "special token id"));
   }
   return tokens;
 }
@@ -70,7 +71,7 @@ Template read_template(const Json& pieces, const std::map<std::string, std::vect
     } else {
       throw Error("template piece " + piece.dump() + " is neither SpecialToken nor Sequence");
     }
-    item.type_id = body->value("type_id", 0);
+    item.type_id = get_or<int32_t>(*body, "type_id", 0);
     out.push_back(std::move(item));
   }
   return out;
@@ -88,7 +89,7 @@ std::unique_ptr<const PostProcessor> make_template(const Json& config) {
 // BertProcessing: [CLS] A [SEP] B [SEP], B's part type 1. RobertaProcessing:
 // <s> A </s> </s> B </s>, all type 0 (RoBERTa has no segments).
 std::unique_ptr<const PostProcessor> make_cls_sep(const Json& config, std::string_view type) {
-  const auto id_of = [&](const char* key) { return require(config, key, type).at(1).get<TokenId>(); };
+  const auto id_of = [&](const char* key) { return json_int<TokenId>(require(config, key, type).at(1), std::string(type) + " " + key + " id"); };
   const std::vector<TokenId> cls{id_of("cls")}, sep{id_of("sep")};
   const bool roberta = type == "RobertaProcessing";
   const int32_t b_type = roberta ? 0 : 1;

@@ -1,8 +1,5 @@
 #include "tokenizer/hf_tokenizer_config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "attn/error.h"
 
 namespace attn::hf {
@@ -21,18 +18,6 @@ bool is_gpt2_family(const Json& config, const fs::path& directory) {
 }
 
 }  // namespace
-
-Json read_json_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open the file");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  try {
-    return Json::parse(bytes.str());
-  } catch (const Json::parse_error& error) {
-    throw Error(path.string() + ": not valid JSON (" + error.what() + ")");
-  }
-}
 
 std::optional<std::string> special_token_content(const Json& config, const char* key) {
   if (!has(config, key)) return std::nullopt;

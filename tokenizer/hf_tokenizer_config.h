@@ -25,8 +25,4 @@ TokenizerConfig read_tokenizer_config(const std::filesystem::path& directory);
 // {"content": ...} object.
 std::optional<std::string> special_token_content(const Json& config, const char* key);
 
-// Reads a JSON file; throws attn::Error naming it when it is missing or not
-// valid JSON.
-Json read_json_file(const std::filesystem::path& path);
-
 }  // namespace attn::hf

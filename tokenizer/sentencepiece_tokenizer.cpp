@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "attn/error.h"
+#include "json/checked.h"
 #include "tokenizer/utf8.h"
 
 namespace attn {
@@ -41,12 +42,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::filesystem::path& mode
   }
   const auto config_path = model_path.parent_path() / "tokenizer_config.json";
   if (!std::filesystem::exists(config_path)) return;
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(read_bytes(config_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(config_path.string() + ": not valid JSON (" + e.what() + ")");
-  }
+  const nlohmann::json config = parse_json(read_bytes(config_path), config_path.string());
   if (!config.is_object()) throw Error(config_path.string() + ": expected a JSON object");
   // Defaults as in Hugging Face's LlamaTokenizer.
   add_bos_ = config_flag(config, "add_bos_token", true, config_path);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "attn/attn.h"
@@ -48,58 +49,86 @@ std::ifstream open_input(const std::string& path) {
   return file;
 }
 
-// Lines this process will handle, for the progress bar (files only: stdin cannot be read twice).
-size_t lines_to_do(const std::string& path, const Shard& shard, size_t already_done) {
+// Lines this process will handle, for the progress bar (files only: stdin
+// cannot be read twice), after the first `input_lines_done` of the input.
+size_t lines_to_do(const std::string& path, const Shard& shard, size_t input_lines_done) {
   std::ifstream file = open_input(path);
   size_t lines = 0, index = 0;
-  for (std::string line; read_line(file, line); ++index) lines += shard.owns(index) ? 1 : 0;
-  return lines > already_done ? lines - already_done : 0;
+  for (std::string line; read_line(file, line); ++index) lines += shard.owns(index) && index >= input_lines_done ? 1 : 0;
+  return lines;
 }
 
 }  // namespace
 
+nlohmann::ordered_json job_identity(const char* command, const ModelOptions& options, const Model& model) {
+  const ModelInfo& info = model.info();
+  std::error_code ignored;
+  return {{"command", command},
+          {"model", {{"path", std::filesystem::weakly_canonical(options.model, ignored).string()},
+                     {"architecture", info.architecture},
+                     {"parameters", info.parameter_count},
+                     {"weight_bytes", info.weight_bytes}}},
+          {"options", {{"dtype", options.dtype.empty() ? "as stored" : options.dtype},
+                       {"tokenizer", options.tokenizer}}}};
+}
+
 BatchJob::BatchJob(const BatchJobOptions& options)
     : options_(options),
       file_(options.input.empty() ? std::ifstream() : open_input(options.input)),
-      output_(options.output, options.resume, options.batch_size) {
-  totals_.resumed_after = output_.lines_kept();
-}
+      output_(options.output, options.resume) {}
 
-const BatchJobTotals& BatchJob::run(const Process& process) {
+const BatchJobTotals& BatchJob::run(const nlohmann::ordered_json& job, const Process& process) {
   const Shard shard = options_.shard.empty() ? Shard{} : *parse_shard(options_.shard);  // validated by CLI11
   std::istream& in = options_.input.empty() ? std::cin : file_;
-  const size_t skip = totals_.resumed_after;
-  ProgressBar progress(ProgressBar::shown() && !options_.input.empty() ? lines_to_do(options_.input, shard, skip) : 0);
+
+  // The input format is part of the job, so the first line is read first.
+  RecordFormat format = options_.input_format == "jsonl" ? RecordFormat::JsonLines : RecordFormat::Text;
+  std::string line;
+  bool have_line = read_line(in, line);
+  if (have_line && options_.input_format == "auto") format = detect_record_format(line);
+  nlohmann::ordered_json identity = job;
+  identity["options"]["input_format"] = format == RecordFormat::JsonLines ? "jsonl" : "text";
+  identity["options"]["shard"] = options_.shard.empty() ? "1/1" : options_.shard;
+  output_.start(identity);
+  const size_t done = output_.input_lines_done();
+
+  ProgressBar progress(ProgressBar::shown() && !options_.input.empty() ? lines_to_do(options_.input, shard, done) : 0);
   catch_stop_signals();
   const auto start = std::chrono::steady_clock::now();
 
-  RecordFormat format = options_.input_format == "jsonl" ? RecordFormat::JsonLines : RecordFormat::Text;
   std::vector<std::string> batch;
   std::vector<size_t> batch_lines;  // input line index of each batch entry
+  InputDigest digest;               // of the input lines read so far
+  size_t index = 0;                 // input lines read so far
   auto flush = [&] {
-    const RecordBatch done = process(batch, format);
-    output_.write_batch(done.output);
-    for (const RecordError& error : done.errors) {
+    const RecordBatch processed = process(batch, format);
+    output_.write_batch(processed.output, index, digest);
+    for (const RecordError& error : processed.errors) {
       std::fprintf(stderr, "attn: line %zu: %s\n", batch_lines[error.index] + 1, error.message.c_str());
     }
-    totals_.errors += done.errors.size();
-    totals_.tokens += done.tokens;
+    totals_.errors += processed.errors.size();
+    totals_.tokens += processed.tokens;
     totals_.lines += batch.size();
     batch.clear();
     batch_lines.clear();
     progress.update(totals_.lines, totals_.tokens);
   };
-  size_t owned = 0;  // lines of this shard seen so far
-  std::string line;
-  for (size_t index = 0; read_line(in, line); ++index) {
-    if (index == 0 && options_.input_format == "auto") format = detect_record_format(line);
-    if (!shard.owns(index) || owned++ < skip) continue;
+  for (; have_line; have_line = read_line(in, line)) {
+    digest.add(line);
+    const size_t line_index = index++;
+    if (line_index < done) {  // covered by the resumed output, once the input is checked
+      totals_.resumed_after += shard.owns(line_index) ? 1 : 0;
+      if (index == done) output_.check_input(digest, index);
+      continue;
+    }
+    if (!shard.owns(line_index)) continue;
     batch.push_back(line);
-    batch_lines.push_back(index);
+    batch_lines.push_back(line_index);
     if (batch.size() < options_.batch_size) continue;
     flush();
     if (stop_signal() != 0) break;
   }
+  if (index < done) output_.check_input(digest, index);  // the input shrank
   if (!batch.empty() && stop_signal() == 0) flush();
   progress.update(totals_.lines, totals_.tokens);
   progress.finish();
@@ -107,7 +136,7 @@ const BatchJobTotals& BatchJob::run(const Process& process) {
 
   if (const int signal = stop_signal()) {
     throw Error(std::string(signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)") + " after " +
-                std::to_string(skip + totals_.lines) + " lines; the output holds whole batches" +
+                std::to_string(totals_.resumed_after + totals_.lines) + " lines; the output holds whole batches" +
                 (options_.output.empty() ? "" : ": rerun with --resume to continue"));
   }
   return totals_;

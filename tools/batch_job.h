@@ -1,9 +1,9 @@
 // The loop `attn score` and `attn embed` share for long jobs: input records
 // (plain lines or JSON lines, see score_input.h) in batches, each batch's
-// output lines flushed as it completes; --resume skips the lines a killed
-// run's output already holds, --shard I/N takes every N-th line for parallel
-// processes, SIGINT/SIGTERM stop after the batch in hand, and a progress bar
-// shows on terminals.
+// output lines flushed as it completes; --resume continues a killed run
+// after checking it is the same job on the same input (job_output.h),
+// --shard I/N takes every N-th line for parallel processes, SIGINT/SIGTERM
+// stop after the batch in hand, and a progress bar shows on terminals.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@
 
 #include "attn/records.h"
 #include "job_output.h"
+#include "model_options.h"
 
 namespace attn::cli {
 
@@ -49,6 +50,12 @@ struct BatchJobTotals {
 // Adds the job's shared options (-i, -o, --input-format, --resume, --shard) to a command.
 void add_batch_job_options(CLI::App& cmd, BatchJobOptions& options);
 
+// The start of a job's identity for --resume: the command, the model (path,
+// architecture, size) and the model options that change results; the
+// command adds its own under "options". Not the batch size or the thread
+// count: results do not depend on them.
+nlohmann::ordered_json job_identity(const char* command, const ModelOptions& options, const Model& model);
+
 class BatchJob {
  public:
   // Opens the input and the output, so a bad path fails before a model loads.
@@ -58,9 +65,12 @@ class BatchJob {
   // see attn/records.h). The job counts its errors (and names their input
   // lines on stderr) and its tokens.
   using Process = std::function<RecordBatch(std::span<const std::string> lines, RecordFormat format)>;
-  // Runs the job. Throws attn::Error when a signal stopped it (the output
-  // holds whole batches; the message says how to resume).
-  const BatchJobTotals& run(const Process& process);
+  // Runs the job. `job` is what --resume must find unchanged besides the
+  // input (job_identity(); the input format and the shard are added here).
+  // Throws attn::Error when a signal stopped it (the output holds whole
+  // batches; the message says how to resume) or when --resume finds another
+  // job or another input.
+  const BatchJobTotals& run(const nlohmann::ordered_json& job, const Process& process);
 
   // "attn: N lines (E with errors) in S s (L lines/s[, T tokens/s], K threads)"
   // on stderr, with `unit` for "lines".

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <iostream>
 
-#include "chat_prompt.h"
 #include "commands.h"
 #include "generation_options.h"
 #include "line_input.h"
@@ -54,7 +53,7 @@ void run(ChatArgs& args) {
   args.generation.resolve_seed();
   const auto model = args.model.load();
   Session session(model, SessionOptions{args.generation.context_length});
-  Chat chat(session, open_chat_template(args.model.model, args.chat_template), args.system_prompt);
+  Chat chat(session, ChatTemplate::for_model(args.model.model, args.chat_template), args.system_prompt);
   const bool terminal = isatty(STDIN_FILENO);
   install_interrupt_handler();
   GenerateOptions options = args.generation.options;

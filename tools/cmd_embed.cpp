@@ -34,7 +34,12 @@ void run(const EmbedArgs& args) {
   options.embed.batch_size = args.batch_size;
   options.embed.truncate = args.truncate;
   options.embed_f32 = raw;
-  const BatchJobTotals& totals = job.run([&](std::span<const std::string> lines, RecordFormat format) {
+  nlohmann::ordered_json identity = job_identity("embed", args.model, session.model());
+  identity["options"]["pooling"] = args.pooling.empty() ? "as the directory says" : args.pooling;
+  identity["options"]["normalize"] = !args.normalize ? "as the directory says" : *args.normalize ? "yes" : "no";
+  identity["options"]["truncate"] = args.truncate;
+  identity["options"]["format"] = args.format;
+  const BatchJobTotals& totals = job.run(identity, [&](std::span<const std::string> lines, RecordFormat format) {
     options.format = format;
     return process_records(session, RecordTask::Embed, lines, options);
   });

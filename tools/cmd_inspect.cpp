@@ -1,8 +1,11 @@
 // attn inspect: what a model is, without running it.
+#include <algorithm>
 #include <cstdio>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "attn/machine.h"
 #include "commands.h"
 #include "model_options.h"
 
@@ -13,6 +16,31 @@ struct InspectArgs {
   ModelOptions model;
   bool json = false;
 };
+
+// The KV cache a session of the default context takes when full (it grows
+// with the sequence), and what sliding-window layers cap.
+int default_context(const ModelInfo& i) { return std::min(i.context_length, SessionOptions::kDefaultContextLength); }
+
+std::string bytes_text(double bytes) {
+  char text[32];
+  if (bytes < 1048576.0) {
+    std::snprintf(text, sizeof text, "%.1f KiB", bytes / 1024.0);
+  } else {
+    std::snprintf(text, sizeof text, "%.1f MiB", bytes / 1048576.0);
+  }
+  return text;
+}
+
+nlohmann::json kv_json(const Model& model) {
+  const ModelInfo& i = model.info();
+  const ForwardCost cost = forward_cost(model, 1);
+  nlohmann::json windows = nlohmann::json::array();
+  for (const auto& layer : cost.windowed_kv) windows.push_back(layer.window);
+  return {{"bytes_per_position", cost.kv_bytes_per_position},
+          {"bytes_at_default_context", cost.kv_bytes(default_context(i))},
+          {"bytes_at_model_context", cost.kv_bytes(i.context_length)},
+          {"sliding_windows", windows}};
+}
 
 nlohmann::json info_json(const Model& model) {
   const ModelInfo& i = model.info();
@@ -29,6 +57,7 @@ nlohmann::json info_json(const Model& model) {
           {"heads", i.num_heads},
           {"kv_heads", i.num_kv_heads},
           {"context_length", i.context_length},
+          {"kv_cache", i.encoder ? nlohmann::json() : kv_json(model)},
           {"eos_ids", i.eos_ids},
           {"tokenizer_vocab_size", model.tokenizer().vocab_size()},
           {"graph_nodes", i.graph_nodes},
@@ -49,6 +78,16 @@ void print_text(const Model& model) {
   std::printf("\nweights:       %.2f MiB\n", i.weight_bytes / 1048576.0);
   std::printf("shape:         hidden %d, layers %d, heads %d, kv heads %d, vocab %d, context %d\n", i.hidden_size,
               i.num_layers, i.num_heads, i.num_kv_heads, i.vocab_size, i.context_length);
+  if (!i.encoder) {
+    const ForwardCost cost = forward_cost(model, 1);
+    std::printf("kv cache:      %s per position, grown as the sequence grows: %s at context %d (default), %s at %d\n",
+                bytes_text(cost.kv_bytes_per_position).c_str(), bytes_text(cost.kv_bytes(default_context(i))).c_str(),
+                default_context(i), bytes_text(cost.kv_bytes(i.context_length)).c_str(), i.context_length);
+    if (!cost.windowed_kv.empty()) {
+      std::printf("               %zu sliding-window layers keep only their window (%d positions)\n",
+                  cost.windowed_kv.size(), cost.windowed_kv.front().window);
+    }
+  }
   std::printf("tokenizer:     %d tokens, bos %d, eos ids", model.tokenizer().vocab_size(), model.tokenizer().bos_id());
   for (TokenId id : i.eos_ids) std::printf(" %d", id);
   std::printf("\ngraph:         %d nodes:", i.graph_nodes);

@@ -39,7 +39,10 @@ void run_scoring(const ScoreArgs& args) {
   require_record_task(session.model(), RecordTask::Score);
   RecordOptions options;
   options.score = ScoreOptions{args.batch_size, args.truncate, args.token_logprobs};
-  const BatchJobTotals& totals = job.run([&](std::span<const std::string> lines, RecordFormat format) {
+  nlohmann::ordered_json identity = job_identity("score", args.model, session.model());
+  identity["options"]["truncate"] = args.truncate;
+  identity["options"]["token_logprobs"] = args.token_logprobs;
+  const BatchJobTotals& totals = job.run(identity, [&](std::span<const std::string> lines, RecordFormat format) {
     options.format = format;
     return process_records(session, RecordTask::Score, lines, options);
   });
@@ -59,9 +62,9 @@ void run_perplexity(const ScoreArgs& args) {
   }
   std::istream& in = args.job.input.empty() ? std::cin : file;
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  JobOutput output(args.job.output, false, 1);
+  JobOutput output(args.job.output, false);
 
-  Session session(args.model.load());
+  Session session(args.model.load(), SessionOptions{args.ctx});  // -c beyond the default context raises it
   PerplexityOptions options;
   options.context = args.ctx;
   options.stride = args.stride;
@@ -84,7 +87,7 @@ void run_perplexity(const ScoreArgs& args) {
   out["ctx"] = context;
   if (options.method == PerplexityMethod::SlidingWindow) out["stride"] = options.stride > 0 ? options.stride : context;
   out["method"] = args.ppl_method;
-  output.write_batch(out.dump() + "\n");
+  output.write(out.dump() + "\n");
 }
 
 }  // namespace
@@ -101,7 +104,7 @@ void add_score_command(CLI::App& app) {
   cmd->add_flag("--truncate", args->truncate, "score the first context-length tokens of longer lines (reported)");
   cmd->add_flag("--token-logprobs", args->token_logprobs, "also write each scored token's log-probability");
   cmd->add_flag("--perplexity", args->perplexity, "perplexity of the whole input as one text");
-  cmd->add_option("-c,--ctx-size,--ctx", args->ctx, "--perplexity: tokens per window (default: the model's context)")
+  cmd->add_option("-c,--ctx-size,--ctx", args->ctx, "--perplexity: tokens per window (default: 4096, or the model's context if smaller)")
       ->check(number_in(2, 1e9, ">= 2"));
   cmd->add_option("--stride", args->stride, "--perplexity hf: tokens between window starts (default: --ctx)")
       ->check(number_in(1, 1e9, ">= 1"));

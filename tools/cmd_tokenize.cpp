@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_text.h"
 #include "line_input.h"
 #include "model_options.h"
 
@@ -33,10 +34,14 @@ std::shared_ptr<const Tokenizer> open_tokenizer(const ModelOptions& options) {
 std::vector<TokenId> parse_ids(const std::string& line) {
   const auto json = nlohmann::json::parse(line, nullptr, false);
   const auto& ids = json.is_object() && json.contains("ids") ? json["ids"] : json;
-  if (!ids.is_array()) throw Error("expected {\"ids\":[...]} or [...], got: " + line.substr(0, 80));
+  if (!ids.is_array()) throw Error("expected {\"ids\":[...]} or [...], got: " + excerpt(line, 80));
   std::vector<TokenId> out;
   for (const auto& id : ids) {
-    if (!id.is_number_integer()) throw Error("token ids must be integers, got: " + id.dump());
+    // Checked before converting: 4294967297 must not wrap to id 1.
+    const bool in_range = id.is_number_unsigned() ? id.get<uint64_t>() <= uint64_t{INT32_MAX}
+                                                  : id.is_number_integer() && id.get<int64_t>() >= 0 &&
+                                                        id.get<int64_t>() <= INT32_MAX;
+    if (!in_range) throw Error("token ids must be integers in 0.." + std::to_string(INT32_MAX) + ", got: " + json_text(id));
     out.push_back(id.get<TokenId>());
   }
   return out;
@@ -62,11 +67,15 @@ bool run(const TokenizeArgs& args) {
         if (!record.error.empty()) throw Error(record.error);
         nlohmann::ordered_json out = nlohmann::ordered_json::parse(record.fields);
         out["ids"] = tokenizer->encode(record.text, !args.no_special);
-        std::printf("%s\n", out.dump().c_str());
+        std::printf("%s\n", json_text(out).c_str());
       }
     } catch (const Error& e) {
       std::fprintf(stderr, "attn: stdin line %zu: %s\n", number, e.what());
-      std::printf(args.decode ? "\n" : "{\"error\":%s}\n", nlohmann::json(e.what()).dump().c_str());
+      if (args.decode) {
+        std::printf("\n");
+      } else {
+        std::printf("{\"error\":%s}\n", json_text(nlohmann::json(e.what())).c_str());
+      }
       ok = false;
     }
   }

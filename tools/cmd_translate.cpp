@@ -5,10 +5,6 @@
 // (empty, invalid UTF-8, an unknown language, longer than the encoder's
 // positions) gets an error on stderr and, in its place in the output, an
 // empty line (text) or {"error": ...} (JSON); the other lines go on.
-#include <cstdio>
-
-#include <nlohmann/json.hpp>
-
 #include "batch_job.h"
 #include "commands.h"
 #include "model_options.h"
@@ -24,69 +20,31 @@ struct TranslateArgs {
   bool json = false;
 };
 
-// JSON-lines records may name their own languages ("src_lang", "tgt_lang"; the flags are the default).
-TranslateOptions record_options(const nlohmann::ordered_json& fields, const TranslateOptions& defaults) {
-  TranslateOptions options = defaults;
-  for (const auto& [key, target] : {std::pair{"src_lang", &options.source_language}, std::pair{"tgt_lang", &options.target_language}}) {
-    if (fields.contains(key) && fields[key].is_string()) *target = fields[key].get<std::string>();
-  }
-  return options;
-}
-
-std::string output_line(const TextRecord& record, const Translation& t, bool json) {
-  if (!t.ok()) return json ? record_error_line(record, t.error) : "\n";
-  if (json) {
-    auto line = nlohmann::ordered_json::parse(record.fields);
-    line["text"] = t.text;
-    line["tokens"] = t.tokens;
-    line["score"] = t.score;
-    return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  }
-  std::string text = t.text;  // one output line per input line, whatever the text holds
-  for (char& c : text) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return text + "\n";
-}
-
-RecordBatch translate_batch(Translator& translator, std::span<const std::string> lines, RecordFormat format,
-                            const TranslateArgs& args) {
-  std::vector<TextRecord> records;
-  std::vector<Translation> results(lines.size());
-  std::vector<std::vector<TokenId>> sources;
-  std::vector<size_t> readable;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    records.push_back(parse_text_record(lines[i], format, false));
-    try {
-      if (!records[i].error.empty()) throw Error(records[i].error);
-      const auto options = record_options(nlohmann::ordered_json::parse(records[i].fields), args.options);
-      sources.push_back(translator.encode_source(records[i].text, options));
-      readable.push_back(i);
-    } catch (const Error& e) {
-      results[i].error = e.what();
-    }
-  }
-  if (!sources.empty()) {
-    auto translated = translator.translate_ids(sources, args.options);
-    for (size_t j = 0; j < readable.size(); ++j) results[readable[j]] = std::move(translated[j]);
-  }
-  RecordBatch batch;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (!results[i].ok()) batch.errors.push_back({i, results[i].error});
-    batch.tokens += static_cast<int64_t>(results[i].tokens.size());
-    batch.output += output_line(records[i], results[i], args.json);
-  }
-  return batch;
-}
-
 void run(TranslateArgs& args) {
   args.job.batch_size = static_cast<size_t>(args.options.batch_size);
   BatchJob job(args.job);  // fails on a bad input or output path before loading
-  Translator translator(args.model.load());
+  const auto model = args.model.load();
+  Translator translator(model);
   // Bad options fail before any line is read.
   translator.translate(std::span<const std::string>(), args.options);
-  const BatchJobTotals& totals = job.run([&](std::span<const std::string> lines, RecordFormat format) {
-    return translate_batch(translator, lines, format, args);
+  // What a resume must find unchanged (not the batch size: beam search does not depend on it).
+  const TranslateOptions& o = args.options;
+  nlohmann::ordered_json identity = job_identity("translate", args.model, *model);
+  identity["options"]["beam_size"] = o.beam_size;
+  identity["options"]["max_new_tokens"] = o.max_new_tokens;
+  identity["options"]["length_penalty"] = o.length_penalty ? nlohmann::ordered_json(*o.length_penalty) : "the model's";
+  identity["options"]["early_stopping"] = o.early_stopping.value_or("the model's");
+  identity["options"]["no_repeat_ngram_size"] =
+      o.no_repeat_ngram_size ? nlohmann::ordered_json(*o.no_repeat_ngram_size) : "the model's";
+  identity["options"]["source_language"] = o.source_language;
+  identity["options"]["target_language"] = o.target_language;
+  identity["options"]["json"] = args.json;
+  RecordOptions options;
+  options.translate = args.options;
+  options.translate_json = args.json;
+  const BatchJobTotals& totals = job.run(identity, [&](std::span<const std::string> lines, RecordFormat format) {
+    options.format = format;
+    return process_records(translator, lines, options);
   });
   job.print_summary("sentences", "generated");
   if (totals.errors > 0) throw Error("some lines could not be translated (see above)");

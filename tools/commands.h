@@ -15,6 +15,7 @@ void add_score_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_chat_template_command(CLI::App& app);
 void add_chat_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 void add_translate_command(CLI::App& app);
 
 }  // namespace attn::cli

@@ -38,7 +38,7 @@ struct GenerationOptions {
         ->check(non_negative());
     cmd.add_option("-s,--seed", seed, "random seed (default: a random one, reported by --json)");
     cmd.add_option("--stop", options.stop_strings, "stop before this string (repeatable)");
-    cmd.add_option("-c,--ctx-size", context_length, "context length (default: the model's)")->check(non_negative());
+    cmd.add_option("-c,--ctx-size", context_length, "context length (default: 4096, or the model's if smaller; at most the model's)")->check(non_negative());
   }
 
   // Fixes the seed: the one given, or a fresh random one.

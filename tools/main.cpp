@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   attn::cli::add_generate_command(app);
   attn::cli::add_chat_command(app);
   attn::cli::add_chat_template_command(app);
+  attn::cli::add_serve_command(app);
   attn::cli::add_tokenize_command(app);
   attn::cli::add_inspect_command(app);
   attn::cli::add_bench_command(app);

@@ -9,6 +9,7 @@ std::vector<std::string> llama_cpp_spellings(int argc, char** argv) {
   for (std::string& arg : args) {
     if (arg == "-sys") arg = "--system";
     else if (arg == "-cnv") arg = "--chat";
+    else if (arg == "-np") arg = "--parallel";
   }
   return args;
 }

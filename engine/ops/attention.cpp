@@ -19,31 +19,51 @@ SessionState& cache_state(const RunContext& context, const SequenceSpan& sequenc
   return sequence.cache_owner ? *sequence.cache_owner : context.state;
 }
 
+RopeFrequencies frequencies(const AttentionConfig& config) {
+  return config.rope_frequencies ? *config.rope_frequencies : RopeFrequencies::standard(config.rope_theta, config.head_dim);
+}
+
+// LongRoPE picks its table by the length of the sequence so far, as
+// transformers does for each forward pass (what is cached stays as it was).
+bool long_step(const std::optional<Rotary>& rotary, const SequenceSpan& sequence) {
+  return rotary && rotary->uses_long(sequence.start_position + static_cast<int>(sequence.rows));
+}
+
 }  // namespace
 
-
 AttentionOp::AttentionOp(const AttentionConfig& config)
-    : config_(config), scale_(1.f / std::sqrt(static_cast<float>(config.head_dim))) {
-  if (config.rope) rotary_.emplace(config.head_dim, config.max_positions, config.rope_theta, *config.rope);
+    : config_(config), scale_(config.scale > 0 ? config.scale : 1.f / std::sqrt(static_cast<float>(config.head_dim))) {
+  if (config.rope) rotary_.emplace(config.head_dim, frequencies(config), *config.rope);
 }
 
 void AttentionOp::prepare(SessionState& state, int context_length) const {
-  if (config_.causal) state.kv_cache().add_layer(config_.cache_slot, config_.num_kv_heads, config_.head_dim, context_length);
-  // Per thread: the rotated query, then one score per cached position.
-  state.require_thread_scratch(head_scratch_floats(config_.head_dim) + context_length);
+  if (config_.causal) {
+    state.kv_cache().add_layer(config_.cache_slot, config_.num_kv_heads, config_.head_dim, config_.sliding_window,
+                               context_length);
+  }
+  reserve_scratch(state, std::min(context_length, KvCacheLayer::kPagePositions));
 }
 
-void AttentionOp::append_to_cache(const RunContext& context, const ActivationView& k, const ActivationView& v) const {
+// Per thread: the rotated query, then one score per attended position, grown
+// with the sequence (a context of 2^30 positions must not cost 2^30 scores).
+void AttentionOp::reserve_scratch(SessionState& state, int64_t attended) const {
+  state.require_thread_scratch(head_scratch_floats(config_.head_dim) + attended);
+}
+
+void AttentionOp::append_to_cache(const RunContext& context, std::span<const SequenceSpan> parts,
+                                  const SequenceSpan* whole, const ActivationView& k, const ActivationView& v) const {
   const int d = config_.head_dim;
-  for (const SequenceSpan& sequence : context.sequences) {
+  for (const SequenceSpan& sequence : parts) {
     KvCacheLayer& cache = cache_state(context, sequence).kv_cache().layer(config_.cache_slot);
+    const bool long_factors = long_step(rotary_, whole ? *whole : sequence);
     for (int64_t i = 0; i < sequence.rows; ++i) {
       const int64_t r = sequence.first_row + i;
       const int position = sequence.start_position + static_cast<int>(i);
+      cache.reserve(position);
       for (int h = 0; h < config_.num_kv_heads; ++h) {
         float* key = cache.key(h, position);
         std::memcpy(key, k.row(r) + h * d, d * sizeof(float));
-        if (rotary_) rotary_->apply(key, position);
+        if (rotary_) rotary_->apply(key, position, long_factors);
         std::memcpy(cache.value(h, position), v.row(r) + h * d, d * sizeof(float));
       }
     }
@@ -59,47 +79,91 @@ void AttentionOp::run(const RunContext& context, std::span<const ActivationView>
   }
 }
 
-void AttentionOp::run_causal(const RunContext& context, std::span<const ActivationView> inputs,
-                             const ActivationView& output) const {
-  const ActivationView& q = inputs[0];
-  append_to_cache(context, inputs[1], inputs[2]);
-
+template <typename Runs>
+void AttentionOp::attend(float* query, float* scores, int first, int last, Runs runs, float* out) const {
   const auto& k = kernels::active();
   const int d = config_.head_dim;
-  const int group = config_.num_heads / config_.num_kv_heads;
-  const int64_t tasks = q.rows * config_.num_heads;
+  const int length = last - first + 1;
+  k.scale(query, scale_, d);
+  runs(first, last, [&](int position, int count, const float* keys, const float*, int64_t stride) {
+    for (int j = 0; j < count; ++j) scores[position - first + j] = k.dot(query, keys + j * stride, d);
+  });
+  if (config_.logit_softcap > 0) {
+    const float cap = config_.logit_softcap;
+    for (int j = 0; j < length; ++j) scores[j] = cap * std::tanh(scores[j] / cap);
+  }
+  const float inverse_sum = 1.f / k.exp_shifted(scores, length);
+  std::memset(out, 0, d * sizeof(float));
+  runs(first, last, [&](int position, int count, const float*, const float* values, int64_t stride) {
+    for (int j = 0; j < count; ++j) k.axpy(scores[position - first + j], values + j * stride, out, d);
+  });
+  k.scale(out, inverse_sum, d);
+}
+
+// A sliding-window layer whose cache is a ring takes a long step in chunks
+// that fit the ring beside the window: append a chunk, attend to it, go on.
+void AttentionOp::run_causal(const RunContext& context, std::span<const ActivationView> inputs,
+                             const ActivationView& output) const {
   const auto sequences = context.sequences;
+  const auto step_rows = [&](const SequenceSpan& s) {
+    return cache_state(context, s).kv_cache().layer(config_.cache_slot).step_rows();
+  };
+  if (std::all_of(sequences.begin(), sequences.end(), [&](const SequenceSpan& s) { return s.rows <= step_rows(s); })) {
+    append_to_cache(context, sequences, nullptr, inputs[1], inputs[2]);
+    attend_cached(context, sequences, nullptr, inputs[0], output);
+    return;
+  }
+  for (const SequenceSpan& sequence : sequences) {
+    const int64_t step = step_rows(sequence);
+    for (int64_t offset = 0; offset < sequence.rows; offset += step) {
+      const SequenceSpan part{sequence.first_row + offset, std::min(step, sequence.rows - offset),
+                              sequence.start_position + static_cast<int>(offset), sequence.cache_owner};
+      append_to_cache(context, std::span(&part, 1), &sequence, inputs[1], inputs[2]);
+      attend_cached(context, std::span(&part, 1), &sequence, inputs[0], output);
+    }
+  }
+}
+
+void AttentionOp::attend_cached(const RunContext& context, std::span<const SequenceSpan> parts,
+                                const SequenceSpan* whole, const ActivationView& q, const ActivationView& output) const {
+  const int d = config_.head_dim;
+  const int group = config_.num_heads / config_.num_kv_heads;
+  // The parts cover rows [first_row, end_row) in order.
+  const int64_t first_row = parts.front().first_row, rows = parts.back().first_row + parts.back().rows - first_row;
+  const int64_t tasks = rows * config_.num_heads;
   int64_t attended = 0;  // cached positions read, for the parallel threshold
-  for (const SequenceSpan& s : sequences) attended += s.rows * (s.start_position + s.rows);
+  for (const SequenceSpan& s : parts) {
+    attended += s.rows * (s.start_position + s.rows);
+    const int64_t longest = s.start_position + s.rows;
+    SessionState& state = cache_state(context, s);
+    reserve_scratch(state, config_.sliding_window > 0 ? std::min<int64_t>(longest, config_.sliding_window) : longest);
+    state.prepare_threads(omp_get_max_threads());
+  }
 
   // One (row, head) pair per task: each writes its own slice of the output,
   // so the result does not depend on how tasks are spread over threads.
-#pragma omp parallel for schedule(static) if (worth_parallel(tasks / q.rows * attended * d))
+#pragma omp parallel for schedule(static) if (worth_parallel(tasks / rows * attended * d))
   for (int64_t task = 0; task < tasks; ++task) {
-    const int64_t r = task / config_.num_heads;
+    const int64_t r = first_row + task / config_.num_heads;
     const int h = static_cast<int>(task % config_.num_heads);
     const int kv_head = h / group;
-    const SequenceSpan& sequence = sequences.size() == 1 ? sequences.front()
-        : *std::upper_bound(sequences.begin(), sequences.end(), r,
+    const SequenceSpan& sequence = parts.size() == 1 ? parts.front()
+        : *std::upper_bound(parts.begin(), parts.end(), r,
                             [](int64_t row, const SequenceSpan& s) { return row < s.first_row + s.rows; });
     SessionState& state = cache_state(context, sequence);
     KvCacheLayer& cache = state.kv_cache().layer(config_.cache_slot);
     const int position = sequence.start_position + static_cast<int>(r - sequence.first_row);
-    const int length = position + 1;  // causal: attend to positions 0..position
+    const int first = config_.sliding_window > 0 ? std::max(0, position - config_.sliding_window + 1) : 0;
 
     float* query = state.thread_scratch(omp_get_thread_num());
-    float* scores = query + head_scratch_floats(d);
     std::memcpy(query, q.row(r) + h * d, d * sizeof(float));
-    if (rotary_) rotary_->apply(query, position);
-    k.scale(query, scale_, d);
-
-    for (int j = 0; j < length; ++j) scores[j] = k.dot(query, cache.key(kv_head, j), d);
-    const float inverse_sum = 1.f / k.exp_shifted(scores, length);
-
-    float* out = output.row(r) + h * d;
-    std::memset(out, 0, d * sizeof(float));
-    for (int j = 0; j < length; ++j) k.axpy(scores[j], cache.value(kv_head, j), out, d);
-    k.scale(out, inverse_sum, d);
+    if (rotary_) rotary_->apply(query, position, long_step(rotary_, whole ? *whole : sequence));
+    const auto runs = [&](int from, int to, const auto& f) {
+      cache.for_each_run(kv_head, from, to, [&](int p, int count, const float* keys, const float* values) {
+        f(p, count, keys, values, d);
+      });
+    };
+    attend(query, query + head_scratch_floats(d), first, position, runs, output.row(r) + h * d);
   }
 }
 
@@ -108,10 +172,11 @@ ActivationView AttentionOp::positioned_keys(const RunContext& context, const Act
   const ActivationView rotated{context.state.step_buffer(k.rows * k.width), k.rows, k.width};
   std::memcpy(rotated.data, k.data, k.rows * k.width * sizeof(float));
   for (const SequenceSpan& sequence : context.sequences) {
+    const bool long_factors = long_step(rotary_, sequence);
     for (int64_t i = 0; i < sequence.rows; ++i) {
       const int position = sequence.start_position + static_cast<int>(i);
       float* row = rotated.row(sequence.first_row + i);
-      for (int h = 0; h < config_.num_kv_heads; ++h) rotary_->apply(row + h * config_.head_dim, position);
+      for (int h = 0; h < config_.num_kv_heads; ++h) rotary_->apply(row + h * config_.head_dim, position, long_factors);
     }
   }
   return rotated;
@@ -122,13 +187,16 @@ void AttentionOp::run_packed(const RunContext& context, std::span<const Activati
   const ActivationView& q = inputs[0];
   const ActivationView keys = positioned_keys(context, inputs[1]);
   const ActivationView& values = inputs[2];
-  const auto& k = kernels::active();
   const int d = config_.head_dim;
   const int group = config_.num_heads / config_.num_kv_heads;
   const int64_t tasks = q.rows * config_.num_heads;
 
   // Sequences cover the rows in order, so a binary search finds a row's own.
   const std::span<const SequenceSpan> sequences = context.sequences;
+  int64_t longest = 0;
+  for (const SequenceSpan& s : sequences) longest = std::max(longest, s.rows);
+  reserve_scratch(context.state, longest);
+  context.state.prepare_threads(omp_get_max_threads());
 #pragma omp parallel for schedule(static) if (worth_parallel(tasks * q.rows * d))
   for (int64_t task = 0; task < tasks; ++task) {
     const int64_t r = task / config_.num_heads;
@@ -136,22 +204,19 @@ void AttentionOp::run_packed(const RunContext& context, std::span<const Activati
     const int kv_offset = (h / group) * d;
     const SequenceSpan& sequence = *std::upper_bound(sequences.begin(), sequences.end(), r,
         [](int64_t row, const SequenceSpan& s) { return row < s.first_row + s.rows; });
-    const int64_t index = r - sequence.first_row;  // the row's place in its sequence
+    const int index = static_cast<int>(r - sequence.first_row);  // the row's place in its sequence
 
     float* query = context.state.thread_scratch(omp_get_thread_num());
-    float* scores = query + head_scratch_floats(d);
     std::memcpy(query, q.row(r) + h * d, d * sizeof(float));
-    if (rotary_) rotary_->apply(query, sequence.start_position + static_cast<int>(index));
-    k.scale(query, scale_, d);
+    if (rotary_) rotary_->apply(query, sequence.start_position + index, long_step(rotary_, sequence));
 
-    const int64_t length = config_.causal ? index + 1 : sequence.rows;
-    for (int64_t j = 0; j < length; ++j) scores[j] = k.dot(query, keys.row(sequence.first_row + j) + kv_offset, d);
-    const float inverse_sum = 1.f / k.exp_shifted(scores, length);
-
-    float* out = output.row(r) + h * d;
-    std::memset(out, 0, d * sizeof(float));
-    for (int64_t j = 0; j < length; ++j) k.axpy(scores[j], values.row(sequence.first_row + j) + kv_offset, out, d);
-    k.scale(out, inverse_sum, d);
+    const int last = config_.causal ? index : static_cast<int>(sequence.rows) - 1;
+    const int first = config_.sliding_window > 0 ? std::max(0, index - config_.sliding_window + 1) : 0;
+    const auto runs = [&](int from, int to, const auto& f) {
+      f(from, to - from + 1, keys.row(sequence.first_row + from) + kv_offset,
+        values.row(sequence.first_row + from) + kv_offset, keys.width);
+    };
+    attend(query, query + head_scratch_floats(d), first, last, runs, output.row(r) + h * d);
   }
 }
 

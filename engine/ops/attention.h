@@ -11,9 +11,15 @@ struct AttentionConfig {
   int num_heads = 0;
   int num_kv_heads = 0;  // < num_heads: grouped-query attention
   int head_dim = 0;
-  int max_positions = 0;
   std::optional<RopeStyle> rope;  // none: positions come from elsewhere (e.g. learned)
   double rope_theta = 10000.0;
+  // Scaled or partial RoPE (models/rope_scaling.h); none: theta^(-2i/d) over the whole head.
+  std::optional<RopeFrequencies> rope_frequencies;
+  float scale = 0;          // of q.k; 0: 1/sqrt(head_dim)
+  float logit_softcap = 0;  // > 0: scores become cap * tanh(score / cap) (Gemma 2)
+  // > 0: a query sees only the last `sliding_window` positions, itself
+  // included (Mistral, Gemma's local layers); older keys are skipped.
+  int sliding_window = 0;
   // false: an encoder; each row attends to every row of its own sequence,
   // read straight from k/v (no KV cache).
   bool causal = true;
@@ -42,16 +48,28 @@ class AttentionOp : public Op {
   const AttentionConfig& config() const { return config_; }
 
  private:
-  void append_to_cache(const RunContext& context, const ActivationView& k, const ActivationView& v) const;
+  // `parts` of the step's sequences; `whole`: the sequence they are chunks
+  // of (LongRoPE picks its table by the whole step), null: each part is whole.
+  void append_to_cache(const RunContext& context, std::span<const SequenceSpan> parts, const SequenceSpan* whole,
+                       const ActivationView& k, const ActivationView& v) const;
+  void attend_cached(const RunContext& context, std::span<const SequenceSpan> parts, const SequenceSpan* whole,
+                     const ActivationView& q, const ActivationView& output) const;
+  void reserve_scratch(SessionState& state, int64_t attended) const;
   void run_causal(const RunContext& context, std::span<const ActivationView> inputs, const ActivationView& output) const;
   void run_packed(const RunContext& context, std::span<const ActivationView> inputs,
                   const ActivationView& output) const;
   // k with RoPE applied at each row's position in its sequence (in the
   // session's step buffer), or k itself when there is no RoPE.
   ActivationView positioned_keys(const RunContext& context, const ActivationView& k) const;
+  // Scores of `query` (rotated, unscaled) against the keys of positions
+  // [first, last] and the softmax-weighted sum of their values into `out`.
+  // runs(first, last, f) calls f(position, count, keys, values, stride) for
+  // stretches of positions stored `stride` floats apart.
+  template <typename Runs>
+  void attend(float* query, float* scores, int first, int last, Runs runs, float* out) const;
 
   AttentionConfig config_;
-  std::optional<RotaryTable> rotary_;
+  std::optional<Rotary> rotary_;
   float scale_;
 };
 

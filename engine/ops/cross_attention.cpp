@@ -50,7 +50,7 @@ void CrossAttentionOp::run(const RunContext& context, std::span<const Activation
     const SequenceSpan& sequence = *std::upper_bound(sequences.begin(), sequences.end(), r,
         [](int64_t row, const SequenceSpan& s) { return row < s.first_row + s.rows; });
     const CrossAttentionMemory& memory = memory_of(context, sequence);
-    const KvCacheLayer& layer = memory.layers[config_.cache_slot];
+    const CrossAttentionLayer& layer = memory.layers[config_.cache_slot];
     const int length = memory.source_length;
 
     float* query = context.state.thread_scratch(omp_get_thread_num());

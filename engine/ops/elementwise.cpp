@@ -12,11 +12,25 @@ void AddOp::run(const RunContext&, std::span<const ActivationView> inputs, const
   kernels::active().add(inputs[0].data, inputs[1].data, output.data, inputs[0].rows * width_);
 }
 
-void SwiGluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+void glu(GluActivation activation, const float* gate, const float* up, float* out, int64_t n) {
   const auto& k = kernels::active();
+  if (activation == GluActivation::Silu) return k.silu_mul(gate, up, out, n);
+  if (out != gate) std::memcpy(out, gate, n * sizeof(float));
+  k.gelu_tanh(out, n);
+  for (int64_t i = 0; i < n; ++i) out[i] *= up[i];
+}
+
+void GluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
   const ActivationView& gate = inputs[0];
+  const ActivationView& up = inputs[1];
 #pragma omp parallel for if (worth_parallel(gate.rows * gate.width))
-  for (int64_t r = 0; r < gate.rows; ++r) k.silu_mul(gate.row(r), inputs[1].row(r), output.row(r), width_);
+  for (int64_t r = 0; r < gate.rows; ++r) glu(activation_, gate.row(r), up.row(r), output.row(r), width_);
+}
+
+// The LM head's logits, once per step: a scalar loop is enough.
+void SoftCapOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const int64_t n = inputs[0].rows * width_;
+  for (int64_t i = 0; i < n; ++i) output.data[i] = cap_ * std::tanh(inputs[0].data[i] / cap_);
 }
 
 void SiluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {

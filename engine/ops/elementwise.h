@@ -18,17 +18,36 @@ class AddOp : public Op {
   int64_t width_;
 };
 
-// silu(gate) * up: the gated activation of a SwiGLU feed-forward network.
-class SwiGluOp : public Op {
+// act(gate) * up: the gated activation of a GLU feed-forward network,
+// silu for SwiGLU (Llama), the tanh GELU for GeGLU (Gemma).
+enum class GluActivation { Silu, GeluTanh };
+// out = act(gate) * up over n values; out may be gate.
+void glu(GluActivation activation, const float* gate, const float* up, float* out, int64_t n);
+class GluOp : public Op {
  public:
-  explicit SwiGluOp(int64_t width) : width_(width) {}
-  std::string_view name() const override { return "SwiGLU"; }
+  GluOp(int64_t width, GluActivation activation) : width_(width), activation_(activation) {}
+  std::string_view name() const override { return activation_ == GluActivation::Silu ? "SwiGLU" : "GeGLU"; }
   int64_t output_width() const override { return width_; }
   void run(const RunContext& context, std::span<const ActivationView> inputs,
            const ActivationView& output) const override;
 
  private:
   int64_t width_;
+  GluActivation activation_;
+};
+
+// cap * tanh(x / cap): Gemma 2's soft-capping of the final logits.
+class SoftCapOp : public Op {
+ public:
+  SoftCapOp(int64_t width, float cap) : width_(width), cap_(cap) {}
+  std::string_view name() const override { return "SoftCap"; }
+  int64_t output_width() const override { return width_; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+  float cap_;
 };
 
 // silu(x) = x * sigmoid(x), elementwise: the activation of plain FFNs whose
@@ -45,7 +64,7 @@ class SiluOp : public Op {
   int64_t width_;
 };
 
-// x * factor: embeddings scaled by sqrt(d_model) (Marian, M2M-100).
+// x * factor: embeddings scaled by sqrt(d_model) (Marian, M2M-100, Gemma).
 class ScaleOp : public Op {
  public:
   ScaleOp(int64_t width, float factor) : width_(width), factor_(factor) {}

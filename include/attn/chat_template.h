@@ -53,6 +53,11 @@ class ChatTemplate {
   // from tokenizer_config.json in `config_directory` when given.
   static ChatTemplate from_file(const std::filesystem::path& jinja_file,
                                 const std::filesystem::path& config_directory = {});
+  // For the model at `model_path` (its directory, or a file in it such as an
+  // .onnx or llama2.c .bin): `template_file` with that directory's special
+  // tokens when given (--chat-template), else the directory's own template.
+  static ChatTemplate for_model(const std::filesystem::path& model_path,
+                                const std::filesystem::path& template_file = {});
 
   ~ChatTemplate();
   ChatTemplate(ChatTemplate&&) noexcept;

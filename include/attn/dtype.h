@@ -27,6 +27,8 @@ enum class DType : int32_t {
 size_t dtype_size(DType dtype);
 // Elements per block: 32 for Q4_0, 1 for the others.
 int64_t dtype_block_elements(DType dtype);
+// Bytes per block: 18 for Q4_0, dtype_size for the others.
+size_t dtype_block_bytes(DType dtype);
 // Bytes holding `elements` consecutive values (a whole number of blocks).
 size_t dtype_row_bytes(DType dtype, int64_t elements);
 std::string_view dtype_name(DType dtype);  // "F32", "BF16", ... as safetensors spells them

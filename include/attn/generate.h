@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -76,6 +77,37 @@ GenerateResult generate(Session& session, std::string_view prompt, const Generat
 // The same for a prompt already tokenized (special tokens included).
 GenerateResult generate(Session& session, std::span<const TokenId> prompt_tokens, const GenerateOptions& options,
                         const TextCallback& on_text = {});
+
+// One generation driven a token at a time by a caller that runs the model
+// itself, such as a server stepping many sequences in one
+// Session::decode_step. generate() is this class driven by Session::forward,
+// so both give the same tokens and text.
+class Generation {
+ public:
+  // Checks that the prompt fits and that the model generates, truncates
+  // `session` to the prefix it already holds (reusable_prefix) and streams
+  // the echoed prompt. The caller then runs prompt_to_prefill() through the
+  // session (in one forward call or several) and passes the logits of its
+  // last token to next().
+  Generation(Session& session, std::span<const TokenId> prompt_tokens, const GenerateOptions& options,
+             TextCallback on_text = {});
+  ~Generation();
+  Generation(Generation&&) noexcept;
+
+  std::span<const TokenId> prompt_to_prefill() const;
+  // Samples the next token from `logits` (the row after the last token the
+  // session took) and streams its text. Returns the token the session must
+  // take next, or kNoToken when generation has ended: then result() is
+  // final (stop_reason set, text held back streamed).
+  TokenId next(std::span<const float> logits);
+  bool finished() const;
+  // Timings are the caller's to fill.
+  GenerateResult& result();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // The prompt as generate() tokenizes it: with the tokenizer's special tokens
 // (BOS), and BOS alone for an empty prompt.

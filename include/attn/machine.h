@@ -32,8 +32,17 @@ struct ForwardCost {
   // (the LM head sees only the last), and FLOPs per token (2 x multiply-adds).
   std::vector<MatrixShape> prefill_shapes;
   double prefill_flops_per_token = 0;
-  double linear_weight_bytes = 0;   // read once per decode step
+  double linear_weight_bytes = 0;   // read once per decode step (of a mixture of experts: a token's top_k)
   double kv_bytes_per_position = 0;  // keys and values of all layers
+  // Of those, the sliding-window layers', which hold at most their window.
+  struct WindowedLayer {
+    double bytes_per_position;
+    int window;
+  };
+  std::vector<WindowedLayer> windowed_kv;
+  // The KV bytes a sequence of `length` positions holds (and a decode step
+  // at that length reads).
+  double kv_bytes(int64_t length) const;
 };
 ForwardCost forward_cost(const Model& model, int prompt_tokens);
 

@@ -115,7 +115,11 @@ class Model {
 };
 
 struct SessionOptions {
-  int context_length = 0;  // 0: the model's own context length
+  // 0: kDefaultContextLength, or the model's context length if smaller (as
+  // llama.cpp defaults its -c). Up to the model's context length; the KV
+  // cache grows with the sequence whatever the context length allows.
+  int context_length = 0;
+  static constexpr int kDefaultContextLength = 4096;
 };
 
 struct SessionStats {
@@ -179,6 +183,9 @@ class Session {
   // Forgets the sequence; keeps planned buffers.
   void reset();
   // Drops everything after the first `position` tokens of the sequence.
+  // Sliding-window layers keep only their window (a ring of the last
+  // positions): when they no longer hold the window before `position`, the
+  // whole sequence is dropped instead; position() says where it resumes.
   void truncate(int position);
 
   int position() const;

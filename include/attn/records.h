@@ -1,5 +1,5 @@
-// Batch jobs over text records, the way `attn score` and `attn embed` write
-// them: each input line (plain text, or a JSON line {"text": ..., other
+// Batch jobs over text records, the way `attn score`, `attn embed` and
+// `attn translate` write them: each input line (plain text, or a JSON line {"text": ..., other
 // fields}) becomes exactly one output line, a JSON object with the record's
 // other fields first, then its result or an "error". The CLI, the C API,
 // the Python bindings and attn.distributed all go through process_records,
@@ -18,6 +18,7 @@
 #include "attn/embed.h"
 #include "attn/model.h"
 #include "attn/score.h"
+#include "attn/translate.h"
 
 namespace attn ATTN_API {
 
@@ -45,6 +46,10 @@ enum class RecordTask {
   Score,
   // Encoders: {"embedding":[...][,"truncated"]}, or raw float32 rows (embed_f32).
   Embed,
+  // Encoder-decoders, on a Translator: the translation as a line of text (an
+  // empty line for an error), or with translate_json {"text","tokens","score"}.
+  // JSON records may carry their own "src_lang" / "tgt_lang".
+  Translate,
 };
 
 struct RecordOptions {
@@ -54,6 +59,8 @@ struct RecordOptions {
   // Embed: raw little-endian float32 rows instead of JSON lines. Raw rows
   // cannot carry an error, so a bad record throws attn::Error.
   bool embed_f32 = false;
+  TranslateOptions translate;   // Translate
+  bool translate_json = false;  // Translate: JSON lines instead of text
 };
 
 struct RecordError {
@@ -68,14 +75,18 @@ struct RecordBatch {
 };
 
 // Throws attn::Error naming the model when it cannot do the task: Score
-// needs a decoder or a sequence classifier, Embed an encoder.
+// needs a decoder or a sequence classifier, Embed an encoder, Translate an
+// encoder-decoder.
 void require_record_task(const Model& model, RecordTask task);
 
 // Runs the task over the lines in one call (batched by the task's
 // batch_size). A bad record gets its "error" and does not stop the others.
-// Throws attn::Error as require_record_task does.
+// Throws attn::Error as require_record_task does (and for Translate, which
+// runs on a Translator).
 RecordBatch process_records(Session& session, RecordTask task, std::span<const std::string> lines,
                             const RecordOptions& options);
+// RecordTask::Translate. Throws attn::Error for bad translate options.
+RecordBatch process_records(Translator& translator, std::span<const std::string> lines, const RecordOptions& options);
 
 // The JSON line (with "\n") for a record's fields plus an "error", as every
 // record task writes it; invalid UTF-8 in the message is replaced, never thrown.

@@ -3,10 +3,13 @@
 #include "onnx/onnx.pb.h"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <cstring>
 #include <map>
 
 #include "attn/error.h"
+#include "engine/checked_shape.h"
 #include "engine/mapped_file.h"
 
 namespace attn {
@@ -73,18 +76,25 @@ Array copy_typed_field(const onnx::TensorProto& t, DType type, const Shape& shap
   return out;
 }
 
-Array external_tensor(const onnx::TensorProto& t, DType type, const Shape& shape, ReadContext& context,
-                      const std::string& where) {
+// An external-data offset or length: decimal digits within int64_t, nothing else.
+std::optional<int64_t> parse_count(const std::string& text) {
+  int64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || stop != end || value < 0) return std::nullopt;
+  return value;
+}
+
+Array external_tensor(const onnx::TensorProto& t, DType type, const Shape& shape, int64_t nbytes,
+                      ReadContext& context, const std::string& where) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& entry : t.external_data()) {
-    try {
-      if (entry.key() == "location") location = entry.value();
-      if (entry.key() == "offset") offset = std::stoll(entry.value());
-      if (entry.key() == "length") length = std::stoll(entry.value());
-    } catch (const std::exception&) {
-      throw Error(where + ": external data " + entry.key() + " '" + entry.value() + "' is not a number");
-    }
+    if (entry.key() == "location") location = entry.value();
+    if (entry.key() != "offset" && entry.key() != "length") continue;
+    const auto count = parse_count(entry.value());
+    if (!count) throw Error(where + ": external data " + entry.key() + " '" + entry.value() + "' is not a byte count");
+    (entry.key() == "offset" ? offset : length) = *count;
   }
   const fs::path relative(location);
   if (location.empty() || relative.is_absolute() || relative.lexically_normal().string().starts_with("..")) {
@@ -93,14 +103,14 @@ Array external_tensor(const onnx::TensorProto& t, DType type, const Shape& shape
   const fs::path path = context.file.parent_path() / relative;
   auto& mapped = context.external_files[path];
   if (!mapped) mapped = MappedFile::open(path);
-  const int64_t nbytes = static_cast<int64_t>(Array(type, {}).nbytes()) * shape_numel(shape);
   if (length >= 0 && length != nbytes) {
     throw Error(where + ": external data length " + std::to_string(length) + " differs from the " +
                 std::to_string(nbytes) + " bytes its shape " + shape_to_string(shape) + " needs");
   }
-  if (offset < 0 || offset + nbytes > static_cast<int64_t>(mapped->size())) {
-    throw Error(where + ": external data [" + std::to_string(offset) + ", " + std::to_string(offset + nbytes) +
-                ") lies outside " + path.string() + " (" + std::to_string(mapped->size()) +
+  const auto file_size = static_cast<int64_t>(mapped->size());
+  if (nbytes > file_size || offset > file_size - nbytes) {  // offset + nbytes could overflow
+    throw Error(where + ": external data of " + std::to_string(nbytes) + " bytes at offset " + std::to_string(offset) +
+                " lies outside " + path.string() + " (" + std::to_string(mapped->size()) +
                 " bytes); the model and its data file do not match");
   }
   const std::byte* data = mapped->data() + offset;
@@ -123,9 +133,11 @@ Array convert_tensor(const onnx::TensorProto& t, ReadContext& context, const std
   for (int64_t d : shape) {
     if (d < 0) throw Error(where + ": negative dimension in " + shape_to_string(shape));
   }
-  if (t.data_location() == onnx::TensorProto::EXTERNAL) return external_tensor(t, type, shape, context, where);
+  const auto nbytes = shape_bytes(shape, Array(type, {}).nbytes());
+  if (!nbytes) throw Error(where + ": shape " + shape_to_string(shape) + " is too large to address");
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) return external_tensor(t, type, shape, *nbytes, context, where);
   if (t.has_raw_data()) {
-    const size_t expected = static_cast<size_t>(shape_numel(shape)) * dtype_size(type);
+    const auto expected = static_cast<size_t>(*nbytes);
     if (t.raw_data().size() != expected) {
       throw Error(where + ": raw data has " + std::to_string(t.raw_data().size()) + " bytes but its shape " +
                   shape_to_string(shape) + " needs " + std::to_string(expected));

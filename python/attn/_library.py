@@ -20,7 +20,7 @@ ATTN_NO_TOKEN = -1
 STOP_REASONS = ("eos", "stop_string", "max_length", "context_full", "aborted")
 DTYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "int8": 4, "q4_0": 5}
 POOLINGS = {None: 0, "mean": 1, "cls": 2, "max": 3, "last": 4}
-RECORD_TASKS = {"score": 0, "embed": 1}
+RECORD_TASKS = {"score": 0, "embed": 1, "translate": 2}
 RECORD_FORMATS = {"text": 0, "jsonl": 1}
 
 ProgressCallback = CFUNCTYPE(c_enum, c_void_p, c_char_p, c_float)
@@ -61,6 +61,14 @@ class Generation(Structure):
                 ("n_tokens", c_size_t), ("n_prompt_tokens", c_size_t), ("stop_reason", c_enum)]
 
 
+class ChatMessage(Structure):
+    _fields_ = [("role", c_char_p), ("content", c_char_p)]
+
+
+class ChatOptions(Structure):
+    _fields_ = [("template_path", c_char_p), ("add_generation_prompt", c_int32)]
+
+
 class EmbedOptions(Structure):
     _fields_ = [("pooling", c_enum), ("normalize", c_int32), ("batch_size", c_int32), ("truncate", c_int32)]
 
@@ -78,8 +86,15 @@ class ClassifyOptions(Structure):
     _fields_ = [("batch_size", c_int32), ("truncate", c_int32)]
 
 
+class TranslateOptions(Structure):
+    _fields_ = [("beam_size", c_int32), ("max_new_tokens", c_int32), ("batch_size", c_int32),
+                ("use_length_penalty", c_int32), ("length_penalty", c_float), ("early_stopping", c_char_p),
+                ("no_repeat_ngram_size", c_int32), ("source_language", c_char_p), ("target_language", c_char_p)]
+
+
 class RecordOptions(Structure):
-    _fields_ = [("format", c_enum), ("score", ScoreOptions), ("embed", EmbedOptions)]
+    _fields_ = [("format", c_enum), ("score", ScoreOptions), ("embed", EmbedOptions),
+                ("translate", TranslateOptions), ("translate_json", c_int32)]
 
 
 _model_p = c_void_p
@@ -112,6 +127,11 @@ _SIGNATURES = {
     "attn_generate": (c_enum, [_session_p, c_char_p, POINTER(GenerateOptions), POINTER(Generation)]),
     "attn_generation_clear": (None, [POINTER(Generation)]),
     "attn_session_abort": (c_enum, [_session_p]),
+    "attn_chat_options_defaults": (ChatOptions, []),
+    "attn_chat_template_apply": (c_enum, [_model_p, POINTER(ChatMessage), c_size_t, POINTER(ChatOptions),
+                                          POINTER(POINTER(ctypes.c_char)), POINTER(c_size_t)]),
+    "attn_chat": (c_enum, [_session_p, POINTER(ChatMessage), c_size_t, POINTER(ChatOptions),
+                           POINTER(GenerateOptions), POINTER(Generation)]),
     "attn_embed_options_defaults": (EmbedOptions, []),
     "attn_embed": (c_enum, [_session_p, POINTER(c_char_p), c_size_t, POINTER(EmbedOptions), POINTER(c_float),
                             POINTER(c_int32)]),

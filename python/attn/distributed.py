@@ -1,8 +1,9 @@
-"""Batch jobs over text files on a Dask cluster: score_files and embed_files.
+"""Batch jobs over text files on a Dask cluster: score_files, embed_files and
+translate_files.
 
 The inputs are cut into partitions of whole lines; each worker process loads
 the model once and turns each of its partitions into one output file with
-Model.process_records, the same code `attn score` and `attn embed` run, so the
+Model.process_records, the same code `attn score`, `embed` and `translate` run, so the
 partition files concatenated in order are byte for byte the CLI's output for
 the concatenated inputs. A partition file appears only complete (written to a
 temporary name, then renamed), so re-running the same call after a crash of a
@@ -23,11 +24,13 @@ import time
 from typing import Dict, List, Optional, Sequence, Union
 
 MANIFEST = "manifest.json"
-_TASKS = ("score", "embed")
+_TASKS = ("score", "embed", "translate")
 # Options a task takes, with the CLI's defaults (truncate: off for score, on for embed).
 _OPTIONS = {
     "score": {"batch_size": 32, "truncate": False, "token_logprobs": False},
     "embed": {"batch_size": 32, "truncate": True, "pooling": None, "normalize": None},
+    "translate": {"batch_size": 32, "json": False, "beam_size": 0, "max_new_tokens": 0, "length_penalty": None,
+                  "early_stopping": None, "no_repeat_ngram_size": None, "src_lang": None, "tgt_lang": None},
 }
 _MODEL_OPTIONS = {"tokenizer": None, "dtype": None, "threads": 1}
 
@@ -197,7 +200,8 @@ def run_files(task: str, inputs, model: str, output_dir: str, client=None, lines
         from .model import detect_record_format
         input_format = detect_record_format(first) if first is not None else "text"
     partitions = [p for path in paths for p in split_lines(path, lines_per_partition)]
-    outputs = [os.path.join(os.path.abspath(output_dir), f"part-{i:06d}.jsonl") for i in range(len(partitions))]
+    suffix = ".txt" if task == "translate" and not options["json"] else ".jsonl"
+    outputs = [os.path.join(os.path.abspath(output_dir), f"part-{i:06d}{suffix}") for i in range(len(partitions))]
     _write_manifest(output_dir, identity, partitions, outputs)
     for stale in glob.glob(os.path.join(glob.escape(output_dir), ".part-*.tmp")):
         os.unlink(stale)  # left by a killed worker; no task of this job runs yet
@@ -235,6 +239,16 @@ def _run_on_cluster(client, todo, done_before, total, progress, stats) -> None:
             cluster.close()
 
 
+def translate_files(inputs, model, output_dir, client=None, lines_per_partition=100_000, **options) -> List[str]:
+    """`attn translate` over files on a cluster (encoder-decoder models): one
+    line of text per input line, or {"text","tokens","score"} with json=True.
+    Options: batch_size, json, beam_size, max_new_tokens, length_penalty,
+    early_stopping, no_repeat_ngram_size, src_lang, tgt_lang, input_format,
+    dtype, threads (per worker), tokenizer. Returns the output partition files
+    in input order."""
+    return run_files("translate", inputs, model, output_dir, client, lines_per_partition, **options)
+
+
 def score_files(inputs, model, output_dir, client=None, lines_per_partition=100_000, **options) -> List[str]:
     """`attn score` over files on a cluster: log-likelihoods (decoders) or label
     scores (classifiers), one JSON line per input line. Options: batch_size,
@@ -252,15 +266,10 @@ def embed_files(inputs, model, output_dir, client=None, lines_per_partition=100_
 
 # ---- python3 -m attn.distributed --------------------------------------------
 
-def _errors_in(path: str) -> int:
-    """Output lines that are an error (what the CLI's exit status counts)."""
-    with open(path, "rb") as file:
-        return sum(1 for line in file if b'"error"' in line and "error" in json.loads(line))
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m attn.distributed",
-                                     description="Score or embed text files on a Dask cluster.")
+                                     description="Score, embed or translate text files on a Dask cluster. "
+                                                 "Exit status 1 when a line processed by this run is an error.")
     parser.add_argument("task", choices=_TASKS)
     parser.add_argument("inputs", nargs="+", help="input files or glob patterns")
     parser.add_argument("-m", "--model", required=True, help="model path, the same on every worker")
@@ -276,6 +285,11 @@ def main(argv=None) -> int:
     parser.add_argument("--token-logprobs", action="store_true", help="score: each token's log-probability")
     parser.add_argument("--pooling", choices=("mean", "cls", "max", "last"), help="embed")
     parser.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=None, help="embed")
+    parser.add_argument("--json", action="store_true", help="translate: JSON lines {text, tokens, score}")
+    parser.add_argument("--beam-size", type=int, default=0, help="translate (default: the model's)")
+    parser.add_argument("-n", "--max-new-tokens", type=int, default=0, help="translate (default: the model's)")
+    parser.add_argument("--src-lang", help="translate")
+    parser.add_argument("--tgt-lang", help="translate")
     parser.add_argument("--merge", metavar="FILE", help="also concatenate the partitions into FILE")
     args = parser.parse_args(argv)
 
@@ -285,15 +299,19 @@ def main(argv=None) -> int:
         options["truncate"] = args.truncate
     if args.task == "score":
         options["token_logprobs"] = args.token_logprobs
-    else:
+    elif args.task == "embed":
         options.update(pooling=args.pooling, normalize=args.normalize)
+    else:
+        options.update(json=args.json, beam_size=args.beam_size, max_new_tokens=args.max_new_tokens,
+                       src_lang=args.src_lang, tgt_lang=args.tgt_lang)
+    stats = []
     client = None
     if args.scheduler:
         from dask.distributed import Client
         client = Client(args.scheduler)
     try:
         outputs = run_files(args.task, args.inputs, args.model, args.output_dir, client,
-                            args.lines_per_partition, **options)
+                            args.lines_per_partition, stats=stats, **options)
     except (OSError, ValueError, TypeError) as error:
         print(f"attn.distributed: {error}", file=sys.stderr)
         return 1
@@ -302,7 +320,7 @@ def main(argv=None) -> int:
             client.close()
     if args.merge:
         _write_atomically(args.merge, (open(path, "rb").read() for path in outputs))
-    errors = sum(_errors_in(path) for path in outputs)
+    errors = sum(report["errors"] for report in stats)
     print(f"attn.distributed: {len(outputs)} partitions in {args.output_dir}"
           + (f", merged into {args.merge}" if args.merge else ""), file=sys.stderr)
     return 1 if errors else 0

@@ -45,6 +45,39 @@ def _encode_all(texts: Sequence[str], name: str):
     return encoded, (c_char_p * len(encoded))(*encoded)
 
 
+def _generate_options(max_tokens, max_length, temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n,
+                      seed, stop):
+    """The C options, and the Python objects they point into (keep them alive)."""
+    options = lib.attn_generate_options_defaults()
+    options.sampling = C.Sampling(temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n, seed)
+    options.max_length = max_length
+    options.max_new_tokens = max_tokens
+    stops, stop_array = _encode_all(list(stop), "stop")
+    options.stop_strings = stop_array
+    options.n_stop_strings = len(stops)
+    return options, (stops, stop_array)
+
+
+def _chat_messages(messages: Sequence[dict]):
+    """The C array of messages, and the encoded strings it points into."""
+    if isinstance(messages, (str, dict)):
+        raise TypeError("messages: a list of {\"role\": ..., \"content\": ...} dicts")
+    encoded = []
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str) \
+                or not isinstance(message.get("content"), str):
+            raise TypeError(f"messages[{i}]: a dict with string \"role\" and \"content\"")
+        encoded.append((message["role"].encode("utf-8"), message["content"].encode("utf-8")))
+    return (C.ChatMessage * len(encoded))(*[C.ChatMessage(r, c) for r, c in encoded]), encoded
+
+
+def _chat_options(template: Optional[str], add_generation_prompt: bool) -> C.ChatOptions:
+    options = lib.attn_chat_options_defaults()
+    options.template_path = str(template).encode() if template is not None else None
+    options.add_generation_prompt = int(add_generation_prompt)
+    return options
+
+
 @dataclass
 class Score:
     logprob: float  # sum of the natural-log probabilities of the scored tokens
@@ -71,7 +104,8 @@ class Records:
 
 
 class Generation:
-    """Iterates (once) over the pieces of text as they are generated, each
+    """Model.generate's and Model.chat's answer.
+    Iterates (once) over the pieces of text as they are generated, each
     whole UTF-8 characters. Generation starts with the iteration and runs on
     a background thread; leaving the loop early (break, close()) aborts it.
     Afterwards `text`, `tokens`, `prompt_tokens` and `stop_reason` describe
@@ -79,7 +113,7 @@ class Generation:
 
     _DONE = object()
 
-    def __init__(self, model: "Model", prompt: str, options: C.GenerateOptions, keep_alive):
+    def __init__(self, model: "Model", start, options: C.GenerateOptions, keep_alive):
         self.text = ""
         self.tokens: List[int] = []
         self.prompt_tokens = 0
@@ -99,12 +133,12 @@ class Generation:
         options.on_token = self._callback
         self._keep_alive = (options, keep_alive)
         self._session = model._new_session()
-        self._thread = threading.Thread(target=self._run, args=(prompt.encode("utf-8"), options), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(start, options), daemon=True)
 
-    def _run(self, prompt: bytes, options) -> None:
+    def _run(self, start, options) -> None:
         result = C.Generation()
         try:
-            status = lib.attn_generate(self._session, prompt, byref(options), byref(result))
+            status = start(self._session, byref(options), byref(result))
             if status != C.ATTN_OK:
                 self._error = AttnError(status, _message(lib.attn_session_last_error, self._session))
             else:
@@ -252,14 +286,42 @@ class Model:
         """The continuation of `prompt`, as an iterator of text pieces. max_tokens
         bounds the generated tokens (llama.cpp's -n); max_length bounds prompt +
         continuation (Hugging Face's max_length; 0: the context). Greedy by default."""
-        options = lib.attn_generate_options_defaults()
-        options.sampling = C.Sampling(temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n, seed)
-        options.max_length = max_length
-        options.max_new_tokens = max_tokens
-        stops, stop_array = _encode_all(list(stop), "stop")
-        options.stop_strings = stop_array
-        options.n_stop_strings = len(stops)
-        return Generation(self, prompt, options, (stops, stop_array))
+        options, keep_alive = _generate_options(max_tokens, max_length, temperature, top_k, top_p, min_p,
+                                                repeat_penalty, repeat_last_n, seed, stop)
+        encoded = prompt.encode("utf-8")
+        return Generation(self, lambda session, o, r: lib.attn_generate(session, encoded, o, r), options, keep_alive)
+
+    # ---- chat -------------------------------------------------------------
+
+    def chat_template(self, messages: Sequence[dict], *, add_generation_prompt: bool = True,
+                      template: Optional[str] = None) -> str:
+        """`messages` ([{"role": ..., "content": ...}, ...]) rendered with the
+        model's chat template (or the .jinja file `template`), as transformers'
+        apply_chat_template renders them."""
+        array, keep_alive = _chat_messages(messages)
+        options = _chat_options(template, add_generation_prompt)
+        text = POINTER(ctypes.c_char)()
+        length = c_size_t()
+        _check(lib.attn_chat_template_apply(self._handle, array, len(array), byref(options), byref(text),
+                                            byref(length)), lib.attn_model_last_error, self._handle)
+        try:
+            return ctypes.string_at(text, length.value).decode("utf-8")
+        finally:
+            lib.attn_free(text)
+
+    def chat(self, messages: Sequence[dict], *, template: Optional[str] = None, max_tokens: int = -1,
+             max_length: int = 0, temperature: float = 0.0, top_k: int = 40, top_p: float = 0.95, min_p: float = 0.0,
+             repeat_penalty: float = 1.0, repeat_last_n: int = 64, seed: int = 1,
+             stop: Sequence[str] = ()) -> Generation:
+        """The assistant's answer to `messages`, as an iterator of text pieces
+        (like generate): the conversation rendered with the chat template, and
+        generation until the end of the assistant's turn. max_length 0: the context."""
+        array, message_bytes = _chat_messages(messages)
+        chat_options = _chat_options(template, True)
+        options, keep_alive = _generate_options(max_tokens, max_length, temperature, top_k, top_p, min_p,
+                                                repeat_penalty, repeat_last_n, seed, stop)
+        start = lambda session, o, r: lib.attn_chat(session, array, len(array), byref(chat_options), o, r)
+        return Generation(self, start, options, (keep_alive, array, message_bytes, chat_options))
 
     # ---- batch tasks ------------------------------------------------------
 
@@ -318,13 +380,18 @@ class Model:
 
     def process_records(self, task: str, lines: Sequence[bytes], *, format: str = "text", batch_size: int = 32,
                         truncate: Optional[bool] = None, token_logprobs: bool = False,
-                        pooling: Optional[str] = None, normalize: Optional[bool] = None) -> "Records":
-        """Runs `task` ("score" or "embed") over input lines (bytes, without their
-        newlines) and returns exactly the lines `attn score` / `attn embed` write
-        for them (see attn/records.h). `format` is "text" or "jsonl" for the whole
-        input (detect_record_format decides it from the first line, as the CLI's
-        --input-format auto). truncate defaults as in the CLI: off for score, on
-        for embed."""
+                        pooling: Optional[str] = None, normalize: Optional[bool] = None, json: bool = False,
+                        beam_size: int = 0, max_new_tokens: int = 0, length_penalty: Optional[float] = None,
+                        early_stopping: Optional[str] = None, no_repeat_ngram_size: Optional[int] = None,
+                        src_lang: Optional[str] = None, tgt_lang: Optional[str] = None) -> "Records":
+        """Runs `task` ("score", "embed" or "translate") over input lines (bytes,
+        without their newlines) and returns exactly the lines `attn score` /
+        `attn embed` / `attn translate` write for them (see attn/records.h).
+        `format` is "text" or "jsonl" for the whole input (detect_record_format
+        decides it from the first line, as the CLI's --input-format auto).
+        truncate defaults as in the CLI: off for score, on for embed. translate:
+        json gives {"text","tokens","score"} lines; beam options as attn translate
+        (0 / None: the model's)."""
         if task not in C.RECORD_TASKS:
             raise ValueError(f"task: one of {sorted(C.RECORD_TASKS)}, not {task!r}")
         if format not in C.RECORD_FORMATS:
@@ -339,6 +406,9 @@ class Model:
         options.embed.truncate = int(truncate is None or truncate)
         options.embed.pooling = C.POOLINGS[pooling]
         options.embed.normalize = -1 if normalize is None else int(normalize)
+        keep = _translate_options(options.translate, batch_size, json, beam_size, max_new_tokens, length_penalty,
+                                  early_stopping, no_repeat_ngram_size, src_lang, tgt_lang)
+        options.translate_json = int(json)
         lines = [line if isinstance(line, bytes) else line.encode("utf-8") for line in lines]
         for number, line in enumerate(lines, 1):
             if b"\0" in line:  # the C API takes NUL-terminated lines
@@ -354,6 +424,21 @@ class Model:
             return Records(ctypes.string_at(output) if output else b"", errors.value, tokens.value)
         finally:
             lib.attn_free(output)
+            del keep
+
+
+def _translate_options(options, batch_size, json, beam_size, max_new_tokens, length_penalty, early_stopping,
+                       no_repeat_ngram_size, src_lang, tgt_lang):
+    """Fills a C attn_translate_options; returns the encoded strings it points to (keep them alive)."""
+    strings = [value.encode("utf-8") if value is not None else None for value in (early_stopping, src_lang, tgt_lang)]
+    options.beam_size = beam_size
+    options.max_new_tokens = max_new_tokens
+    options.batch_size = batch_size
+    options.use_length_penalty = int(length_penalty is not None)
+    options.length_penalty = 1.0 if length_penalty is None else length_penalty
+    options.early_stopping, options.source_language, options.target_language = strings
+    options.no_repeat_ngram_size = -1 if no_repeat_ngram_size is None else no_repeat_ngram_size
+    return strings
 
 
 def detect_record_format(first_line: bytes) -> str:

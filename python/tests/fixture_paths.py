@@ -11,3 +11,4 @@ CLI = os.environ.get("ATTN_CLI", "attn")
 STORIES = SHARED / "models" / "stories260K-hf"
 BERT = FIXTURES / "family" / "bert"
 CLASSIFIER = FIXTURES / "family" / "bert_classifier"
+MARIAN = FIXTURES / "translation" / "marian"

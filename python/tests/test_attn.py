@@ -11,9 +11,13 @@ import pytest
 
 import attn
 
-from fixture_paths import BERT, CLASSIFIER, CLI, STORIES
+from fixture_paths import BERT, CLASSIFIER, CLI, MARIAN, SHARED, STORIES
 
 SENTENCES = ["The cat sat on the mat.", "Hello world", "A third, somewhat longer sentence about nothing."]
+CHAT_TEMPLATE = SHARED / "chat_templates" / "deepseek-ai-DeepSeek-V3.1.jinja"
+CONVERSATION = [{"role": "system", "content": "You tell short stories."}, {"role": "user", "content": "Hi there"},
+                {"role": "assistant", "content": "Once upon a time"},
+                {"role": "user", "content": "Tell me a story about a cat and a dog"}]
 STORY_LINES = ["Once upon a time there was a girl.", "Lily and Tom went to the park.", "The sun was hot."]
 
 
@@ -70,6 +74,46 @@ def test_tokens_equal_the_cli(stories):
     assert stories.tokenize("Once upon a time") == expected
     assert stories.detokenize(expected) == "Once upon a time"
     assert stories.tokenize("Once", add_special=False) == expected[1:2]
+
+
+def test_chat_template_equals_the_cli(stories, tmp_path):
+    messages = tmp_path / "messages.json"
+    messages.write_text(json.dumps(CONVERSATION))
+    for add in (False, True):
+        expected = cli("chat-template", "-m", str(STORIES), "--chat-template", str(CHAT_TEMPLATE), "--messages",
+                       str(messages), *(["--add-generation-prompt"] if add else [])).decode()
+        assert stories.chat_template(CONVERSATION, template=CHAT_TEMPLATE, add_generation_prompt=add) == expected
+
+
+def test_chat_equals_the_cli(stories, tmp_path):
+    messages = tmp_path / "messages.json"
+    for conversation in (CONVERSATION, CONVERSATION[1:2]):
+        messages.write_text(json.dumps(conversation))
+        expected = json.loads(cli("generate", "-m", str(STORIES), "--chat-template", str(CHAT_TEMPLATE),
+                                  "--messages", str(messages), "-n", "48", "--temp", "0", "--json"))
+        answer = stories.chat(conversation, template=CHAT_TEMPLATE, max_tokens=48)
+        assert "".join(answer) == expected["text"]
+        assert answer.text == expected["text"]
+        assert answer.tokens == expected["tokens"]
+        assert answer.stop_reason == expected["stop_reason"]
+        assert answer.prompt_tokens == len(expected["prompt_tokens"])
+    # `attn chat` on a pipe answers a first turn the same way.
+    chatted = cli("chat", "-m", str(STORIES), "--chat-template", str(CHAT_TEMPLATE), "-n", "48", "--temp", "0",
+                  stdin="Hi there\n").decode()
+    assert chatted == expected["text"] + "\n"
+
+
+def test_chat_errors_name_the_problem(stories, tmp_path):
+    with pytest.raises(attn.AttnError, match="no chat template"):
+        list(stories.chat([{"role": "user", "content": "Hi"}]))
+    with pytest.raises(attn.AttnError, match="no chat template"):
+        stories.chat_template([{"role": "user", "content": "Hi"}])
+    refusing = tmp_path / "refuses.jinja"
+    refusing.write_text("{{ raise_exception('only users speak here') }}")
+    with pytest.raises(attn.AttnError, match="only users speak here"):
+        list(stories.chat(CONVERSATION, template=refusing))
+    with pytest.raises(TypeError, match="messages\\[0\\]"):
+        stories.chat([{"role": "user"}], template=CHAT_TEMPLATE)
 
 
 def test_scores_equal_the_cli(stories):
@@ -186,3 +230,14 @@ def test_records_refuse_a_model_without_the_task(stories):
         stories.process_records("embed", [b"text"])
     with pytest.raises(ValueError, match="NUL"):
         stories.process_records("score", [b"a\0b"])
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_translate_records_equal_the_cli(as_json):
+    lines = [b"the cat sleeps", b"", b'a house is big', b"\xff bad"]
+    flags = ["--beam-size", "2", "--batch-size", "3"] + (["--json"] if as_json else [])
+    expected = cli_bytes("translate", "-m", str(MARIAN), *flags, stdin=b"\n".join(lines) + b"\n")
+    with attn.Model(MARIAN) as marian:
+        records = marian.process_records("translate", lines, beam_size=2, batch_size=3, json=as_json)
+    assert records.output == expected
+    assert records.errors == 2 and len(expected.splitlines()) == len(lines)

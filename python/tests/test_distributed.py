@@ -14,7 +14,7 @@ import pytest
 
 import dask.distributed as distributed_dask  # python3-distributed, installed by install-deps.sh
 from attn import distributed
-from fixture_paths import BERT, CLI, STORIES
+from fixture_paths import BERT, CLI, MARIAN, STORIES
 
 WORDS = "once upon a time there was a little girl named lily she liked to play in the park with her dog".split()
 
@@ -51,7 +51,7 @@ def concatenated(paths):
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed_dask.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                            dashboard_address=None)
+                                            dashboard_address=":0")
     with distributed_dask.Client(cluster) as c:
         yield c
     cluster.close()
@@ -155,3 +155,15 @@ def test_the_command_line_entry_merges_and_reports_errors(client, inputs, tmp_pa
     assert run.returncode == 1, run.stderr  # some input lines are errors, as the CLI's exit status says
     assert "partitions" in run.stderr
     assert merged.read_bytes() == cli_output("score", "-m", str(STORIES), input_path=whole)
+
+
+def test_translate_files_equal_the_cli(client, tmp_path):
+    lines = [b"the cat sleeps", b"a house is big", b"", b"the dog runs to the house", b"big cat"] * 3
+    source = write(tmp_path / "source.txt", lines)
+    for as_json in (False, True):
+        outputs = distributed.translate_files(str(source), str(MARIAN), str(tmp_path / f"out{as_json}"),
+                                              client=client, lines_per_partition=4, batch_size=3, beam_size=2,
+                                              json=as_json, progress=None)
+        flags = ["--beam-size", "2"] + (["--json"] if as_json else [])
+        assert concatenated(outputs) == cli_output("translate", "-m", str(MARIAN), *flags, input_path=source)
+        assert all(p.endswith(".jsonl" if as_json else ".txt") for p in outputs)

@@ -1,0 +1,23 @@
+// The model a server serves, with what requests need from it: the name
+// clients must give, the chat template (if any) and its end-of-turn ids.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attn/attn.h"
+
+namespace attn::server {
+
+struct ServedModel {
+  std::shared_ptr<const Model> model;
+  std::string name;
+  std::optional<ChatTemplate> chat_template;
+  std::string chat_template_problem;  // why there is none
+  std::vector<TokenId> end_of_turn;   // the template's end-of-turn ids
+  int context_length = 0;             // of each slot
+};
+
+}  // namespace attn::server

@@ -1,0 +1,163 @@
+// attn serve's edges: API keys, body limits, malformed JSON, the raw SSE
+// format (curl), a full queue (503 + Retry-After), a client that goes away
+// mid-stream (its slot is freed), and SIGTERM (requests in flight finish).
+// The slow cases run a synthetic model (ATTN_SERVE_SYNTHETIC, made by run.sh)
+// whose random weights never end a text early, so a generation is long
+// enough to act while it runs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import OpenAI from "openai";
+import { STORIES, TEMPLATE, eventually, metrics, startServer } from "./helpers.mjs";
+
+const SYNTHETIC = process.env.ATTN_SERVE_SYNTHETIC;
+
+async function firstChunk(iterator) {
+  const { value } = await iterator.next();
+  assert.ok(value);
+  return value;
+}
+
+test("--api-key: 401 without the key or with another, 200 with it; /health stays open", async () => {
+  const server = await startServer(["-m", STORIES, "--api-key", "sesame"]);
+  try {
+    const body = { model: "stories260K-hf", prompt: "Once", max_tokens: 3, temperature: 0 };
+    for (const apiKey of ["wrong", undefined]) {
+      const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: apiKey ?? "", maxRetries: 0 });
+      await assert.rejects(client.completions.create(body), (e) => e.status === 401 && e.code === "invalid_api_key");
+    }
+    const bare = await fetch(`${server.url}/v1/models`);
+    assert.equal(bare.status, 401);
+    assert.equal((await bare.json()).error.code, "invalid_api_key");
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "sesame", maxRetries: 0 });
+    assert.equal((await client.completions.create(body)).usage.completion_tokens, 3);
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+test("malformed JSON is a 400, a body over --max-body-mib a 413, an unknown path a 404, all as OpenAI JSON", async () => {
+  const server = await startServer(["-m", STORIES, "--max-body-mib", "0.01"]);
+  try {
+    const post = (path, body) => fetch(`${server.url}${path}`, { method: "POST", body, headers: { "Content-Type": "application/json" } });
+    let r = await post("/v1/completions", '{"model": "stories260K-hf", "prompt": ');
+    assert.equal(r.status, 400);
+    let error = (await r.json()).error;
+    assert.equal(error.type, "invalid_request_error");
+    assert.match(error.message, /not valid JSON/);
+    r = await post("/v1/completions", JSON.stringify({ model: "stories260K-hf", prompt: "x".repeat(20000) }));
+    assert.equal(r.status, 413);
+    assert.match((await r.json()).error.message, /larger than 10485 bytes/);
+    r = await post("/v1/nothing", "{}");
+    assert.equal(r.status, 404);
+    assert.match((await r.json()).error.message, /no such endpoint/);
+    r = await post("/v1/chat/completions", JSON.stringify({ model: "stories260K-hf", messages: [{ role: "user", content: "hi" }] }));
+    assert.equal(r.status, 400, "no chat template: chat is refused with a reason");
+    assert.match((await r.json()).error.message, /--chat-template/);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+test("curl sees the raw server-sent events: data lines, blank-line separated, ending with [DONE]", async () => {
+  const server = await startServer(["-m", STORIES, "--chat-template", TEMPLATE]);
+  try {
+    const body = JSON.stringify({
+      model: "stories260K-hf", messages: [{ role: "user", content: "Hi" }], max_tokens: 12, temperature: 0, stream: true,
+    });
+    const raw = execFileSync("curl", ["-sN", "-D", "-", "-H", "Content-Type: application/json", "-d", body,
+                                      `${server.url}/v1/chat/completions`]).toString();
+    const [head, events] = raw.split("\r\n\r\n");
+    assert.match(head, /^HTTP\/1\.1 200 OK/);
+    assert.match(head, /Content-Type: text\/event-stream/i);
+    assert.match(head, /Transfer-Encoding: chunked/i);
+    assert.ok(events.endsWith("data: [DONE]\n\n"));
+    const blocks = events.split("\n\n").filter((b) => b !== "");
+    let text = "";
+    for (const block of blocks.slice(0, -1)) {
+      if (block.startsWith(":")) continue;  // comments keep a waiting stream alive
+      assert.match(block, /^data: \{.*\}$/);
+      const chunk = JSON.parse(block.slice(6));
+      text += chunk.choices[0]?.delta?.content ?? "";
+    }
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const whole = await client.chat.completions.create({
+      model: "stories260K-hf", messages: [{ role: "user", content: "Hi" }], max_tokens: 12, temperature: 0,
+    });
+    assert.equal(text, whole.choices[0].message.content);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+test("a full queue answers 503 with Retry-After; a client that leaves mid-stream frees its slot", async () => {
+  assert.ok(SYNTHETIC, "ATTN_SERVE_SYNTHETIC: the synthetic model (run.sh makes it)");
+  const server = await startServer(["-m", SYNTHETIC, "--alias", "synthetic", "--parallel", "1", "--max-queue", "1"], { name: "synthetic" });
+  try {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const leaving = new AbortController();
+    const stream = await client.completions.create(
+      { model: "synthetic", prompt: "Once upon a time", max_tokens: 1000, temperature: 0, stream: true },
+      { signal: leaving.signal });
+    const iterator = stream[Symbol.asyncIterator]();
+    await firstChunk(iterator);  // it holds the only slot now
+    const queued = client.completions.create({ model: "synthetic", prompt: "Lily", max_tokens: 2, temperature: 0 });
+    await eventually(async () => (await metrics(server.url)).attn_queue_depth === 1, "the second request to queue");
+    const refused = await fetch(`${server.url}/v1/completions`, {
+      method: "POST", body: JSON.stringify({ model: "synthetic", prompt: "Tom", max_tokens: 2 }),
+    });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get("retry-after"), "1");
+    assert.equal((await refused.json()).error.code, "server_busy");
+
+    leaving.abort();  // mid-stream: hundreds of tokens still to go
+    try {
+      while (!(await iterator.next()).done);
+    } catch (e) {
+      assert.equal(e.name, "APIUserAbortError");
+    }
+    assert.equal((await queued).usage.completion_tokens, 2, "the queued request gets the freed slot");
+    await eventually(async () => (await metrics(server.url)).attn_slots_busy === 0, "the slot to be free");
+    const m = await metrics(server.url);
+    assert.equal(m.attn_completions_cancelled_total, 1);
+    assert.ok(m.attn_generated_tokens_total < 1000, "the stream stopped early");
+    assert.equal(m['attn_requests_total{endpoint="/v1/completions",status="503"}'], 1);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+test("SIGTERM: the stream in flight finishes, new requests get 503, then the server exits 0", async () => {
+  assert.ok(SYNTHETIC, "ATTN_SERVE_SYNTHETIC: the synthetic model (run.sh makes it)");
+  const server = await startServer(["-m", SYNTHETIC, "--alias", "synthetic", "--parallel", "2"], { name: "synthetic" });
+  let exited;
+  try {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const stream = await client.completions.create({
+      model: "synthetic", prompt: "Once upon a time", max_tokens: 40, temperature: 0, stream: true,
+      stream_options: { include_usage: true },
+    });
+    const iterator = stream[Symbol.asyncIterator]();
+    await firstChunk(iterator);
+    exited = server.stop("SIGTERM");
+    await eventually(async () => (await fetch(`${server.url}/health`)).ok &&
+                                 (await (await fetch(`${server.url}/health`)).json()).status === "shutting down",
+                     "the server to start draining");
+    const late = await fetch(`${server.url}/v1/completions`, {
+      method: "POST", body: JSON.stringify({ model: "synthetic", prompt: "Tom", max_tokens: 2 }),
+    });
+    assert.equal(late.status, 503);
+    assert.equal((await late.json()).error.code, "shutting_down");
+    let usage = null, finish = null;
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+      if (r.value.usage) usage = r.value.usage;
+      if (r.value.choices[0]?.finish_reason) finish = r.value.choices[0].finish_reason;
+    }
+    assert.equal(finish, "length");
+    assert.equal(usage.completion_tokens, 40);
+    assert.equal(await exited, 0);
+  } finally {
+    if (!exited) await server.stop();
+  }
+});
