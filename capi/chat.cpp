@@ -25,7 +25,7 @@ std::vector<attn::ChatMessage> chat_messages(const attn_chat_message* messages, 
 }
 
 attn::ChatTemplate chat_template(const attn::Model& model, const attn_chat_options& options) {
-  return attn::ChatTemplate::for_model(model.info().path, options.template_path ? options.template_path : "");
+  return attn::ChatTemplate::for_model(model, options.template_path ? options.template_path : "");
 }
 
 }  // namespace

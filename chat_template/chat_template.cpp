@@ -163,6 +163,22 @@ ChatTemplate ChatTemplate::for_model(const fs::path& model_path, const fs::path&
   return from_directory(directory);
 }
 
+ChatTemplate ChatTemplate::for_model(const Model& model, const fs::path& template_file) {
+  const auto& metadata = model.info().metadata;
+  const auto embedded = metadata.find("chat_template");
+  if (embedded == metadata.end()) return for_model(model.info().path, template_file);
+  auto impl = std::make_unique<Impl>();
+  ordered_json tokens = ordered_json::object();
+  for (const char* key : {"bos_token", "eos_token"}) {
+    if (const auto token = metadata.find(std::string("chat_template.") + key); token != metadata.end()) tokens[key] = token->second;
+  }
+  impl->read_special_tokens(tokens);
+  const bool from_file = !template_file.empty();
+  impl->source_name = from_file ? template_file.string() : model.info().path.string() + " (tokenizer.chat_template)";
+  impl->add("default", from_file ? read_file(template_file) : embedded->second, impl->source_name);
+  return ChatTemplate(std::move(impl));
+}
+
 std::string ChatTemplate::apply_json(std::string_view messages_json, const ChatTemplateOptions& options) const {
   ordered_json messages = parse_json(std::string(messages_json), "messages");
   jinja::Dict variables = impl_->special_tokens;
@@ -220,7 +236,7 @@ std::string apply_chat_template(const fs::path& directory, const std::vector<Cha
 
 std::string apply_chat_template(const Model& model, const std::vector<ChatMessage>& messages,
                                 const ChatTemplateOptions& options) {
-  return ChatTemplate::for_model(model.info().path).apply(messages, options);
+  return ChatTemplate::for_model(model).apply(messages, options);
 }
 
 }  // namespace attn

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +19,7 @@ namespace attn {
 
 struct Checkpoint {
   std::filesystem::path path;        // what the user named
-  std::string format;                // "huggingface", "llama2.c", "onnx"
+  std::string format;                // "huggingface", "llama2.c", "onnx", "gguf"
   nlohmann::json config;             // config.json, with generation_config.json merged under "generation"
   WeightStore weights;
   std::optional<std::filesystem::path> tokenizer;  // file or directory; empty if none was found
@@ -28,10 +29,17 @@ struct Checkpoint {
   // initializers, and the model runs on the interpreter.
   std::shared_ptr<const interpreter::ModelIR> onnx;
   std::string onnx_unrecognised;
+  // GGUF checkpoints: the file's tokenizer.* metadata (vocabulary, merges,
+  // special ids, chat template), used when no tokenizer file was found.
+  nlohmann::json tokenizer_metadata;
+  // What the file says about itself, for `attn inspect` (ModelInfo::metadata):
+  // GGUF keys as "gguf.<key>" (arrays as their type and length) and
+  // "gguf.tensor_types" ("F16: 14, F32: 9").
+  std::map<std::string, std::string> file_metadata;
 
   // The file the config came from, for error messages.
   std::string config_source() const {
-    return format == "llama2.c" ? path.string() : (path / "config.json").string();
+    return format == "llama2.c" || format == "gguf" ? path.string() : (path / "config.json").string();
   }
 };
 

@@ -1,6 +1,7 @@
 #include "loaders/checkpoint.h"
 
 #include "attn/error.h"
+#include "loaders/gguf_checkpoint.h"
 #include "loaders/hf_directory.h"
 #include "loaders/int8_format.h"
 #include "loaders/llama2c.h"
@@ -14,6 +15,7 @@ namespace fs = std::filesystem;
 
 Checkpoint load_file(const fs::path& path) {
   const std::string extension = path.extension().string();
+  if (extension == ".gguf") return load_gguf(path);
   if (extension == ".bin") return load_llama2c(path);
   if (extension == ".onnx") return load_onnx_checkpoint(path);
   if (extension == ".safetensors") {
@@ -21,7 +23,7 @@ Checkpoint load_file(const fs::path& path) {
                                 "directory holding it and its config.json");
   }
   throw Error(path.string() + ": unknown checkpoint format; attn loads Hugging Face model directories "
-                              "(config.json + safetensors), .onnx files and llama2.c .bin files");
+                              "(config.json + safetensors), .gguf, .onnx and llama2.c .bin files");
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ constexpr float kGemmaNormOffset = 1.f;  // Gemma's RMSNorm: x * (1 + w)
 
 struct GemmaShape {
   int hidden, intermediate, layers, heads, kv_heads, head_dim, vocab, context;
-  float eps, embedding_scale, attention_softcap, final_softcap, query_scale;
+  float eps, embedding_scale, attention_softcap, final_softcap, query_scale, norm_offset;
   bool gemma3;
   int sliding_window;
   std::vector<bool> sliding;  // per layer
@@ -73,6 +73,8 @@ GemmaShape read_shape(const Checkpoint& checkpoint) {
   s.vocab = config.require_int("vocab_size");
   s.context = config.get_int("max_position_embeddings", 8192);
   s.eps = static_cast<float>(config.get_double("rms_norm_eps", 1e-6));
+  // attn's own key: GGUF files store the norm weights with the 1 added.
+  s.norm_offset = static_cast<float>(config.get_double("norm_weight_offset", kGemmaNormOffset));
   s.embedding_scale = embedding_scale(config, s.hidden);
   s.query_scale = static_cast<float>(1.0 / std::sqrt(config.get_double("query_pre_attn_scalar", s.head_dim)));
   s.attention_softcap = static_cast<float>(config.get_double("attn_logit_softcapping", 0.0));
@@ -104,7 +106,7 @@ BuiltModel build_gemma(const Checkpoint& checkpoint) {
   const ValueId embedding = g.embedding(w.get(embedding_name, {s.vocab, s.hidden}));
   ValueId x = g.scale(embedding, s.embedding_scale);
   const auto rms = [&](const Weights& weights, const std::string& name, int64_t width) {
-    return weights.rms_norm(name, width, s.eps, kGemmaNormOffset);
+    return weights.rms_norm(name, width, s.eps, s.norm_offset);
   };
 
   for (int l = 0; l < s.layers; ++l) {

@@ -15,6 +15,7 @@ struct Gpt2Shape {
   int hidden, inner, layers, heads, vocab, positions;
   float eps;
   GeluKind gelu;
+  bool linear_layout;  // attn's own key: GGUF files hold the Conv1D weights transposed, as Linear [out, in]
 };
 
 Gpt2Shape read_shape(const Checkpoint& checkpoint) {
@@ -28,6 +29,7 @@ Gpt2Shape read_shape(const Checkpoint& checkpoint) {
   s.inner = config.get_int("n_inner", 4 * s.hidden);
   s.eps = static_cast<float>(config.get_double("layer_norm_epsilon", 1e-5));
   s.gelu = gelu_kind(config, config.get_string("activation_function", "gelu_new"));
+  s.linear_layout = config.get_bool("conv1d_weights_as_linear", false);
   if (s.hidden % s.heads != 0) config.fail("n_embd must be a multiple of n_head");
   if (!config.get_bool("scale_attn_weights", true) || config.get_bool("scale_attn_by_inverse_layer_idx", false)) {
     config.fail("only the standard 1/sqrt(head_dim) attention scaling of GPT-2 is supported");
@@ -53,15 +55,18 @@ BuiltModel build_gpt2(const Checkpoint& checkpoint) {
   attention.num_heads = attention.num_kv_heads = s.heads;
   attention.head_dim = s.hidden / s.heads;
 
+  const auto conv1d = [&](const Weights& layer, const std::string& name, int64_t in, int64_t out) {
+    return s.linear_layout ? layer.linear(name, out, in, true) : layer.conv1d(name, in, out);
+  };
   for (int l = 0; l < s.layers; ++l) {
     const Weights layer = w.under("h." + std::to_string(l));
-    const auto qkv = split_outputs(layer.conv1d("attn.c_attn", d, 3 * d), {d, d, d});
+    const auto qkv = split_outputs(conv1d(layer, "attn.c_attn", d, 3 * d), {d, d, d});
     x = transformer_layer(g, x, {
         .attention_norm = layer.layer_norm("ln_1", d, s.eps),
-        .attention = {.q = qkv[0], .k = qkv[1], .v = qkv[2], .output = layer.conv1d("attn.c_proj", d, d),
+        .attention = {.q = qkv[0], .k = qkv[1], .v = qkv[2], .output = conv1d(layer, "attn.c_proj", d, d),
                       .config = attention},
         .ffn_norm = layer.layer_norm("ln_2", d, s.eps),
-        .ffn = FeedForward{.up = layer.conv1d("mlp.c_fc", d, s.inner), .down = layer.conv1d("mlp.c_proj", s.inner, d),
+        .ffn = FeedForward{.up = conv1d(layer, "mlp.c_fc", d, s.inner), .down = conv1d(layer, "mlp.c_proj", s.inner, d),
                 .activation = s.gelu},
     });
   }

@@ -15,6 +15,7 @@
 #include "engine/ops/mixture_of_experts.h"
 #include "engine/weight_conversion.h"
 #include "models/interpreted_graph.h"
+#include "tokenizer/gguf_tokenizer.h"
 
 namespace attn {
 namespace {
@@ -97,11 +98,14 @@ ModelInfo describe(const Checkpoint& checkpoint, const std::string& architecture
 namespace {
 
 std::shared_ptr<const Tokenizer> checked_tokenizer(const Checkpoint& checkpoint, int vocab_size) {
-  if (!checkpoint.tokenizer) {
+  const bool from_metadata = !checkpoint.tokenizer && !checkpoint.tokenizer_metadata.empty();
+  if (!checkpoint.tokenizer && !from_metadata) {
     throw Error(checkpoint.path.string() + ": no tokenizer found beside the model (looked for tokenizer.json and "
                 "tokenizer.model); pass one with --tokenizer PATH");
   }
-  auto tokenizer = load_tokenizer(*checkpoint.tokenizer);
+  const std::string source = from_metadata ? checkpoint.path.string() : checkpoint.tokenizer->string();
+  auto tokenizer = from_metadata ? tokenizer_from_gguf(checkpoint.tokenizer_metadata, source)
+                                 : load_tokenizer(*checkpoint.tokenizer);
   // Tokens past the model's rows are tolerated when they are special tokens
   // another model of the family uses (Gemma 3's text models lack a row for
   // its vision models' <image_soft_token>): text never encodes to them, and
@@ -113,7 +117,7 @@ std::shared_ptr<const Tokenizer> checked_tokenizer(const Checkpoint& checkpoint,
   bool only_special_beyond = true;
   for (TokenId id = vocab_size; id < tokenizer->vocab_size() && only_special_beyond; ++id) only_special_beyond = special(id);
   if (tokenizer->vocab_size() > vocab_size && !only_special_beyond) {
-    throw Error(checkpoint.tokenizer->string() + ": tokenizer has " + std::to_string(tokenizer->vocab_size()) +
+    throw Error(source + ": tokenizer has " + std::to_string(tokenizer->vocab_size()) +
                 " tokens but the model's vocabulary has " + std::to_string(vocab_size) +
                 "; this tokenizer belongs to another model");
   }
@@ -142,11 +146,27 @@ void report_progress(const LoadOptions& options, const std::filesystem::path& pa
   }
 }
 
+// A GGUF's tokenizer.chat_template, with the texts of its special tokens,
+// for ChatTemplate::for_model.
+void add_embedded_chat_template(const Checkpoint& checkpoint, const Tokenizer& tokenizer, ModelInfo& info) {
+  const auto& metadata = checkpoint.tokenizer_metadata;
+  const auto chat_template = metadata.find("tokenizer.chat_template");
+  if (chat_template == metadata.end()) return;
+  if (!chat_template->is_string()) {
+    throw Error(checkpoint.path.string() + ": metadata 'tokenizer.chat_template' must be a string");
+  }
+  info.metadata["chat_template"] = chat_template->get<std::string>();
+  if (tokenizer.bos_id() >= 0) info.metadata["chat_template.bos_token"] = tokenizer.token_text(tokenizer.bos_id());
+  if (tokenizer.eos_id() >= 0) info.metadata["chat_template.eos_token"] = tokenizer.token_text(tokenizer.eos_id());
+}
+
 std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::string& architecture, BuiltModel built,
                                       std::shared_ptr<const Tokenizer> tokenizer,
                                       const std::string& onnx_unfused_reason = {}) {
   ModelInfo info = describe(checkpoint, architecture, built);
   info.eos_ids = eos_ids(checkpoint, *tokenizer);
+  add_embedded_chat_template(checkpoint, *tokenizer, info);
+  info.metadata.insert(checkpoint.file_metadata.begin(), checkpoint.file_metadata.end());
   if (info.encoder && checkpoint.format == "huggingface") info.metadata = read_sentence_transformers(checkpoint.path);
   std::optional<OnnxImportReport> onnx;
   // The recognisers map whole ONNX graphs or none of them (loaders/onnx/recognise.h).

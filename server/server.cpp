@@ -26,7 +26,7 @@ ServedModel served_model(std::shared_ptr<const Model> model, const ServerOptions
   served.context_length = options.context_length > 0 ? options.context_length : served.model->info().context_length;
   if (served.model->info().encoder) return served;
   try {
-    served.chat_template = ChatTemplate::for_model(options.model_path, options.chat_template);
+    served.chat_template = ChatTemplate::for_model(*served.model, options.chat_template);
     served.end_of_turn = end_of_turn_ids(*served.model, *served.chat_template);
   } catch (const Error& e) {
     if (!options.chat_template.empty()) throw;  // the file asked for must load

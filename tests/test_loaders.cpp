@@ -547,8 +547,12 @@ TEST_CASE("load_checkpoint: paths it cannot load") {
   TempDir dir;
   check_mentions(load_error(dir / "missing.bin"), {"missing.bin", "no such file or directory"});
 
+  write_file(dir / "model.pt", "PK");
+  check_mentions(load_error(dir / "model.pt"), {"model.pt", "unknown checkpoint format", "llama2.c", "Hugging Face", ".gguf"});
+
+  // GGUF is read now (test_gguf); a cut-off one says so.
   write_file(dir / "model.gguf", "GGUF");
-  check_mentions(load_error(dir / "model.gguf"), {"model.gguf", "unknown checkpoint format", "llama2.c", "Hugging Face"});
+  check_mentions(load_error(dir / "model.gguf"), {"model.gguf", "not a valid GGUF file", "truncated"});
 
   fs::copy_file(kHfDir / "model.safetensors", dir / "model.safetensors");
   check_mentions(load_error(dir / "model.safetensors"), {"model.safetensors", "directory", "config.json"});

@@ -49,6 +49,13 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::filesystem::path& mode
   add_eos_ = config_flag(config, "add_eos_token", false, config_path);
 }
 
+SentencePieceTokenizer::SentencePieceTokenizer(const std::string& serialized_model, bool add_bos, bool add_eos,
+                                               const std::string& source)
+    : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()), add_bos_(add_bos), add_eos_(add_eos) {
+  const auto status = processor_->LoadFromSerializedProto(serialized_model);
+  if (!status.ok()) throw Error(source + ": the SentencePiece vocabulary is invalid (" + status.message() + ")");
+}
+
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 
 std::vector<TokenId> SentencePieceTokenizer::encode(std::string_view text, bool add_special) const {

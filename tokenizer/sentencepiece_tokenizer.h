@@ -18,6 +18,9 @@ class SentencePieceTokenizer final : public Tokenizer {
   // (add_bos_token / add_eos_token, as Hugging Face's LlamaTokenizer).
   // Throws attn::Error naming the file when it is not a SentencePiece model.
   explicit SentencePieceTokenizer(const std::filesystem::path& model_path);
+  // From a serialized ModelProto built elsewhere (GGUF metadata); `source`
+  // names it in errors.
+  SentencePieceTokenizer(const std::string& serialized_model, bool add_bos, bool add_eos, const std::string& source);
   ~SentencePieceTokenizer() override;
 
   std::vector<TokenId> encode(std::string_view text, bool add_special = true) const override;

@@ -53,7 +53,7 @@ void run(ChatArgs& args) {
   args.generation.resolve_seed();
   const auto model = args.model.load();
   Session session(model, SessionOptions{args.generation.context_length});
-  Chat chat(session, ChatTemplate::for_model(args.model.model, args.chat_template), args.system_prompt);
+  Chat chat(session, ChatTemplate::for_model(*model, args.chat_template), args.system_prompt);
   const bool terminal = isatty(STDIN_FILENO);
   install_interrupt_handler();
   GenerateOptions options = args.generation.options;

@@ -100,7 +100,7 @@ GenerateResult run_generation(const GenerateArgs& args, Session& session, Genera
     list.push_back({{"role", "user"}, {"content", read_prompt(args)}});
     messages = list.dump();
   }
-  const ChatTemplate chat_template = ChatTemplate::for_model(args.model.model, args.chat_template);
+  const ChatTemplate chat_template = ChatTemplate::for_model(session.model(), args.chat_template);
   const std::string rendered = chat_template.apply_json(messages);
   const auto ids = tokenize_chat_prompt(session.model().tokenizer(), rendered, chat_template);
   const auto stops = end_of_turn_ids(session.model(), chat_template);

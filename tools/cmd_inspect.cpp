@@ -65,7 +65,20 @@ nlohmann::json info_json(const Model& model) {
           {"onnx_fused_nodes", onnx.fused_nodes},
           {"onnx_primitive_nodes", onnx.primitive_nodes},
           {"onnx_unfused_reason", onnx.unfused_reason},
+          {"metadata", i.metadata},
           {"runtime", runtime_description()}};
+}
+
+// What the file says about itself (a GGUF's keys and tensor types), one
+// line each; long values (chat templates) cut to their start.
+void print_metadata(const ModelInfo& i) {
+  if (i.metadata.empty()) return;
+  std::printf("metadata:\n");
+  for (const auto& [key, value] : i.metadata) {
+    std::string shown = value.substr(0, std::min(value.find('\n'), size_t{72}));
+    if (shown.size() < value.size()) shown += " ...";
+    std::printf("  %s = %s\n", key.c_str(), shown.c_str());
+  }
 }
 
 void print_text(const Model& model) {
@@ -101,6 +114,7 @@ void print_text(const Model& model) {
     if (!onnx->unfused_reason.empty()) std::printf("\nnot fused:     %s", onnx->unfused_reason.c_str());
   }
   std::printf("\nruntime:       %s\n", runtime_description().c_str());
+  print_metadata(i);
 }
 
 }  // namespace

@@ -58,6 +58,10 @@ class ChatTemplate {
   // tokens when given (--chat-template), else the directory's own template.
   static ChatTemplate for_model(const std::filesystem::path& model_path,
                                 const std::filesystem::path& template_file = {});
+  // For a loaded model: the template its file carries (a GGUF's
+  // tokenizer.chat_template, in ModelInfo::metadata), else as for its path.
+  // `template_file` (--chat-template) replaces the template, not the tokens.
+  static ChatTemplate for_model(const Model& model, const std::filesystem::path& template_file = {});
 
   ~ChatTemplate();
   ChatTemplate(ChatTemplate&&) noexcept;

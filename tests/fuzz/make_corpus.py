@@ -102,6 +102,71 @@ def tokenizer_keys():
     return sorted(keys | values)
 
 
+def gguf_seeds():
+    """Tiny GGUF models (llama with a SentencePiece vocabulary, GPT-2 with a
+    byte-level BPE one) and a file of every metadata type, from the fixtures' writer."""
+    import sys
+    import numpy as np
+    sys.path.insert(0, str(FIXTURES / "gguf"))
+    import gguf_writer as g
+    rng = np.random.default_rng(7)
+    out = reset("gguf")
+
+    llama = g.GgufWriter()
+    llama.add("general.architecture", "llama")
+    for key, value in [("embedding_length", 8), ("block_count", 1), ("feed_forward_length", 12),
+                       ("attention.head_count", 2), ("attention.head_count_kv", 1), ("context_length", 16)]:
+        llama.add("llama." + key, value, g.UINT32)
+    llama.add("llama.attention.layer_norm_rms_epsilon", 1e-5, g.FLOAT32)
+    pieces = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)] + ["\u2581", "a", "\u2581a"]
+    llama.add("tokenizer.ggml.model", "llama")
+    llama.add("tokenizer.ggml.tokens", pieces, g.ARRAY, g.STRING)
+    llama.add("tokenizer.ggml.scores", [0.0] * 259 + [-1.0, -2.0, -3.0], g.ARRAY, g.FLOAT32)
+    llama.add("tokenizer.ggml.token_type", [2, 3, 3] + [6] * 256 + [1, 1, 1], g.ARRAY, g.INT32)
+    for key, value in [("unknown_token_id", 0), ("bos_token_id", 1), ("eos_token_id", 2)]:
+        llama.add("tokenizer.ggml." + key, value, g.UINT32)
+    vocab = len(pieces)
+    shapes = {"token_embd.weight": (vocab, 8), "output_norm.weight": (8,), "blk.0.attn_norm.weight": (8,),
+              "blk.0.attn_q.weight": (8, 8), "blk.0.attn_k.weight": (4, 8), "blk.0.attn_v.weight": (4, 8),
+              "blk.0.attn_output.weight": (8, 8), "blk.0.ffn_norm.weight": (8,), "blk.0.ffn_gate.weight": (12, 8),
+              "blk.0.ffn_up.weight": (12, 8), "blk.0.ffn_down.weight": (8, 12)}
+    for name, shape in shapes.items():
+        llama.add_tensor(name, rng.standard_normal(shape).astype(np.float32) * 0.1, g.F32 if len(shape) == 1 else g.F16)
+    llama.write(out / "llama-spm-f16.gguf")
+
+    gpt2 = g.GgufWriter()
+    gpt2.add("general.architecture", "gpt2")
+    for key, value in [("embedding_length", 8), ("block_count", 1), ("feed_forward_length", 16),
+                       ("attention.head_count", 2), ("context_length", 8)]:
+        gpt2.add("gpt2." + key, value, g.UINT32)
+    tokens = ["H", "e", "l", "o", "\u0120", "w", "r", "d", "He", "ll", "llo", "<|endoftext|>"]
+    gpt2.add("tokenizer.ggml.model", "gpt2")
+    gpt2.add("tokenizer.ggml.pre", "llama-bpe")
+    gpt2.add("tokenizer.ggml.tokens", tokens, g.ARRAY, g.STRING)
+    gpt2.add("tokenizer.ggml.token_type", [1] * 11 + [3], g.ARRAY, g.INT32)
+    gpt2.add("tokenizer.ggml.merges", ["H e", "l l", "ll o"], g.ARRAY, g.STRING)
+    gpt2.add("tokenizer.ggml.eos_token_id", 11, g.UINT32)
+    gpt2.add("tokenizer.chat_template", "{% for m in messages %}{{ m.content }}{% endfor %}")
+    shapes = {"token_embd.weight": (12, 8), "position_embd.weight": (8, 8), "output_norm.weight": (8,),
+              "output_norm.bias": (8,), "blk.0.attn_norm.weight": (8,), "blk.0.attn_norm.bias": (8,),
+              "blk.0.attn_qkv.weight": (24, 8), "blk.0.attn_qkv.bias": (24,), "blk.0.attn_output.weight": (8, 8),
+              "blk.0.attn_output.bias": (8,), "blk.0.ffn_norm.weight": (8,), "blk.0.ffn_norm.bias": (8,),
+              "blk.0.ffn_up.weight": (16, 8), "blk.0.ffn_up.bias": (16,), "blk.0.ffn_down.weight": (8, 16),
+              "blk.0.ffn_down.bias": (8,)}
+    for name, shape in shapes.items():
+        gpt2.add_tensor(name, rng.standard_normal(shape).astype(np.float32) * 0.1)
+    gpt2.write(out / "gpt2-bpe-f32.gguf")
+
+    types = g.GgufWriter(version=2)
+    types.add("general.alignment", 64, g.UINT32)
+    for value_type, value in [(g.UINT8, 1), (g.INT8, -1), (g.UINT16, 2), (g.INT16, -2), (g.UINT32, 3), (g.INT32, -3),
+                              (g.FLOAT32, 0.5), (g.BOOL, True), (g.STRING, "text"), (g.UINT64, 4), (g.INT64, -4),
+                              (g.FLOAT64, 0.25)]:
+        types.add(f"key.{value_type}", value, value_type)
+    types.add("key.nested", [[1, 2], [3]], g.ARRAY, g.ARRAY)
+    types.write(out / "every-type-v2.gguf")
+
+
 def main():
     write_dict("safetensors", ["__metadata__", "dtype", "shape", "data_offsets", "F32", "F16", "BF16", "I8", "I32",
                                "I64", "F64", "U8", "4611686018427387904"])
@@ -131,6 +196,8 @@ def main():
     out = reset("llama2c")
     (out / "dim8-shared.bin").write_bytes(llama2c_checkpoint(8, 16, 1, 2, 2, 512, 8))
     (out / "dim8-gqa-unshared.bin").write_bytes(llama2c_checkpoint(8, 12, 2, 2, 1, 512, 4, shared=False))
+
+    gguf_seeds()
 
     copy_seeds("onnx", sorted(FIXTURES.glob("onnx/malformed/*.onnx")) +
                [FIXTURES / "onnx" / "exports" / "bert_ort_extended" / "model.onnx",
