@@ -7,6 +7,7 @@
 // thread count and the types llama.cpp's rules pick.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -328,4 +329,53 @@ TEST_CASE("quantize --type q4_k_m: Q6_K where llama.cpp's Q4_K_M puts it, and lo
   CHECK(written->info().parameters_by_dtype.at("Q6_K") == 512 * 256 + 128 * 256 + 256 * 512);
   const std::vector<TokenId> ids{1, 403, 407, 261};
   CHECK(prefill_logits(written, ids).size() == 4 * 512);
+}
+
+namespace {
+
+double perplexity_of(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids) {
+  const auto logits = prefill_logits(model, ids);
+  const size_t vocab = logits.size() / ids.size();
+  double nll = 0;
+  for (size_t p = 0; p + 1 < ids.size(); ++p) {
+    const float* row = logits.data() + p * vocab;
+    const double top = *std::max_element(row, row + vocab);
+    double sum = 0;
+    for (size_t v = 0; v < vocab; ++v) sum += std::exp(row[v] - top);
+    nll -= row[ids[p + 1]] - top - std::log(sum);
+  }
+  return std::exp(nll / static_cast<double>(ids.size() - 1));
+}
+
+}  // namespace
+
+// The issue's 3 % is not reachable on this 64-wide model (see
+// gen_k_quant_fixtures.py: no row fits Q4_K, so q4_k is Q4_0 with a Q8_0
+// head); attn is checked against the float64 forward on the same
+// quantised weights, within 1.5 % (activations are 8-bit here, f64 there).
+TEST_CASE("stories260K perplexity with q4_0, q4_k and q4_k_m weights against the float64 reference on the same weights") {
+  const json reference = json::parse(read_file(attn::test::fixtures_dir() / "k_quants" / "perplexity.json"))["texts"];
+  const auto f32 = load_as(kStoriesHf, std::nullopt);
+  attn::test::TempDir q4_k_m_dir;
+  QuantizeOptions options;
+  options.type = DType::Q4_K;
+  options.q4_k_m = true;
+  quantize_model(kStoriesHf, q4_k_m_dir.path(), options);
+  const std::vector<std::pair<std::string, std::shared_ptr<const Model>>> models{
+      {"q4_0", load_as(kStoriesHf, DType::Q4_0)}, {"q4_k", load_as(kStoriesHf, DType::Q4_K)},
+      {"q4_k_m", Model::load(q4_k_m_dir.path())}};
+  CHECK(models[2].second->info().parameters_by_dtype.at("Q8_0") == 512 * 64 + 2 * 32 * 64);  // head, v of layers 2 and 4
+  for (const auto& [text, expected] : reference.items()) {
+    CAPTURE(text);
+    const auto ids = f32->tokenizer().encode(read_file(attn::test::shared_dir() / "models" / "stories260K" / "reference" / text));
+    const double base = perplexity_of(f32, ids);
+    CHECK(base == doctest::Approx(expected["f32"].get<double>()).epsilon(1e-4));
+    for (const auto& [name, model] : models) {
+      const double ppl = perplexity_of(model, ids);
+      const double float64 = expected[name == "q4_k_m" ? "q4_k_m" : "q4_0_and_q4_k"].get<double>();
+      MESSAGE(text << " " << name << ": ppl " << ppl << " vs f32 " << base << " (" << (ppl / base - 1) * 100
+                   << " %); float64 on the same weights " << float64 << " (" << (float64 / base - 1) * 100 << " %)");
+      CHECK(ppl == doctest::Approx(float64).epsilon(0.015));
+    }
+  }
 }
