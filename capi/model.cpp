@@ -17,6 +17,9 @@ std::optional<attn::DType> weight_type(attn_dtype dtype) {
     case ATTN_DTYPE_BF16: return attn::DType::BF16;
     case ATTN_DTYPE_INT8: return attn::DType::I8;
     case ATTN_DTYPE_Q4_0: return attn::DType::Q4_0;
+    case ATTN_DTYPE_Q8_0: return attn::DType::Q8_0;
+    case ATTN_DTYPE_Q4_K: return attn::DType::Q4_K;
+    case ATTN_DTYPE_Q6_K: return attn::DType::Q6_K;
   }
   throw InvalidArgument{"options->dtype: not an attn_dtype value"};
 }

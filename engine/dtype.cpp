@@ -17,14 +17,33 @@ size_t dtype_size(DType dtype) {
     case DType::F64:
     case DType::I64:
     case DType::U64: return 8;
-    case DType::Q4_0: return 0;
+    case DType::Q4_0:
+    case DType::Q8_0:
+    case DType::Q4_K:
+    case DType::Q6_K: return 0;
   }
   return 0;
 }
 
-int64_t dtype_block_elements(DType dtype) { return dtype == DType::Q4_0 ? 32 : 1; }
+int64_t dtype_block_elements(DType dtype) {
+  switch (dtype) {
+    case DType::Q4_0:
+    case DType::Q8_0: return 32;
+    case DType::Q4_K:
+    case DType::Q6_K: return 256;
+    default: return 1;
+  }
+}
 
-size_t dtype_block_bytes(DType dtype) { return dtype == DType::Q4_0 ? 18 : dtype_size(dtype); }
+size_t dtype_block_bytes(DType dtype) {
+  switch (dtype) {
+    case DType::Q4_0: return 18;
+    case DType::Q8_0: return 34;
+    case DType::Q4_K: return 144;
+    case DType::Q6_K: return 210;
+    default: return dtype_size(dtype);
+  }
+}
 
 size_t dtype_row_bytes(DType dtype, int64_t elements) {
   return static_cast<size_t>(elements / dtype_block_elements(dtype)) * dtype_block_bytes(dtype);
@@ -46,6 +65,9 @@ std::string_view dtype_name(DType dtype) {
     case DType::U64: return "U64";
     case DType::Bool: return "BOOL";
     case DType::Q4_0: return "Q4_0";
+    case DType::Q8_0: return "Q8_0";
+    case DType::Q4_K: return "Q4_K";
+    case DType::Q6_K: return "Q6_K";
   }
   return "?";
 }
@@ -53,7 +75,8 @@ std::string_view dtype_name(DType dtype) {
 namespace {
 
 constexpr std::pair<DType, std::string_view> kWeightTypes[] = {
-    {DType::F32, "f32"}, {DType::F16, "f16"}, {DType::BF16, "bf16"}, {DType::I8, "int8"}, {DType::Q4_0, "q4_0"}};
+    {DType::F32, "f32"}, {DType::F16, "f16"}, {DType::BF16, "bf16"}, {DType::I8, "int8"}, {DType::Q4_0, "q4_0"},
+    {DType::Q8_0, "q8_0"}, {DType::Q4_K, "q4_k"}, {DType::Q6_K, "q6_k"}};
 
 }  // namespace
 

@@ -1,13 +1,17 @@
 // ggml's quantised block formats, byte for byte, and its reference
-// (de)quantisers for them: the weights `attn quantize --type q4_0` writes
-// and a GGUF file's Q4_0 tensors are the same bytes.
+// (de)quantisers for them: the weights `attn quantize` writes and a GGUF
+// file's tensors of these types are the same bytes. Q4_0 and Q8_0 blocks
+// hold 32 weights; the K types super-blocks of 256 (quant_k_blocks.cpp).
 #pragma once
 
 #include <cstdint>
 
+#include "attn/dtype.h"
+
 namespace attn {
 
-inline constexpr int64_t kQ4_0BlockElements = 32;
+inline constexpr int64_t kBlockElements = 32;       // Q4_0, Q8_0
+inline constexpr int64_t kSuperBlockElements = 256;  // Q4_K, Q6_K, Q8_K (ggml's QK_K)
 
 // ggml's block_q4_0: weight j of the block is ((qs[j % 16] >> (4 * (j / 16))) & 15) - 8, times d.
 struct BlockQ4_0 {
@@ -16,11 +20,82 @@ struct BlockQ4_0 {
 };
 static_assert(sizeof(BlockQ4_0) == 18, "ggml's block_q4_0 is 18 bytes");
 
+// ggml's block_q8_0: weight j is qs[j] * d. Also the activation blocks the
+// Q4_0 and Q8_0 kernels dot weights with.
+struct BlockQ8_0 {
+  uint16_t d;  // f16 scale
+  int8_t qs[32];
+};
+static_assert(sizeof(BlockQ8_0) == 34, "ggml's block_q8_0 is 34 bytes");
+
+// ggml's block_q4_K: 8 sub-blocks of 32, weight = d * scale_j * q - dmin * min_j
+// with 6-bit scale_j and min_j packed in `scales` (q4_k_scale_min) and 4-bit
+// q: bytes 32g..32g+31 of qs hold sub-block 2g in their low nibbles and
+// sub-block 2g + 1 in their high nibbles.
+struct BlockQ4_K {
+  uint16_t d, dmin;  // f16 super-block scales of the sub-block scales and mins
+  uint8_t scales[12];
+  uint8_t qs[128];
+};
+static_assert(sizeof(BlockQ4_K) == 144, "ggml's block_q4_K is 144 bytes");
+
+// ggml's block_q6_K: 16 sub-blocks of 16, weight i = d * scales[i / 16] *
+// (q_i - 32) with 6-bit q_i: its low 4 bits in ql, its high 2 in qh
+// (q6_k_value gives the layout).
+struct BlockQ6_K {
+  uint8_t ql[128];
+  uint8_t qh[64];
+  int8_t scales[16];
+  uint16_t d;  // f16
+};
+static_assert(sizeof(BlockQ6_K) == 210, "ggml's block_q6_K is 210 bytes");
+
+// ggml's block_q8_K, the activation blocks of the K-type kernels: value j is
+// qs[j] * d; bsums[i] is the sum of qs[16i .. 16i + 15].
+struct BlockQ8_K {
+  float d;
+  int8_t qs[256];
+  int16_t bsums[16];
+};
+static_assert(sizeof(BlockQ8_K) == 292, "ggml's block_q8_K is 292 bytes");
+
 // ggml's quantize_row_q4_0_ref: per block, d = m / -8 where m is the value of
 // largest magnitude (the first one on ties), q = min(15, trunc(x / d + 8.5)).
-// `k` is a multiple of 32.
 void quantize_q4_0(const float* x, BlockQ4_0* blocks, int64_t k);
-// ggml's dequantize_row_q4_0.
+// ggml's quantize_row_q8_0_ref: d = max|x| / 127, q = roundf(x * (1 / d)).
+void quantize_q8_0(const float* x, BlockQ8_0* blocks, int64_t k);
+// ggml's quantize_row_q4_K_ref (no importance matrix): per sub-block a
+// weighted least-squares fit of scale and min over 21 candidate grids,
+// then both quantised to 6 bits against the super-block's largest.
+void quantize_q4_k(const float* x, BlockQ4_K* blocks, int64_t k);
+// ggml's quantize_row_q6_K_ref: per sub-block the best of 19 scales by
+// x^2-weighted error, the scales quantised to int8 against the largest.
+void quantize_q6_k(const float* x, BlockQ6_K* blocks, int64_t k);
+// ggml's quantize_row_q8_K_ref: d = m / -127 where m is the value of largest
+// magnitude, q = round_half_even(x / d).
+void quantize_q8_k(const float* x, BlockQ8_K* blocks, int64_t k);
+
 void dequantize_q4_0(const BlockQ4_0* blocks, float* out, int64_t k);
+void dequantize_q8_0(const BlockQ8_0* blocks, float* out, int64_t k);
+void dequantize_q4_k(const BlockQ4_K* blocks, float* out, int64_t k);
+void dequantize_q6_k(const BlockQ6_K* blocks, float* out, int64_t k);
+
+// Sub-block j's (0-7) 6-bit scale and min in a Q4_K block (ggml's get_scale_min_k4).
+void q4_k_scale_min(const uint8_t* scales, int j, uint8_t& scale, uint8_t& min);
+// Weight i's (0-255) 4-bit code in a Q4_K block, and 6-bit code (0-63, 32 is zero) in a Q6_K block.
+inline int q4_k_value(const BlockQ4_K& b, int i) {
+  return (b.qs[i / 64 * 32 + i % 32] >> (i % 64 / 32 * 4)) & 15;
+}
+inline int q6_k_value(const BlockQ6_K& b, int i) {
+  const int half = i / 128, quarter = i % 128 / 32, l = i % 32;
+  const int low = (b.ql[64 * half + 32 * (quarter % 2) + l] >> (4 * (quarter / 2))) & 15;
+  const int high = (b.qh[32 * half + l] >> (2 * quarter)) & 3;
+  return low | (high << 4);
+}
+
+// The block weight types by DType (Q4_0, Q8_0, Q4_K, Q6_K): `k` values,
+// a whole number of the type's blocks.
+void quantize_blocks(DType type, const float* x, void* blocks, int64_t k);
+void dequantize_blocks(DType type, const void* blocks, float* out, int64_t k);
 
 }  // namespace attn

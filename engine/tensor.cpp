@@ -107,7 +107,10 @@ Tensor Tensor::to_f32() const {
       }
       break;
     case DType::Q4_0:
-      dequantize_q4_0(data_as<BlockQ4_0>(), dst, n);
+    case DType::Q8_0:
+    case DType::Q4_K:
+    case DType::Q6_K:
+      dequantize_blocks(dtype_, data_, dst, n);
       break;
     case DType::F32:
       break;

@@ -109,7 +109,7 @@ DType parse_entry_dtype(const fs::path& path, const std::string& name, const jso
   const auto dtype = parse_dtype(text);
   if (!dtype) {
     fail(path, "tensor '" + name + "' has dtype " + text + ", which attn does not support",
-         "; attn reads F32, F16, BF16, I8, U8 (Q4_0 blocks), I32 and I64 tensors, convert the checkpoint to one of them");
+         "; attn reads F32, F16, BF16, I8, U8 (ggml blocks), I32 and I64 tensors, convert the checkpoint to one of them");
   }
   return *dtype;
 }

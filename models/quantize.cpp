@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "attn/error.h"
+#include "loaders/block_format.h"
 #include "loaders/int8_format.h"
-#include "loaders/q4_0_format.h"
 #include "loaders/safetensors_writer.h"
 #include "models/architectures.h"
 #include "engine/ops/linear.h"
@@ -35,10 +35,14 @@ void write_configs(const Checkpoint& checkpoint, DType type, const fs::path& out
   json config = checkpoint.config;
   config.erase("generation");
   config.erase("quantization");
-  if (type == DType::I8) {
+  std::map<std::string, DType> block_types;
+  for (const auto& [name, entry] : checkpoint.weights.entries()) {
+    if (dtype_block_elements(entry.tensor.dtype()) > 1) block_types[name] = entry.tensor.dtype();
+  }
+  if (!block_types.empty()) {
+    config["quantization"] = block_quantization_entry(block_types);
+  } else if (type == DType::I8) {
     config["quantization"] = int8_quantization_entry();
-  } else if (type == DType::Q4_0) {
-    config["quantization"] = q4_0_quantization_entry();
   } else {
     config["torch_dtype"] = type == DType::F32 ? "float32" : type == DType::F16 ? "float16" : "bfloat16";
   }
@@ -160,9 +164,9 @@ class StagedOutput {
 // under their checkpoint names. Weights the graph derives (transposed Conv1D,
 // slices of fused tensors) are not stored as the graph reads them, so they
 // keep their stored type in the file; loading with --dtype converts them.
-void store_converted_linear_weights(Checkpoint& checkpoint, DType target) {
+void store_converted_linear_weights(Checkpoint& checkpoint, DType target, bool q4_k_m) {
   BuiltModel built = find_architecture(checkpoint).build(checkpoint);
-  convert_linear_weights(built.graph, target);
+  convert_linear_weights(built.graph, target, q4_k_m);
   for (const Node& node : built.graph.nodes()) {
     for (const LinearOp* linear : linear_ops(*node.op)) {
       if (!linear->weights().as_stored || linear->weights().source.empty()) continue;
@@ -180,7 +184,7 @@ void quantize_model(const fs::path& input, const fs::path& output, const Quantiz
     throw Error(input.string() + ": no tokenizer found beside the model; pass one with --tokenizer PATH so the "
                 "written directory is complete");
   }
-  store_converted_linear_weights(checkpoint, options.type);
+  store_converted_linear_weights(checkpoint, options.type, options.q4_k_m);
   StagedOutput staged(input, output);
   write_safetensors(staged.path() / "model.safetensors", tensors_for_safetensors(checkpoint.weights),
                     {{"format", "pt"}});

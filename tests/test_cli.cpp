@@ -764,7 +764,7 @@ TEST_CASE("quantize --type q4_0 writes a directory that generates as --dtype q4_
     const CommandResult q = attn_cli("quantize " + source + " -o " + sh(out.path()) + " --type q4_0");
     INFO(describe(q));
     REQUIRE(q.exit_code == 0);
-    CHECK(json::parse(read_file(out / "config.json"))["quantization"]["quant_method"] == "attn-q4_0");
+    CHECK(json::parse(read_file(out / "config.json"))["quantization"]["quant_method"] == "attn-ggml-blocks");
     const CommandResult info = attn_cli("inspect -m " + sh(out.path()) + " --json");
     REQUIRE(info.exit_code == 0);
     CHECK(parse_json(info.out)["parameters_by_dtype"].contains("Q4_0"));

@@ -33,10 +33,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<const kernels::Q4_0Kernels*> q4_0_tables() {
-  std::vector<const kernels::Q4_0Kernels*> tables{&kernels::table_for(kernels::Isa::Scalar)->q4_0};
-  if (kernels::table_for(kernels::Isa::Avx2)) tables.push_back(&kernels::table_for(kernels::Isa::Avx2)->q4_0);
+std::vector<const kernels::BlockGemv*> q4_0_tables() {
+  std::vector<const kernels::BlockGemv*> tables{&kernels::table_for(kernels::Isa::Scalar)->blocks.q4_0};
+  if (kernels::table_for(kernels::Isa::Avx2)) tables.push_back(&kernels::table_for(kernels::Isa::Avx2)->blocks.q4_0);
   return tables;
+}
+
+// The codes and (f16-rounded) scales of q8_0 activation blocks.
+void split_blocks(const std::vector<BlockQ8_0>& blocks, std::vector<int8_t>& q, std::vector<float>& scales) {
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    scales[b] = f16_to_f32(blocks[b].d);
+    std::copy(blocks[b].qs, blocks[b].qs + 32, q.begin() + static_cast<int64_t>(b) * 32);
+  }
 }
 
 std::vector<float> floats_from_bits(const json& bits) {
@@ -116,10 +124,12 @@ TEST_CASE("Q4_0 activation quantiser: ggml's q8_0 rule, identical on every ISA")
     std::vector<float> expected_scales(k / 32);
     reference_q8_0(x, expected, expected_scales);
     CHECK(expected[k - 1] == -127);
-    for (const kernels::Q4_0Kernels* table : q4_0_tables()) {
+    for (const kernels::BlockGemv* table : q4_0_tables()) {
       std::vector<int8_t> q(k);
       std::vector<float> scales(k / 32);
-      table->quantize_activations(x.data(), q.data(), scales.data(), k);
+      std::vector<BlockQ8_0> blocks(k / 32);
+      table->quantize_activations(x.data(), blocks.data(), k);
+      split_blocks(blocks, q, scales);
       CHECK(q == expected);
       CHECK(scales == expected_scales);
     }
@@ -141,12 +151,14 @@ TEST_CASE("Q4_0 GEMV: double-precision reference at odd sizes, bit-identical acr
     reference_q8_0(x, qx, x_scales);
 
     std::vector<float> first;
-    for (const kernels::Q4_0Kernels* table : q4_0_tables()) {
+    for (const kernels::BlockGemv* table : q4_0_tables()) {
       std::vector<float> y(rows), y_split(rows);
-      table->quantize_activations(x.data(), qx.data(), x_scales.data(), k);
-      table->gemv_rows(q.data(), qx.data(), x_scales.data(), y.data(), 0, rows, k);
+      std::vector<BlockQ8_0> blocks(k / 32);
+      table->quantize_activations(x.data(), blocks.data(), k);
+      split_blocks(blocks, qx, x_scales);
+      table->gemv_rows(q.data(), blocks.data(), y.data(), 0, rows, k);
       for (int64_t begin = 0; begin < rows; begin += 3) {
-        table->gemv_rows(q.data(), qx.data(), x_scales.data(), y_split.data(), begin, std::min(rows, begin + 3), k);
+        table->gemv_rows(q.data(), blocks.data(), y_split.data(), begin, std::min(rows, begin + 3), k);
       }
       CHECK(y_split == y);
       if (first.empty()) first = y;
@@ -217,16 +229,17 @@ int argmax(const float* row, size_t n) { return static_cast<int>(std::max_elemen
 // The issue asks for perplexity within 3 % of f32; on this 64-wide model Q4_0
 // weights cost more than that whatever the engine: the float64 torch
 // reference with the same Q4_0 weights (q4_0/perplexity.json) measures
-// +6.1 % and +10.0 %, and attn (int8 LM head, q8_0 activations) +6.1 % and
-// +9.6 %. attn is checked against that reference; the 11 % bound guards the
+// +6.1 % and +10.0 %, and attn (a Q8_0 LM head as llama.cpp picks it, q8_0
+// activations) +6.2 % and +10.1 %. attn is checked against that reference; the 11 % bound guards the
 // measurement, it is not the target.
 TEST_CASE("Q4_0 stories260K: perplexity on the llama2.c greedy texts within 11 % of f32, prefill and decode") {
   const auto f32 = load_as(kStoriesHf, std::nullopt);
   const auto q4 = load_as(kStoriesHf, DType::Q4_0);
   // Every Linear but the 172-wide down projections (not a multiple of 32)
-  // and the LM head (int8, with the tied embedding table).
+  // and the LM head (Q8_0 with the tied embedding table: llama.cpp's Q6_K
+  // for output.weight, which falls back to Q8_0 on rows of 64).
   CHECK(q4->info().parameters_by_dtype.at("Q4_0") == 5 * (64 + 32 + 32 + 64 + 172 + 172) * 64);
-  CHECK(q4->info().parameters_by_dtype.at("I8") == 512 * 64);
+  CHECK(q4->info().parameters_by_dtype.at("Q8_0") == 512 * 64);
   CHECK(q4->info().parameters_by_dtype.at("F32") == 11 * 64 + 5 * 64 * 172);
   const json torch_reference =
       json::parse(read_file(attn::test::fixtures_dir() / "q4_0" / "perplexity.json"))["texts"];
@@ -310,7 +323,7 @@ TEST_CASE("quantize_model --type q4_0 writes ggml's blocks as U8 tensors and loa
   TempDir out;
   quantize_model(kStoriesHf, out.path(), {DType::Q4_0, std::nullopt});
   const json config = json::parse(read_file(out / "config.json"));
-  CHECK(config["quantization"]["quant_method"] == "attn-q4_0");
+  CHECK(config["quantization"]["quant_method"] == "attn-ggml-blocks");
   const SafetensorsFile file = read_safetensors(out / "model.safetensors");
   const auto converted = load_as(kStoriesHf, DType::Q4_0);
   bool found = false;
@@ -360,7 +373,7 @@ TEST_CASE("damaged Q4_0 checkpoints fail with a message naming the problem") {
   no_entry.erase("quantization");
   const std::string missing = error_of([](auto&) {}, no_entry);
   CHECK(missing.find("U8 tensors") != std::string::npos);
-  CHECK(missing.find("attn-q4_0") != std::string::npos);
+  CHECK(missing.find("attn-ggml-blocks") != std::string::npos);
   auto torn = [&](auto& tensors) {
     for (auto& [name, tensor] : tensors) {
       if (name == weight) tensor = Tensor(DType::U8, {64, 35}, tensor.data());

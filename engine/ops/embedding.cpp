@@ -23,10 +23,12 @@ void EmbeddingOp::run(const RunContext& context, std::span<const ActivationView>
         kernels::active().int8.dequantize_row(table_.data_as<int8_t>() + offset,
                                               table_.row_scales()->data_as<float>()[context.tokens[r]], out, width);
         break;
-      case DType::Q4_0:  // a table shared with a Q4_0 LM head
-        dequantize_q4_0(reinterpret_cast<const BlockQ4_0*>(table_.data_as<std::byte>() +
-                                                           dtype_row_bytes(DType::Q4_0, offset)),
-                        out, width);
+      case DType::Q4_0:  // a table shared with a block-type LM head
+      case DType::Q8_0:
+      case DType::Q4_K:
+      case DType::Q6_K:
+        dequantize_blocks(table_.dtype(), table_.data_as<std::byte>() + dtype_row_bytes(table_.dtype(), offset), out,
+                          width);
         break;
       default: break;  // rejected at construction by the builder
     }

@@ -55,7 +55,9 @@ void LinearOp::prepare(SessionState& state, int) const {
   const DType dtype = weight_.dtype();
   if (dtype == DType::F16 || dtype == DType::BF16) state.require_weight_panel(panel_rows() * weight_.dim(1));
   if (dtype == DType::I8) state.require_quantized_rows(kMaxGemvRows, weight_.dim(1));
-  if (dtype == DType::Q4_0) state.require_quantized_rows(kMaxGemvRows, weight_.dim(1), weight_.dim(1) / 32);
+  if (const kernels::BlockGemv* block = kernels::active().blocks.for_dtype(dtype)) {
+    state.require_quantized_rows(kMaxGemvRows, static_cast<int64_t>(block->activation_row_bytes(weight_.dim(1))));
+  }
 }
 
 int64_t LinearOp::panel_rows() const {
@@ -88,18 +90,18 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
   const int64_t row_bytes = static_cast<int64_t>(dtype_row_bytes(weight_.dtype(), k));
   const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / row_bytes);
-  const bool int8 = weight_.dtype() == DType::I8, q4_0 = weight_.dtype() == DType::Q4_0;
+  const bool int8 = weight_.dtype() == DType::I8;
   const kernels::GemvRows gemv = kernels::active().gemv.for_dtype(weight_.dtype());
   const kernels::Int8Kernels& int8_kernels = kernels::active().int8;
-  const kernels::Q4_0Kernels& q4_0_kernels = kernels::active().q4_0;
-  // Int8 and Q4_0 weights: dynamic activation quantisation (one scale per
-  // input row, or per block of 32), computed once and shared by every thread.
+  const kernels::BlockGemv* block_gemv = kernels::active().blocks.for_dtype(weight_.dtype());
+  // Int8 and block weights: dynamic activation quantisation (one scale per
+  // input row, or activation blocks), computed once and shared by every thread.
   int8_t* qx = context.state.quantized_rows();
   float* x_scales = context.state.quantized_row_scales();
-  const int64_t blocks = k / 32;
+  const int64_t qx_stride = block_gemv ? static_cast<int64_t>(block_gemv->activation_row_bytes(k)) : k;
   for (int64_t r = 0; r < x.rows; ++r) {
     if (int8) x_scales[r] = int8_kernels.quantize_row(x.row(r), qx + r * k, k);
-    if (q4_0) q4_0_kernels.quantize_activations(x.row(r), qx + r * k, x_scales + r * blocks, k);
+    if (block_gemv) block_gemv->quantize_activations(x.row(r), qx + r * qx_stride, k);
   }
   const auto rows = [&](int64_t begin, int64_t end) {
     for (int64_t first = begin; first < end; first += block) {
@@ -108,8 +110,8 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
         if (int8) {
           int8_kernels.gemv_rows(weight_.data_as<int8_t>(), weight_.row_scales()->data_as<float>(), qx + r * k,
                                  x_scales[r], y.row(r), first, last, k);
-        } else if (q4_0) {
-          q4_0_kernels.gemv_rows(weight_.data(), qx + r * k, x_scales + r * blocks, y.row(r), first, last, k);
+        } else if (block_gemv) {
+          block_gemv->gemv_rows(weight_.data(), qx + r * qx_stride, y.row(r), first, last, k);
         } else {
           gemv(weight_.data(), x.row(r), y.row(r), first, last, k);
         }
@@ -141,11 +143,12 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
 // the batch, and scores do not depend on --batch-size.
 void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
-  // Q4_0 always, and int8 without VNNI: the GEMV kernel over tiles of input
-  // rows, each block of weights read once per tile and never dequantised;
-  // exact int32 sums, so every row gets decode's result whatever the batch.
+  // Block types always, and int8 without VNNI: the GEMV kernel over tiles of
+  // input rows, each block of weights read once per tile and never
+  // dequantised; exact int32 sums, so every row gets decode's result
+  // whatever the batch.
   const DType dtype = weight_.dtype();
-  if (dtype == DType::Q4_0 || (dtype == DType::I8 && !onednn_int8_matmul_is_exact())) {
+  if (kernels::active().blocks.for_dtype(dtype) || (dtype == DType::I8 && !onednn_int8_matmul_is_exact())) {
     for (int64_t first = 0; first < x.rows; first += kMaxGemvRows) {
       const int64_t rows = std::min(kMaxGemvRows, x.rows - first);
       run_gemv(context, {x.row(first), rows, x.width}, {y.row(first), rows, y.width});

@@ -1,7 +1,8 @@
 // Writing a model directory with its Linear weights in another type: int8
 // (per-output-channel symmetric, scales beside the weights and the scheme
-// documented under "quantization" in config.json), Q4_0 (ggml's blocks as
-// U8 tensors, loaders/q4_0_format.h), bf16 or f16. The result
+// documented under "quantization" in config.json), ggml's block types Q4_0,
+// Q8_0, Q4_K, Q6_K and llama.cpp's Q4_K_M mix (the blocks as U8 tensors,
+// loaders/block_format.h), bf16 or f16. The result
 // is a Hugging Face-style directory that Model::load reads.
 #pragma once
 
@@ -15,10 +16,13 @@
 namespace attn ATTN_API {
 
 struct QuantizeOptions {
-  DType type = DType::I8;  // F32, F16, BF16, I8 or Q4_0
+  DType type = DType::I8;  // F32, F16, BF16, I8, Q4_0, Q8_0, Q4_K or Q6_K
   // As LoadOptions::tokenizer: required for llama2.c .bin files without a
   // tokenizer.model beside them.
   std::optional<std::filesystem::path> tokenizer;
+  // With type Q4_K: llama.cpp's Q4_K_M, Q6_K for the value and down
+  // projections of the layers llama.cpp picks (engine/weight_conversion.h).
+  bool q4_k_m = false;
 };
 
 // Reads the model at `input` (a Hugging Face directory or a llama2.c .bin)

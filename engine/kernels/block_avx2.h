@@ -1,0 +1,26 @@
+// Shared steps of the AVX2 block kernels (included only by files built
+// with AVX2 flags).
+#pragma once
+
+#include <immintrin.h>
+
+namespace attn::kernels::avx2 {
+
+// Products of signed bytes summed in int16 pairs: the u8 x s8 multiply-add
+// on |a| and sign(a) * b. Exact while |a| * |b| * 2 stays below 2^15
+// (every code here is at most 128 in magnitude, activations 127).
+inline __m256i signed_pairs(__m256i a, __m256i b) {
+  return _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+}
+
+// The int16 pairs summed into eight int32 lanes, each times `scales` (int16 per pair).
+inline __m256i scaled_quads(__m256i pairs, __m256i scales) { return _mm256_madd_epi16(pairs, scales); }
+
+// Eight lanes to one: (0+4, 1+5, 2+6, 3+7), then (first + third, second + fourth), then their sum.
+inline float reduce_lanes(__m256 lanes) {
+  __m128 half = _mm_add_ps(_mm256_castps256_ps128(lanes), _mm256_extractf128_ps(lanes, 1));
+  half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+  return _mm_cvtss_f32(_mm_add_ss(half, _mm_shuffle_ps(half, half, 1)));
+}
+
+}  // namespace attn::kernels::avx2

@@ -1,0 +1,49 @@
+// Kernels for weights in ggml's block types (engine/quant_blocks.h). Each
+// input row is first quantised into the activation blocks ggml pairs with
+// the weight type (q8_0 per 32 values for Q4_0 and Q8_0, q8_K per 256 for
+// Q4_K and Q6_K); every weight row is then dotted with it in integers:
+// exact int32 sums of four products per lane, eight lanes, the sub-block
+// scales of the K types applied in int32 too. Each block (Q4_0, Q8_0) or
+// super-block (K types) adds its lanes into eight f32 lanes with one fused
+// multiply-add by the two scales' product; Q4_K's mins go into one f32 sum
+// of their own; the lanes are reduced in one fixed order. The scalar and
+// AVX2 kernels follow that same sequence, so they give bit-identical
+// results, whatever the row split.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "attn/dtype.h"
+
+namespace attn::kernels {
+
+struct BlockGemv {
+  int64_t activation_block;       // values per activation block: 32 (q8_0) or 256 (q8_K)
+  size_t activation_block_bytes;  // sizeof(BlockQ8_0) or sizeof(BlockQ8_K)
+  // x[0, k) (k a multiple of the weight type's block) into activation blocks.
+  void (*quantize_activations)(const float* x, void* blocks, int64_t k);
+  // y[r] = W[r, :] . x for r in [row_begin, row_end); w points at row 0 of
+  // [rows, k] weight blocks, x at the row's activation blocks.
+  void (*gemv_rows)(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+
+  size_t activation_row_bytes(int64_t k) const {
+    return static_cast<size_t>(k / activation_block) * activation_block_bytes;
+  }
+};
+
+struct BlockKernels {
+  BlockGemv q4_0, q8_0, q4_k, q6_k;
+  // The kernels for weights of `type`; nullptr when it is not a block type.
+  const BlockGemv* for_dtype(DType type) const {
+    switch (type) {
+      case DType::Q4_0: return &q4_0;
+      case DType::Q8_0: return &q8_0;
+      case DType::Q4_K: return &q4_k;
+      case DType::Q6_K: return &q6_k;
+      default: return nullptr;
+    }
+  }
+};
+
+}  // namespace attn::kernels

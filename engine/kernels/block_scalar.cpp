@@ -1,0 +1,115 @@
+// The scalar block kernels: the AVX2 kernels' exact sequence of operations
+// (block_kernels.h), written one lane at a time, shared by the four weight
+// types through the functions reading their codes and scales.
+#include <algorithm>
+#include <cmath>
+
+#include "engine/kernels/block_gemv.h"
+#include "engine/quant_blocks.h"
+#include "engine/tensor.h"
+
+namespace attn::kernels {
+namespace {
+
+// Blocks of 32 codes with one f16 scale (Q4_0, Q8_0) times q8_0 blocks:
+// lane l sums the products of values 4l .. 4l + 3 of each block in int32.
+template <typename Block, int (*code)(const Block&, int)>
+void gemv_blocks_of_32(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  const int64_t blocks = k / kBlockElements;
+  const auto* activations = static_cast<const BlockQ8_0*>(x);
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const Block* row = static_cast<const Block*>(w) + r * blocks;
+    float lanes[8] = {};
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float d = f16_to_f32(row[b].d) * f16_to_f32(activations[b].d);
+      for (int lane = 0; lane < 8; ++lane) {
+        int32_t sum = 0;
+        for (int i = 4 * lane; i < 4 * lane + 4; ++i) sum += code(row[b], i) * activations[b].qs[i];
+        lanes[lane] = std::fma(d, static_cast<float>(sum), lanes[lane]);
+      }
+    }
+    y[r] = reduce_lanes_scalar(lanes);
+  }
+}
+
+int q4_0_code(const BlockQ4_0& b, int i) { return (i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4) - 8; }
+int q8_0_code(const BlockQ8_0& b, int i) { return b.qs[i]; }
+
+// Super-blocks of 256 (Q4_K, Q6_K) times q8_K blocks: lane l sums
+// scale(i) * code(i) * q(i) over values i = 32 v + 4 l .. + 3 of the eight
+// vectors v of 32 in int32, then adds it times d_w * d_x; Q4_K's mins,
+// dmin * sum of min_j * (the activations of sub-block j), go into a sum of
+// their own, subtracted at the end.
+template <typename Block, int (*code)(const Block&, int), int (*scale)(const Block&, int), float (*mins)(const Block&, const BlockQ8_K&)>
+void gemv_super_blocks(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  const int64_t blocks = k / kSuperBlockElements;
+  const auto* activations = static_cast<const BlockQ8_K*>(x);
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const Block* row = static_cast<const Block*>(w) + r * blocks;
+    float lanes[8] = {}, min_sum = 0;
+    for (int64_t b = 0; b < blocks; ++b) {
+      int32_t sums[8] = {};
+      for (int i = 0; i < kSuperBlockElements; ++i) {
+        sums[i % 32 / 4] += scale(row[b], i) * code(row[b], i) * activations[b].qs[i];
+      }
+      const float d = f16_to_f32(row[b].d) * activations[b].d;
+      for (int lane = 0; lane < 8; ++lane) lanes[lane] = std::fma(d, static_cast<float>(sums[lane]), lanes[lane]);
+      min_sum += mins(row[b], activations[b]);
+    }
+    y[r] = reduce_lanes_scalar(lanes) - min_sum;
+  }
+}
+
+int q4_k_code(const BlockQ4_K& b, int i) { return q4_k_value(b, i); }
+int q4_k_scale(const BlockQ4_K& b, int i) {
+  uint8_t sc, m;
+  q4_k_scale_min(b.scales, i / 32, sc, m);
+  return sc;
+}
+
+int q6_k_code(const BlockQ6_K& b, int i) { return q6_k_value(b, i) - 32; }
+int q6_k_scale(const BlockQ6_K& b, int i) { return b.scales[i / 16]; }
+float no_mins(const BlockQ6_K&, const BlockQ8_K&) { return 0.f; }
+
+}  // namespace
+
+float q4_k_mins(const BlockQ4_K& b, const BlockQ8_K& x) {
+  int32_t sum = 0;
+  for (int j = 0; j < 8; ++j) {
+    uint8_t sc, m;
+    q4_k_scale_min(b.scales, j, sc, m);
+    sum += m * (x.bsums[2 * j] + x.bsums[2 * j + 1]);
+  }
+  return f16_to_f32(b.dmin) * x.d * static_cast<float>(sum);
+}
+
+void gemv_q4_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  gemv_blocks_of_32<BlockQ4_0, q4_0_code>(w, x, y, row_begin, row_end, k);
+}
+void gemv_q8_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  gemv_blocks_of_32<BlockQ8_0, q8_0_code>(w, x, y, row_begin, row_end, k);
+}
+void gemv_q4_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  gemv_super_blocks<BlockQ4_K, q4_k_code, q4_k_scale, q4_k_mins>(w, x, y, row_begin, row_end, k);
+}
+void gemv_q6_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  gemv_super_blocks<BlockQ6_K, q6_k_code, q6_k_scale, no_mins>(w, x, y, row_begin, row_end, k);
+}
+
+void quantize_q8_0_activations_scalar(const float* x, void* blocks, int64_t k) {
+  auto* out = static_cast<BlockQ8_0*>(blocks);
+  for (int64_t b = 0; b < k / kBlockElements; ++b) {
+    const float* v = x + b * kBlockElements;
+    float amax = 0.f;
+    for (int j = 0; j < kBlockElements; ++j) amax = std::max(amax, std::fabs(v[j]));
+    const float inverse = amax != 0.f ? 127.f / amax : 0.f;
+    out[b].d = f32_to_f16(amax / 127.f);
+    for (int j = 0; j < kBlockElements; ++j) out[b].qs[j] = static_cast<int8_t>(std::nearbyint(v[j] * inverse));
+  }
+}
+
+void quantize_q8_k_activations(const float* x, void* blocks, int64_t k) {
+  quantize_q8_k(x, static_cast<BlockQ8_K*>(blocks), k);
+}
+
+}  // namespace attn::kernels
