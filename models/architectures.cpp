@@ -32,6 +32,7 @@ constexpr std::array kArchitectures{
     Architecture{"XLMRobertaForSequenceClassification", build_bert},
     // Encoder-decoder (translation).
     Architecture{"MarianMTModel", build_marian},
+    Architecture{"T5ForConditionalGeneration", build_t5},
 };
 
 std::string supported_list() {

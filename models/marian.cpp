@@ -70,7 +70,7 @@ LinearWeights projection(const Weights& w, const std::string& name, int d) { ret
 
 FeedForward ffn(const Weights& layer, const MarianShape& s, int width) {
   return {.up = layer.linear("fc1", width, s.d, true), .down = layer.linear("fc2", s.d, width, true),
-          .activation = s.gelu, .silu = s.silu};
+          .plain_activation = s.silu ? FeedForward::Plain::Silu : FeedForward::Plain::Gelu, .activation = s.gelu};
 }
 
 }  // namespace

@@ -98,8 +98,8 @@ namespace {
 
 std::shared_ptr<const Tokenizer> checked_tokenizer(const Checkpoint& checkpoint, int vocab_size) {
   if (!checkpoint.tokenizer) {
-    throw Error(checkpoint.path.string() + ": no tokenizer found beside the model (looked for tokenizer.json and "
-                "tokenizer.model); pass one with --tokenizer PATH");
+    throw Error(checkpoint.path.string() + ": no tokenizer found beside the model (looked for tokenizer.json, "
+                "tokenizer.model, source.spm and spiece.model); pass one with --tokenizer PATH");
   }
   auto tokenizer = load_tokenizer(*checkpoint.tokenizer);
   // Tokens past the model's rows are tolerated when they are special tokens

@@ -7,6 +7,7 @@
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/marian_tokenizer.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
+#include "tokenizer/t5_tokenizer.h"
 
 namespace attn {
 namespace {
@@ -15,12 +16,14 @@ namespace fs = std::filesystem;
 
 // The tokenizer files a model directory may hold, most preferred first
 // (tokenizer.json before tokenizer.model, as Hugging Face does).
-constexpr std::array<std::string_view, 4> kTokenizerFiles = {"tokenizer.json", "tokenizer.model", "vocab.json",
-                                                              "vocab.txt"};
+// spiece.model is T5's (SentencePiece with </s> appended and sentinel ids).
+constexpr std::array<std::string_view, 5> kTokenizerFiles = {"tokenizer.json", "tokenizer.model", "spiece.model",
+                                                              "vocab.json", "vocab.txt"};
 
 std::shared_ptr<const Tokenizer> load_tokenizer_file(const fs::path& path) {
   // Hugging Face files: tokenizer.json (any *.json), vocab.json + merges.txt, vocab.txt.
   if (path.extension() == ".json" || path.filename() == "vocab.txt") return load_hf_tokenizer(path);
+  if (path.filename() == "spiece.model") return std::make_shared<T5Tokenizer>(path);
   return std::make_shared<SentencePieceTokenizer>(path);
 }
 
