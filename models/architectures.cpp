@@ -33,6 +33,7 @@ constexpr std::array kArchitectures{
     // Encoder-decoder (translation).
     Architecture{"MarianMTModel", build_marian},
     Architecture{"T5ForConditionalGeneration", build_t5},
+    Architecture{"M2M100ForConditionalGeneration", build_m2m100},  // and NLLB-200
 };
 
 std::string supported_list() {

@@ -99,7 +99,7 @@ namespace {
 std::shared_ptr<const Tokenizer> checked_tokenizer(const Checkpoint& checkpoint, int vocab_size) {
   if (!checkpoint.tokenizer) {
     throw Error(checkpoint.path.string() + ": no tokenizer found beside the model (looked for tokenizer.json, "
-                "tokenizer.model, source.spm and spiece.model); pass one with --tokenizer PATH");
+                "tokenizer.model, source.spm, spiece.model and sentencepiece.bpe.model); pass one with --tokenizer PATH");
   }
   auto tokenizer = load_tokenizer(*checkpoint.tokenizer);
   // Tokens past the model's rows are tolerated when they are special tokens

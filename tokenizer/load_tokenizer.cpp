@@ -5,6 +5,7 @@
 #include "attn/error.h"
 #include "attn/tokenizer.h"
 #include "tokenizer/hf_tokenizer.h"
+#include "tokenizer/m2m100_tokenizer.h"
 #include "tokenizer/marian_tokenizer.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 #include "tokenizer/t5_tokenizer.h"
@@ -34,8 +35,9 @@ std::string looked_for() {
 }
 
 std::shared_ptr<const Tokenizer> load_tokenizer_directory(const fs::path& dir) {
-  // Marian's vocab.json is a joint vocabulary over two SentencePiece models, not a BPE's.
+  // Marian's and M2M-100's vocab.json map SentencePiece pieces, not a BPE's.
   if (is_marian_tokenizer_directory(dir)) return std::make_shared<MarianTokenizer>(dir);
+  if (is_m2m100_tokenizer_directory(dir)) return std::make_shared<M2M100Tokenizer>(dir);
   for (const auto name : kTokenizerFiles) {
     const fs::path candidate = dir / name;
     std::error_code error;
