@@ -131,6 +131,8 @@ void GraphBuilder::cross_attention_source(ValueId k, ValueId v, int slot, int he
 
 ValueId GraphBuilder::silu(ValueId x) { return graph_.add(std::make_unique<SiluOp>(width(x)), {x}); }
 
+ValueId GraphBuilder::relu(ValueId x) { return graph_.add(std::make_unique<ReluOp>(width(x)), {x}); }
+
 ValueId GraphBuilder::add(ValueId a, ValueId b) {
   require_width(b, width(a), "Add");
   return graph_.add(std::make_unique<AddOp>(width(a)), {a, b});

@@ -49,6 +49,7 @@ class GraphBuilder {
   // keys and values of the decoder's cross-attention layer `slot`.
   void cross_attention_source(ValueId k, ValueId v, int slot, int heads, int head_dim);
   ValueId silu(ValueId x);
+  ValueId relu(ValueId x);
   ValueId add(ValueId a, ValueId b);
   ValueId last_row(ValueId x);
   // x + table[token type of each row]

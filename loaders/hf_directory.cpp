@@ -93,8 +93,10 @@ Checkpoint load_hf_directory(const fs::path& dir) {
   checkpoint.format = "huggingface";
   checkpoint.config = read_hf_config(dir);
   add_weights(dir, checkpoint.weights);
-  if (is_file(dir / "tokenizer.json") || is_file(dir / "tokenizer.model") || is_file(dir / "source.spm")) {
-    checkpoint.tokenizer = dir;  // source.spm: Marian's (tokenizer/marian_tokenizer.h)
+  if (is_file(dir / "tokenizer.json") || is_file(dir / "tokenizer.model") || is_file(dir / "source.spm") ||
+      is_file(dir / "spiece.model") || is_file(dir / "sentencepiece.bpe.model")) {
+    // source.spm: Marian's (tokenizer/marian_tokenizer.h); spiece.model: T5's; sentencepiece.bpe.model: M2M-100's
+    checkpoint.tokenizer = dir;
   }
   return checkpoint;
 }

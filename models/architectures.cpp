@@ -32,6 +32,8 @@ constexpr std::array kArchitectures{
     Architecture{"XLMRobertaForSequenceClassification", build_bert},
     // Encoder-decoder (translation).
     Architecture{"MarianMTModel", build_marian},
+    Architecture{"T5ForConditionalGeneration", build_t5},
+    Architecture{"M2M100ForConditionalGeneration", build_m2m100},  // and NLLB-200
 };
 
 std::string supported_list() {

@@ -36,5 +36,7 @@ BuiltModel build_phi3(const Checkpoint& checkpoint);
 BuiltModel build_gpt2(const Checkpoint& checkpoint);
 BuiltModel build_bert(const Checkpoint& checkpoint);
 BuiltModel build_marian(const Checkpoint& checkpoint);
+BuiltModel build_t5(const Checkpoint& checkpoint);
+BuiltModel build_m2m100(const Checkpoint& checkpoint);
 
 }  // namespace attn

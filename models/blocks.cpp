@@ -59,9 +59,11 @@ ValueId attention(GraphBuilder& g, ValueId x, const AttentionBlock& block) {
 ValueId feed_forward(GraphBuilder& g, ValueId x, const FeedForward& ffn) {
   const std::optional<ValueId> gate = ffn.gate ? std::optional(g.linear(x, *ffn.gate)) : std::nullopt;
   const ValueId up = g.linear(x, ffn.up);
-  const ValueId activated = gate ? g.glu(*gate, up, ffn.gated_activation)
-                           : ffn.silu   ? g.silu(up)
-                                        : g.gelu(up, ffn.activation);
+  using Plain = FeedForward::Plain;
+  const ValueId activated = gate                                    ? g.glu(*gate, up, ffn.gated_activation)
+                            : ffn.plain_activation == Plain::Silu ? g.silu(up)
+                            : ffn.plain_activation == Plain::Relu ? g.relu(up)
+                                                                  : g.gelu(up, ffn.activation);
   return g.linear(activated, ffn.down);
 }
 

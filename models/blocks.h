@@ -77,12 +77,13 @@ struct AttentionBlock {
 ValueId attention(GraphBuilder& g, ValueId x, const AttentionBlock& block);
 
 // The feed-forward network: gated, down(act(gate x) * up x) when `gate` is
-// set (SwiGLU with silu, GeGLU with the tanh GELU); else plain, down(gelu(up x)).
+// set (SwiGLU with silu, GeGLU with the tanh GELU); else plain, down(act(up x)).
 struct FeedForward {
+  enum class Plain { Gelu, Silu, Relu };  // Silu: Marian's "swish"; Relu: T5 v1.0
   std::optional<LinearWeights> gate = {};
   LinearWeights up = {}, down = {};
-  GeluKind activation = GeluKind::Erf;               // plain FFNs
-  bool silu = false;                                 // plain FFNs with SiLU instead of GELU (Marian's "swish")
+  Plain plain_activation = Plain::Gelu;                  // plain FFNs
+  GeluKind activation = GeluKind::Erf;                   // plain FFNs with Plain::Gelu
   GluActivation gated_activation = GluActivation::Silu;  // gated FFNs
 };
 ValueId feed_forward(GraphBuilder& g, ValueId x, const FeedForward& ffn);

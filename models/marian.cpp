@@ -9,6 +9,7 @@
 
 #include "models/architectures.h"
 #include "models/activation.h"
+#include "models/bart_layers.h"
 #include "models/blocks.h"
 #include "models/config_reader.h"
 #include "models/seq2seq_config.h"
@@ -66,11 +67,10 @@ Tensor sinusoidal_positions(int positions, int d) {
   return table;
 }
 
-LinearWeights projection(const Weights& w, const std::string& name, int d) { return w.linear(name, d, d, true); }
-
-FeedForward ffn(const Weights& layer, const MarianShape& s, int width) {
-  return {.up = layer.linear("fc1", width, s.d, true), .down = layer.linear("fc2", s.d, width, true),
-          .activation = s.gelu, .silu = s.silu};
+BartLayerShape layer_shape(const MarianShape& s, int heads, int ffn) {
+  return {.d = s.d, .heads = heads, .ffn = ffn, .placement = TransformerLayer::NormPlacement::Post,
+          .activation = s.silu ? FeedForward::Plain::Silu : FeedForward::Plain::Gelu, .gelu = s.gelu,
+          .max_source_length = s.positions};
 }
 
 }  // namespace
@@ -81,54 +81,23 @@ BuiltModel build_marian(const Checkpoint& checkpoint) {
   const Weights w(checkpoint.weights), model = w.under("model");
   const Tensor& shared = model.get("shared.weight", {s.vocab, s.d});
   const Tensor positions = sinusoidal_positions(s.positions, s.d);
-  const float eps = 1e-5f;  // nn.LayerNorm's default; Marian's config has no key for it
+  const BartLayerShape encoder_layer = layer_shape(s, s.encoder_heads, s.encoder_ffn);
+  const BartLayerShape decoder_layer = layer_shape(s, s.decoder_heads, s.decoder_ffn);
 
   GraphBuilder e;
   ValueId x = e.position_embedding(e.scale(e.embedding(shared), s.embed_scale), positions);
-  AttentionConfig encoder_attention{.num_heads = s.encoder_heads, .num_kv_heads = s.encoder_heads,
-                                    .head_dim = s.d / s.encoder_heads, .causal = false};
   for (int l = 0; l < s.encoder_layers; ++l) {
-    const Weights layer = model.under("encoder.layers." + std::to_string(l));
-    const Weights self = layer.under("self_attn");
-    x = transformer_layer(e, x, {
-        .placement = TransformerLayer::NormPlacement::Post,
-        .attention_norm = layer.layer_norm("self_attn_layer_norm", s.d, eps),
-        .attention = {.q = projection(self, "q_proj", s.d), .k = projection(self, "k_proj", s.d),
-                      .v = projection(self, "v_proj", s.d), .output = projection(self, "out_proj", s.d),
-                      .config = encoder_attention},
-        .ffn_norm = layer.layer_norm("final_layer_norm", s.d, eps),
-        .ffn = ffn(layer, s, s.encoder_ffn),
-    });
+    x = transformer_layer(e, x, bart_encoder_layer(model.under("encoder.layers." + std::to_string(l)), encoder_layer));
   }
-  const int head_dim = s.d / s.decoder_heads;
   for (int l = 0; l < s.decoder_layers; ++l) {
-    const Weights cross = model.under("decoder.layers." + std::to_string(l) + ".encoder_attn");
-    cross_attention_kv(e, x, projection(cross, "k_proj", s.d), projection(cross, "v_proj", s.d), l, s.decoder_heads,
-                       head_dim);
+    bart_cross_attention_kv(e, x, model.under("decoder.layers." + std::to_string(l)), l, decoder_layer);
   }
 
   GraphBuilder g;
   const ValueId embedding = g.embedding(shared);
   ValueId y = g.position_embedding(g.scale(embedding, s.embed_scale), positions);
-  AttentionConfig self_attention{.num_heads = s.decoder_heads, .num_kv_heads = s.decoder_heads,
-                                 .head_dim = head_dim, .causal = true};
   for (int l = 0; l < s.decoder_layers; ++l) {
-    const Weights layer = model.under("decoder.layers." + std::to_string(l));
-    const Weights self = layer.under("self_attn"), cross = layer.under("encoder_attn");
-    y = transformer_layer(g, y, {
-        .placement = TransformerLayer::NormPlacement::Post,
-        .attention_norm = layer.layer_norm("self_attn_layer_norm", s.d, eps),
-        .attention = {.q = projection(self, "q_proj", s.d), .k = projection(self, "k_proj", s.d),
-                      .v = projection(self, "v_proj", s.d), .output = projection(self, "out_proj", s.d),
-                      .config = self_attention},
-        .ffn_norm = layer.layer_norm("final_layer_norm", s.d, eps),
-        .ffn = ffn(layer, s, s.decoder_ffn),
-        .cross_attention = CrossAttentionBlock{.q = projection(cross, "q_proj", s.d),
-                                               .output = projection(cross, "out_proj", s.d),
-                                               .config = {.num_heads = s.decoder_heads, .head_dim = head_dim,
-                                                          .max_source_length = s.positions}},
-        .cross_attention_norm = layer.layer_norm("encoder_attn_layer_norm", s.d, eps),
-    });
+    y = transformer_layer(g, y, bart_decoder_layer(model.under("decoder.layers." + std::to_string(l)), decoder_layer));
   }
   const Tensor& bias = w.get("final_logits_bias", {1, s.vocab});
   const ValueId last = g.last_row(y);

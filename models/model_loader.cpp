@@ -100,8 +100,8 @@ namespace {
 std::shared_ptr<const Tokenizer> checked_tokenizer(const Checkpoint& checkpoint, int vocab_size) {
   const bool from_metadata = !checkpoint.tokenizer && !checkpoint.tokenizer_metadata.empty();
   if (!checkpoint.tokenizer && !from_metadata) {
-    throw Error(checkpoint.path.string() + ": no tokenizer found beside the model (looked for tokenizer.json and "
-                "tokenizer.model); pass one with --tokenizer PATH");
+    throw Error(checkpoint.path.string() + ": no tokenizer found beside the model (looked for tokenizer.json, "
+                "tokenizer.model, source.spm, spiece.model and sentencepiece.bpe.model); pass one with --tokenizer PATH");
   }
   const std::string source = from_metadata ? checkpoint.path.string() : checkpoint.tokenizer->string();
   auto tokenizer = from_metadata ? tokenizer_from_gguf(checkpoint.tokenizer_metadata, source)

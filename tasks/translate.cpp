@@ -9,12 +9,15 @@
 namespace attn {
 namespace {
 
-// Marian's multilingual models name target languages with ">>xx<<" tokens.
-std::map<std::string, TokenId> language_tokens(const Tokenizer& tokenizer) {
+// Language tokens by code: Marian's multilingual models name target
+// languages ">>xx<<", M2M-100's tokenizer "__xx__".
+std::map<std::string, TokenId> language_tokens(const Tokenizer& tokenizer, Seq2SeqConfig::Languages scheme) {
+  const bool marian = scheme == Seq2SeqConfig::Languages::TargetTokenInSource;
+  const std::string_view open = marian ? ">>" : "__", close = marian ? "<<" : "__";
   std::map<std::string, TokenId> tokens;
   for (TokenId id = 0; id < tokenizer.vocab_size(); ++id) {
     const std::string piece = tokenizer.token_text(id);
-    if (piece.size() > 4 && piece.starts_with(">>") && piece.ends_with("<<")) tokens[piece.substr(2, piece.size() - 4)] = id;
+    if (piece.size() > 4 && piece.starts_with(open) && piece.ends_with(close)) tokens[piece.substr(2, piece.size() - 4)] = id;
   }
   return tokens;
 }
@@ -58,7 +61,7 @@ Translator::Translator(std::shared_ptr<const Model> model) : data_(std::make_uni
     throw Error(model->info().path.string() + ": " + model->info().architecture +
                 " is not an encoder-decoder model; attn translate needs one (e.g. MarianMTModel)");
   }
-  data_->languages = language_tokens(model->tokenizer());
+  data_->languages = language_tokens(model->tokenizer(), model->info().seq2seq->languages);
   data_->model = std::move(model);
 }
 
@@ -68,27 +71,38 @@ Translator& Translator::operator=(Translator&&) noexcept = default;
 
 const Model& Translator::model() const { return *data_->model; }
 
+TokenId Translator::language_token(const std::string& code) const {
+  const auto it = data_->languages.find(code);
+  if (it != data_->languages.end()) return it->second;
+  std::string known;
+  for (const auto& [name, id] : data_->languages) known += (known.empty() ? "" : ", ") + name;
+  throw Error("unknown language code '" + code + "': " +
+              (known.empty() ? "this model translates into one language and takes no language codes"
+                             : "the model knows " + known));
+}
+
 std::vector<TokenId> Translator::encode_source(std::string_view text, const TranslateOptions& options) const {
   if (text.empty()) throw Error("empty line: nothing to translate");
-  if (!options.source_language.empty()) {
-    throw Error("unknown language code '" + options.source_language + "': " + data_->model->info().architecture +
+  const ModelInfo& info = data_->model->info();
+  const bool source_code = info.seq2seq->languages == Seq2SeqConfig::Languages::SourceCodeAndForcedTarget;
+  if (!options.source_language.empty() && !source_code) {
+    throw Error("unknown language code '" + options.source_language + "': " + info.architecture +
                 " takes no source language");
   }
   std::vector<TokenId> ids;
+  // Marian: the target's token leads the source. M2M-100: checked here, forced at decoding.
   if (!options.target_language.empty()) {
-    const auto it = data_->languages.find(options.target_language);
-    if (it == data_->languages.end()) {
-      std::string known;
-      for (const auto& [code, id] : data_->languages) known += (known.empty() ? "" : ", ") + code;
-      throw Error("unknown language code '" + options.target_language + "': " +
-                  (known.empty() ? "this model translates into one language and takes no target language"
-                                 : "the model knows " + known));
-    }
-    ids.push_back(it->second);
+    const TokenId target = language_token(options.target_language);
+    if (!source_code) ids.push_back(target);
+  } else if (source_code) {
+    throw Error(info.architecture + " needs a target language (--tgt-lang, e.g. " +
+                (data_->languages.empty() ? std::string("de") : data_->languages.begin()->first) + ")");
   }
   const std::vector<TokenId> text_ids = data_->model->tokenizer().encode(text, true);
   ids.insert(ids.end(), text_ids.begin(), text_ids.end());
-  const int positions = data_->model->info().seq2seq->source_positions;
+  // M2M100Tokenizer puts its src_lang's code first; another source language replaces it.
+  if (source_code && !options.source_language.empty()) ids.front() = language_token(options.source_language);
+  const int positions = info.seq2seq->source_positions;
   if (static_cast<int>(ids.size()) > positions) {
     throw Error("the source is " + std::to_string(ids.size()) + " tokens; the model's encoder takes at most " +
                 std::to_string(positions));
@@ -101,10 +115,19 @@ std::vector<Translation> Translator::translate_ids(std::span<const std::vector<T
   Data& d = *data_;
   const ModelInfo& info = d.model->info();
   const BeamSearchSettings settings = settings_for(info, options);
+  if (sources.empty()) return {};
   const int beams = settings.num_beams;
   if (d.session_context != settings.max_length) {  // the decoder never holds more than max_length tokens
     d.sessions.clear();
     d.session_context = settings.max_length;
+  }
+  // M2M-100's forced_bos_token_id, the target's code, scores log(1) = 0 as
+  // the first generated token: the same as starting from it.
+  std::vector<TokenId> prompt = {info.seq2seq->decoder_start_id};
+  if (info.seq2seq->languages == Seq2SeqConfig::Languages::SourceCodeAndForcedTarget) {
+    if (options.target_language.empty()) throw Error(info.architecture + " needs a target language (--tgt-lang)");
+    prompt.push_back(language_token(options.target_language));
+    if (settings.max_length < 3) throw Error("max_new_tokens must be at least 2 with a forced target language");
   }
   std::vector<Translation> translations;
   for (size_t first = 0; first < sources.size(); first += options.batch_size) {
@@ -119,12 +142,14 @@ std::vector<Translation> Translator::translate_ids(std::span<const std::vector<T
       first_beams.push_back(batch_beams[s][0]);
     }
     Session::encode(first_beams, sources.subspan(first, count));
+    // beam_search starts from sessions that have read the prompt but its last token.
+    if (prompt.size() > 1) Session::decode_step(first_beams, std::vector(count, prompt.front()));
     for (size_t s = 0; s < count; ++s) {
       for (int b = 1; b < beams; ++b) batch_beams[s][b]->copy_from(*batch_beams[s][0]);
     }
-    const std::vector<std::vector<TokenId>> prompts(count, {info.seq2seq->decoder_start_id});
-    for (BeamResult& result : beam_search(batch_beams, prompts, settings)) {
+    for (BeamResult& result : beam_search(batch_beams, std::vector(count, prompt), settings)) {
       Translation t;
+      result.tokens.insert(result.tokens.begin(), prompt.begin() + 1, prompt.end());
       t.text = d.model->tokenizer().decode(result.tokens);
       t.tokens = std::move(result.tokens);
       t.score = result.score;

@@ -50,6 +50,12 @@ RecordBatch process_records(Translator& translator, std::span<const std::string>
     try {
       if (!records[i].error.empty()) throw Error(records[i].error);
       const auto own = record_options(records::output_of(records[i]), options.translate);
+      // M2M-100 forces the target's code while decoding the whole batch.
+      if (translator.model().info().seq2seq->languages == Seq2SeqConfig::Languages::SourceCodeAndForcedTarget &&
+          own.target_language != options.translate.target_language) {
+        throw Error("a record's own tgt_lang ('" + own.target_language + "') is not supported by " +
+                    translator.model().info().architecture + "; run each target language with its --tgt-lang");
+      }
       sources.push_back(translator.encode_source(records[i].text, own));
       readable.push_back(i);
     } catch (const Error& e) {

@@ -9,42 +9,25 @@
 
 #include "attn/attn.h"
 #include "test_support.h"
+#include "translation_reference.h"
 
 using namespace attn;
 using nlohmann::json;
+using test::max_diff;
+using test::options_for;
 
 namespace {
 
 std::filesystem::path marian_dir() { return test::fixtures_dir() / "translation" / "marian"; }
 
 const json& reference() {
-  static const json r = json::parse(test::read_file(test::fixtures_dir() / "translation" / "marian_reference.json"));
+  static const json r = test::translation_reference("marian");
   return r;
 }
 
 std::shared_ptr<const Model> marian() {
   static const auto model = Model::load(marian_dir());
   return model;
-}
-
-float max_diff(std::span<const float> got, const json& expected) {
-  if (got.size() != expected.size()) return std::numeric_limits<float>::infinity();
-  float worst = 0;
-  for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got[i] - expected[i].get<float>()));
-  return worst;
-}
-
-TranslateOptions options_for(const json& settings, int max_new_tokens) {
-  TranslateOptions options;
-  options.beam_size = settings["num_beams"].get<int>();
-  options.max_new_tokens = max_new_tokens;
-  if (settings.contains("length_penalty")) options.length_penalty = settings["length_penalty"].get<float>();
-  if (settings.contains("early_stopping")) {
-    const json& e = settings["early_stopping"];
-    options.early_stopping = e.is_boolean() ? (e.get<bool>() ? "true" : "false") : e.get<std::string>();
-  }
-  if (settings.contains("no_repeat_ngram_size")) options.no_repeat_ngram_size = settings["no_repeat_ngram_size"].get<int>();
-  return options;
 }
 
 }  // namespace

@@ -5,8 +5,10 @@
 #include "attn/error.h"
 #include "attn/tokenizer.h"
 #include "tokenizer/hf_tokenizer.h"
+#include "tokenizer/m2m100_tokenizer.h"
 #include "tokenizer/marian_tokenizer.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
+#include "tokenizer/t5_tokenizer.h"
 
 namespace attn {
 namespace {
@@ -15,12 +17,14 @@ namespace fs = std::filesystem;
 
 // The tokenizer files a model directory may hold, most preferred first
 // (tokenizer.json before tokenizer.model, as Hugging Face does).
-constexpr std::array<std::string_view, 4> kTokenizerFiles = {"tokenizer.json", "tokenizer.model", "vocab.json",
-                                                              "vocab.txt"};
+// spiece.model is T5's (SentencePiece with </s> appended and sentinel ids).
+constexpr std::array<std::string_view, 5> kTokenizerFiles = {"tokenizer.json", "tokenizer.model", "spiece.model",
+                                                              "vocab.json", "vocab.txt"};
 
 std::shared_ptr<const Tokenizer> load_tokenizer_file(const fs::path& path) {
   // Hugging Face files: tokenizer.json (any *.json), vocab.json + merges.txt, vocab.txt.
   if (path.extension() == ".json" || path.filename() == "vocab.txt") return load_hf_tokenizer(path);
+  if (path.filename() == "spiece.model") return std::make_shared<T5Tokenizer>(path);
   return std::make_shared<SentencePieceTokenizer>(path);
 }
 
@@ -31,8 +35,9 @@ std::string looked_for() {
 }
 
 std::shared_ptr<const Tokenizer> load_tokenizer_directory(const fs::path& dir) {
-  // Marian's vocab.json is a joint vocabulary over two SentencePiece models, not a BPE's.
+  // Marian's and M2M-100's vocab.json map SentencePiece pieces, not a BPE's.
   if (is_marian_tokenizer_directory(dir)) return std::make_shared<MarianTokenizer>(dir);
+  if (is_m2m100_tokenizer_directory(dir)) return std::make_shared<M2M100Tokenizer>(dir);
   for (const auto name : kTokenizerFiles) {
     const fs::path candidate = dir / name;
     std::error_code error;

@@ -2,35 +2,13 @@
 
 #include <sentencepiece_processor.h>
 
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
-
 #include "attn/error.h"
+#include "tokenizer/piece_vocabulary.h"
 #include "tokenizer/utf8.h"
 
 namespace attn {
-namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open the tokenizer file");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
-std::unique_ptr<sentencepiece::SentencePieceProcessor> load_spm(const fs::path& path) {
-  auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
-  if (!processor->LoadFromSerializedProto(read_file(path)).ok()) {
-    throw Error(path.string() + ": not a SentencePiece model");
-  }
-  return processor;
-}
-
-}  // namespace
 
 bool is_marian_tokenizer_directory(const fs::path& directory) {
   std::error_code error;
@@ -38,26 +16,13 @@ bool is_marian_tokenizer_directory(const fs::path& directory) {
 }
 
 MarianTokenizer::MarianTokenizer(const fs::path& directory)
-    : source_(load_spm(directory / "source.spm")),
-      target_(load_spm(fs::exists(directory / "target.spm") ? directory / "target.spm" : directory / "source.spm")) {
+    : source_(read_sentencepiece_model(directory / "source.spm")),
+      target_(read_sentencepiece_model(fs::exists(directory / "target.spm") ? directory / "target.spm"
+                                                                            : directory / "source.spm")) {
   const fs::path vocab_path = directory / "vocab.json";
-  nlohmann::json vocab;
-  try {
-    vocab = nlohmann::json::parse(read_file(vocab_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(vocab_path.string() + ": not valid JSON (" + e.what() + ")");
-  }
-  if (!vocab.is_object()) throw Error(vocab_path.string() + ": expected an object of piece -> id");
-  pieces_.resize(vocab.size());
-  for (const auto& [piece, id] : vocab.items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= static_cast<int64_t>(vocab.size())) {
-      throw Error(vocab_path.string() + ": the id of \"" + piece + "\" must be in 0.." + std::to_string(vocab.size() - 1));
-    }
-    const TokenId value = id.get<TokenId>();
-    if (!pieces_[value].empty()) throw Error(vocab_path.string() + ": id " + std::to_string(value) + " appears twice");
-    pieces_[value] = piece;
-    ids_[piece] = value;
-  }
+  PieceVocabulary vocab = read_piece_vocabulary(vocab_path);
+  pieces_ = std::move(vocab.pieces);
+  ids_ = std::move(vocab.ids);
   eos_ = piece_id("</s>");
   unk_ = piece_id("<unk>");
   pad_ = piece_id("<pad>");

@@ -80,7 +80,8 @@ void AttentionOp::run(const RunContext& context, std::span<const ActivationView>
 }
 
 template <typename Runs>
-void AttentionOp::attend(float* query, float* scores, int first, int last, Runs runs, float* out) const {
+void AttentionOp::attend(float* query, float* scores, int head, int query_position, int first, int last, Runs runs,
+                         float* out) const {
   const auto& k = kernels::active();
   const int d = config_.head_dim;
   const int length = last - first + 1;
@@ -88,6 +89,9 @@ void AttentionOp::attend(float* query, float* scores, int first, int last, Runs 
   runs(first, last, [&](int position, int count, const float* keys, const float*, int64_t stride) {
     for (int j = 0; j < count; ++j) scores[position - first + j] = k.dot(query, keys + j * stride, d);
   });
+  if (const auto& bias = config_.relative_bias) {
+    for (int j = 0; j < length; ++j) scores[j] += (*bias)(head, first + j, query_position);
+  }
   if (config_.logit_softcap > 0) {
     const float cap = config_.logit_softcap;
     for (int j = 0; j < length; ++j) scores[j] = cap * std::tanh(scores[j] / cap);
@@ -163,7 +167,7 @@ void AttentionOp::attend_cached(const RunContext& context, std::span<const Seque
         f(p, count, keys, values, d);
       });
     };
-    attend(query, query + head_scratch_floats(d), first, position, runs, output.row(r) + h * d);
+    attend(query, query + head_scratch_floats(d), h, position, first, position, runs, output.row(r) + h * d);
   }
 }
 
@@ -216,7 +220,7 @@ void AttentionOp::run_packed(const RunContext& context, std::span<const Activati
       f(from, to - from + 1, keys.row(sequence.first_row + from) + kv_offset,
         values.row(sequence.first_row + from) + kv_offset, keys.width);
     };
-    attend(query, query + head_scratch_floats(d), first, last, runs, output.row(r) + h * d);
+    attend(query, query + head_scratch_floats(d), h, index, first, last, runs, output.row(r) + h * d);
   }
 }
 

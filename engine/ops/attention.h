@@ -1,8 +1,10 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "engine/op.h"
+#include "engine/ops/relative_position_bias.h"
 #include "engine/ops/rope.h"
 
 namespace attn {
@@ -17,6 +19,9 @@ struct AttentionConfig {
   std::optional<RopeFrequencies> rope_frequencies;
   float scale = 0;          // of q.k; 0: 1/sqrt(head_dim)
   float logit_softcap = 0;  // > 0: scores become cap * tanh(score / cap) (Gemma 2)
+  // T5: a learned bias per head and relative distance added to the scores
+  // (one table shared by every layer of a stack).
+  std::shared_ptr<const RelativePositionBias> relative_bias;
   // > 0: a query sees only the last `sliding_window` positions, itself
   // included (Mistral, Gemma's local layers); older keys are skipped.
   int sliding_window = 0;
@@ -61,12 +66,14 @@ class AttentionOp : public Op {
   // k with RoPE applied at each row's position in its sequence (in the
   // session's step buffer), or k itself when there is no RoPE.
   ActivationView positioned_keys(const RunContext& context, const ActivationView& k) const;
-  // Scores of `query` (rotated, unscaled) against the keys of positions
-  // [first, last] and the softmax-weighted sum of their values into `out`.
+  // Scores of head `head`'s `query` (rotated, unscaled; at query_position)
+  // against the keys of positions [first, last] and the softmax-weighted
+  // sum of their values into `out`.
   // runs(first, last, f) calls f(position, count, keys, values, stride) for
   // stretches of positions stored `stride` floats apart.
   template <typename Runs>
-  void attend(float* query, float* scores, int first, int last, Runs runs, float* out) const;
+  void attend(float* query, float* scores, int head, int query_position, int first, int last, Runs runs,
+              float* out) const;
 
   AttentionConfig config_;
   std::optional<Rotary> rotary_;

@@ -24,7 +24,7 @@ const CrossAttentionMemory& memory_of(const RunContext& context, const SequenceS
 }  // namespace
 
 CrossAttentionOp::CrossAttentionOp(const CrossAttentionConfig& config)
-    : config_(config), scale_(1.f / std::sqrt(static_cast<float>(config.head_dim))) {}
+    : config_(config), scale_(config.scale > 0 ? config.scale : 1.f / std::sqrt(static_cast<float>(config.head_dim))) {}
 
 void CrossAttentionOp::prepare(SessionState& state, int) const {
   state.require_thread_scratch(query_floats(config_.head_dim) + config_.max_source_length);

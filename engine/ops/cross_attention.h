@@ -8,6 +8,7 @@ struct CrossAttentionConfig {
   int num_heads = 0;
   int head_dim = 0;
   int max_source_length = 0;  // the encoder's positions
+  float scale = 0;            // of q.k; 0: 1/sqrt(head_dim) (T5 does not scale: 1)
   int cache_slot = 0;         // which layer of the session's CrossAttentionMemory this op reads
 };
 

@@ -1,5 +1,6 @@
 #include "engine/ops/elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -37,6 +38,11 @@ void SiluOp::run(const RunContext&, std::span<const ActivationView> inputs, cons
   const int64_t n = inputs[0].rows * width_;
 #pragma omp parallel for if (worth_parallel(n))
   for (int64_t i = 0; i < n; ++i) output.data[i] = inputs[0].data[i] / (1.f + std::exp(-inputs[0].data[i]));
+}
+
+void ReluOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {
+  const int64_t n = inputs[0].rows * width_;
+  for (int64_t i = 0; i < n; ++i) output.data[i] = std::max(inputs[0].data[i], 0.f);
 }
 
 void ScaleOp::run(const RunContext&, std::span<const ActivationView> inputs, const ActivationView& output) const {

@@ -64,6 +64,19 @@ class SiluOp : public Op {
   int64_t width_;
 };
 
+// max(x, 0), elementwise: the activation of T5 v1.0's feed-forward networks.
+class ReluOp : public Op {
+ public:
+  explicit ReluOp(int64_t width) : width_(width) {}
+  std::string_view name() const override { return "ReLU"; }
+  int64_t output_width() const override { return width_; }
+  void run(const RunContext& context, std::span<const ActivationView> inputs,
+           const ActivationView& output) const override;
+
+ private:
+  int64_t width_;
+};
+
 // x * factor: embeddings scaled by sqrt(d_model) (Marian, M2M-100, Gemma).
 class ScaleOp : public Op {
  public:

@@ -52,6 +52,11 @@ struct Seq2SeqConfig {
   float length_penalty = 1.f;
   std::string early_stopping = "false";      // "true", "false" or "never", as Hugging Face's early_stopping
   int no_repeat_ngram_size = 0;
+  // How a multilingual model is told its languages: Marian's ">>xx<<" token
+  // before the source; M2M-100 / NLLB's source language code before the
+  // source and the target's forced as the first generated token
+  // (forced_bos_token_id).
+  enum class Languages { TargetTokenInSource, SourceCodeAndForcedTarget } languages = Languages::TargetTokenInSource;
 };
 
 struct ModelInfo {

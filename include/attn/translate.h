@@ -22,9 +22,10 @@ struct TranslateOptions {
   std::optional<std::string> early_stopping;  // "true", "false" or "never"
   std::optional<int> no_repeat_ngram_size;
   // Multilingual models: the language to translate into (Marian: the
-  // ">>xx<<" token put before the source). Empty: the model's only one.
+  // ">>xx<<" token put before the source; M2M-100: "__xx__" forced as the
+  // first target token, required). Empty: the model's only one.
   std::string target_language;
-  // Models that take the source's language (none of Marian's) only.
+  // M2M-100: the source's language code (default: the tokenizer's src_lang).
   std::string source_language;
   int batch_size = 32;  // sentences decoded together (each with beam_size beams)
 };
@@ -65,6 +66,9 @@ class Translator {
   const Model& model() const;
 
  private:
+  // The token of a language code; throws attn::Error naming the known codes.
+  TokenId language_token(const std::string& code) const;
+
   struct Data;
   std::unique_ptr<Data> data_;
 };
