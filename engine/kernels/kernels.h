@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "engine/kernels/attention.h"
 #include "engine/kernels/gemv.h"
 #include "engine/kernels/int8.h"
 
@@ -46,6 +47,7 @@ struct KernelTable : VectorKernels {
   const char* name;  // "scalar", "avx2+fma", "avx512 (avx2 kernels)"
   GemvKernels gemv;
   Int8Kernels int8;
+  AttentionKernels attention;
 };
 
 // The table the engine runs, chosen on first use.

@@ -19,6 +19,7 @@ ATTN_NO_TOKEN = -1
 
 STOP_REASONS = ("eos", "stop_string", "max_length", "context_full", "aborted")
 DTYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "int8": 4}
+CACHE_TYPES = {"f32": 0, "f16": 1, "bf16": 2, "q8_0": 3}
 POOLINGS = {None: 0, "mean": 1, "cls": 2, "max": 3, "last": 4}
 RECORD_TASKS = {"score": 0, "embed": 1, "translate": 2}
 RECORD_FORMATS = {"text": 0, "jsonl": 1}
@@ -42,7 +43,7 @@ class ModelInfo(Structure):
 
 
 class SessionOptions(Structure):
-    _fields_ = [("context_length", c_int32)]
+    _fields_ = [("context_length", c_int32), ("cache_type_k", c_enum), ("cache_type_v", c_enum)]
 
 
 class Sampling(Structure):
