@@ -160,7 +160,16 @@ def _candidates():
     return found + [ctypes.util.find_library("attn") or "libattn.so.0"]
 
 
+# What the attn command sets before libgomp starts (tools/openmp_waiting.cpp):
+# OpenMP threads spin briefly, then sleep, so a busy machine does not make
+# more threads slower than one. libgomp reads it once, when it is loaded:
+# this only takes effect if nothing loaded libgomp into the process before.
+OPENMP_SPIN_COUNT = "1000"
+
+
 def load_library():
+    if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
+        os.environ["GOMP_SPINCOUNT"] = OPENMP_SPIN_COUNT
     errors = []
     for candidate in _candidates():
         try:
