@@ -16,6 +16,7 @@ std::optional<attn::DType> weight_type(attn_dtype dtype) {
     case ATTN_DTYPE_F16: return attn::DType::F16;
     case ATTN_DTYPE_BF16: return attn::DType::BF16;
     case ATTN_DTYPE_INT8: return attn::DType::I8;
+    case ATTN_DTYPE_Q4_0: return attn::DType::Q4_0;
   }
   throw InvalidArgument{"options->dtype: not an attn_dtype value"};
 }

@@ -17,8 +17,17 @@ size_t dtype_size(DType dtype) {
     case DType::F64:
     case DType::I64:
     case DType::U64: return 8;
+    case DType::Q4_0: return 0;
   }
   return 0;
+}
+
+int64_t dtype_block_elements(DType dtype) { return dtype == DType::Q4_0 ? 32 : 1; }
+
+size_t dtype_block_bytes(DType dtype) { return dtype == DType::Q4_0 ? 18 : dtype_size(dtype); }
+
+size_t dtype_row_bytes(DType dtype, int64_t elements) {
+  return static_cast<size_t>(elements / dtype_block_elements(dtype)) * dtype_block_bytes(dtype);
 }
 
 std::string_view dtype_name(DType dtype) {
@@ -36,6 +45,7 @@ std::string_view dtype_name(DType dtype) {
     case DType::U32: return "U32";
     case DType::U64: return "U64";
     case DType::Bool: return "BOOL";
+    case DType::Q4_0: return "Q4_0";
   }
   return "?";
 }
@@ -43,7 +53,7 @@ std::string_view dtype_name(DType dtype) {
 namespace {
 
 constexpr std::pair<DType, std::string_view> kWeightTypes[] = {
-    {DType::F32, "f32"}, {DType::F16, "f16"}, {DType::BF16, "bf16"}, {DType::I8, "int8"}};
+    {DType::F32, "f32"}, {DType::F16, "f16"}, {DType::BF16, "bf16"}, {DType::I8, "int8"}, {DType::Q4_0, "q4_0"}};
 
 }  // namespace
 

@@ -27,9 +27,9 @@ void GraphBuilder::require_width(ValueId value, int64_t expected, const char* wh
 
 ValueId GraphBuilder::embedding(const Tensor& table) {
   const bool readable = table.dtype() == DType::F32 || table.dtype() == DType::F16 || table.dtype() == DType::BF16 ||
-                        (table.dtype() == DType::I8 && table.row_scales());
+                        table.dtype() == DType::Q4_0 || (table.dtype() == DType::I8 && table.row_scales());
   if (table.rank() != 2 || !readable) {
-    throw std::logic_error("GraphBuilder: embedding table must be a 2-D float (or scaled int8) tensor");
+    throw std::logic_error("GraphBuilder: embedding table must be a 2-D float (or scaled int8, or Q4_0) tensor");
   }
   return graph_.add(std::make_unique<EmbeddingOp>(table), {});
 }

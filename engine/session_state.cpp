@@ -33,9 +33,10 @@ float* SessionState::outer_step_buffer(int64_t floats) {
   return outer_step_buffer_.data();
 }
 
-void SessionState::require_quantized_rows(int64_t rows, int64_t width) {
+void SessionState::require_quantized_rows(int64_t rows, int64_t width, int64_t scales_per_row) {
   if (static_cast<int64_t>(quantized_rows_.size()) < rows * width) quantized_rows_.resize(rows * width);
-  if (static_cast<int64_t>(quantized_row_scales_.size()) < rows) quantized_row_scales_.resize(rows);
+  const int64_t scales = rows * scales_per_row;
+  if (static_cast<int64_t>(quantized_row_scales_.size()) < scales) quantized_row_scales_.resize(scales);
 }
 
 void SessionState::prepare_threads(int threads) {

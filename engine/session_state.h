@@ -55,10 +55,10 @@ class SessionState {
   // The sequence's tokens by position, for ops that recompute the whole
   // sequence each step instead of caching (imported graphs run op by op).
   std::vector<TokenId>& token_history() { return token_history_; }
-  // Activation rows quantised to int8 and their scales, for int8 weights:
-  // reserved for one row when the session is created (decoding never
-  // allocates), grown when a longer prefill needs more.
-  void require_quantized_rows(int64_t rows, int64_t width);
+  // Activation rows quantised to int8 and their scales (one per row for int8
+  // weights, one per block of 32 for Q4_0): reserved when the session is
+  // created (decoding never allocates), grown when a longer prefill needs more.
+  void require_quantized_rows(int64_t rows, int64_t width, int64_t scales_per_row = 1);
   int8_t* quantized_rows() { return quantized_rows_.data(); }
   float* quantized_row_scales() { return quantized_row_scales_.data(); }
   PrimitiveCache<Int8LinearPrimitive>& int8_linear_primitives() { return int8_linear_primitives_; }

@@ -8,6 +8,7 @@
 
 #include "attn/error.h"
 #include "engine/checked_shape.h"
+#include "engine/quant_blocks.h"
 
 namespace attn {
 
@@ -47,6 +48,10 @@ Tensor::Tensor(DType dtype, Shape shape, const void* data, std::shared_ptr<const
   if (!shape_fits(shape_)) {
     throw Error("tensor shape " + shape_to_string(shape_) + " has a negative dimension or more than 2^63 elements");
   }
+  if (dtype_block_elements(dtype_) > 1 && (shape_.empty() || shape_.back() % dtype_block_elements(dtype_) != 0)) {
+    throw std::logic_error("Tensor: a " + std::string(dtype_name(dtype_)) + " tensor's last dimension must be a multiple of " +
+                           std::to_string(dtype_block_elements(dtype_)) + ", got " + shape_to_string(shape_));
+  }
   strides_.resize(shape_.size());
   int64_t stride = 1;
   for (int i = rank() - 1; i >= 0; --i) {
@@ -55,9 +60,12 @@ Tensor::Tensor(DType dtype, Shape shape, const void* data, std::shared_ptr<const
   }
 }
 
+size_t Tensor::nbytes() const { return dtype_row_bytes(dtype_, numel()); }
+
 Tensor Tensor::zeros(DType dtype, Shape shape) {
   size_t bytes = 0;
-  if (!shape_fits(shape) || __builtin_mul_overflow(static_cast<size_t>(shape_numel(shape)), dtype_size(dtype), &bytes)) {
+  if (!shape_fits(shape) || __builtin_mul_overflow(static_cast<size_t>(shape_numel(shape) / dtype_block_elements(dtype)),
+                                                   dtype_block_bytes(dtype), &bytes)) {
     throw Error("tensor shape " + shape_to_string(shape) + " is too large to allocate");
   }
   // Over-allocate to a 64-byte multiple so SIMD tails and oneDNN never read past the end.
@@ -98,6 +106,9 @@ Tensor Tensor::to_f32() const {
         for (int64_t i = r * width; i < (r + 1) * width; ++i) dst[i] = data_as<int8_t>()[i] * scale;
       }
       break;
+    case DType::Q4_0:
+      dequantize_q4_0(data_as<BlockQ4_0>(), dst, n);
+      break;
     case DType::F32:
       break;
     default:
@@ -114,7 +125,7 @@ Tensor Tensor::slice_rows(int64_t first, int64_t count) const {
   Shape shape = shape_;
   shape[0] = count;
   const int64_t row_elements = rank() == 1 ? 1 : strides_[0];
-  const auto* bytes = static_cast<const std::byte*>(data_) + first * row_elements * dtype_size(dtype_);
+  const auto* bytes = static_cast<const std::byte*>(data_) + first * dtype_row_bytes(dtype_, row_elements);
   Tensor out(dtype_, std::move(shape), bytes, owner_);
   if (row_scales_) out.row_scales_ = std::make_shared<const Tensor>(row_scales_->slice_rows(first, count));
   return out;

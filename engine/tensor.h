@@ -1,6 +1,7 @@
 // Tensor: a typed, shaped view of memory that may be owned, shared, or
-// memory-mapped. Weights are stored as f32, f16, bf16 or int8 with one f32
-// scale per row (value = int8 * row scale); compute is f32.
+// memory-mapped. Weights are stored as f32, f16, bf16, int8 with one f32
+// scale per row (value = int8 * row scale) or Q4_0 blocks along each row;
+// compute is f32.
 #pragma once
 
 #include <cstddef>
@@ -34,8 +35,10 @@ class Tensor {
   int rank() const { return static_cast<int>(shape_.size()); }
   int64_t dim(int axis) const;  // negative axes count from the end
   int64_t numel() const { return shape_numel(shape_); }
-  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
+  size_t nbytes() const;
   bool empty() const { return data_ == nullptr; }
+  // What keeps the memory alive, for views of the same bytes as another type.
+  const std::shared_ptr<const void>& owner() const { return owner_; }
 
   const void* data() const { return data_; }
   template <typename T>

@@ -116,7 +116,8 @@ typedef enum attn_dtype {
   ATTN_DTYPE_F32 = 1,
   ATTN_DTYPE_F16 = 2,
   ATTN_DTYPE_BF16 = 3,
-  ATTN_DTYPE_INT8 = 4
+  ATTN_DTYPE_INT8 = 4,
+  ATTN_DTYPE_Q4_0 = 5 /* ggml's 4-bit blocks of 32 */
 } attn_dtype;
 
 /* stage names what loading is doing; fraction goes from 0 to 1 (the last

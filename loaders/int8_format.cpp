@@ -1,6 +1,7 @@
 #include "loaders/int8_format.h"
 
 #include "attn/error.h"
+#include "loaders/q4_0_format.h"
 
 namespace attn {
 namespace {
@@ -17,7 +18,7 @@ void check_entry(const Checkpoint& checkpoint) {
   }
   const bool named = entry->is_object() && entry->contains("quant_method") && (*entry)["quant_method"].is_string();
   const std::string method = named ? (*entry)["quant_method"].get<std::string>() : "";
-  if (method != kMethod) {
+  if (method != kMethod && !has_q4_0_entry(checkpoint)) {
     throw Error(checkpoint.config_source() + ": quantization " + entry->dump() + " is not supported; attn reads "
                 "its own per-channel int8 scheme (quant_method \"" + std::string(kMethod) + "\", see `attn quantize`)");
   }
@@ -69,7 +70,7 @@ void attach_int8_scales(Checkpoint& checkpoint) {
 std::vector<std::pair<std::string, Tensor>> tensors_for_safetensors(const WeightStore& weights) {
   std::vector<std::pair<std::string, Tensor>> tensors;
   for (const auto& [name, entry] : weights.entries()) {
-    tensors.emplace_back(name, entry.tensor);
+    tensors.emplace_back(name, entry.tensor.dtype() == DType::Q4_0 ? q4_0_as_bytes(entry.tensor) : entry.tensor);
     if (const Tensor* scales = entry.tensor.row_scales()) tensors.emplace_back(scale_name(name), *scales);
   }
   return tensors;

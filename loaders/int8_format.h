@@ -25,7 +25,7 @@ nlohmann::json int8_quantization_entry();
 void attach_int8_scales(Checkpoint& checkpoint);
 
 // The store's tensors as they are written to safetensors: int8 tensors
-// followed by their `_scale` tensors.
+// followed by their `_scale` tensors, Q4_0 ones as their bytes (q4_0_format.h).
 std::vector<std::pair<std::string, Tensor>> tensors_for_safetensors(const WeightStore& weights);
 
 }  // namespace attn

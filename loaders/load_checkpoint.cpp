@@ -4,6 +4,7 @@
 #include "loaders/hf_directory.h"
 #include "loaders/int8_format.h"
 #include "loaders/llama2c.h"
+#include "loaders/q4_0_format.h"
 #include "loaders/onnx/onnx_checkpoint.h"
 
 namespace attn {
@@ -43,6 +44,7 @@ Checkpoint load_checkpoint(const fs::path& path, const std::optional<fs::path>& 
     throw Error(path.string() + ": not a regular file or directory; pass a model directory or checkpoint file");
   }
   checkpoint.weights.set_description(path.string() + " (" + checkpoint.format + " checkpoint)");
+  read_q4_0_blocks(checkpoint);
   attach_int8_scales(checkpoint);
   if (tokenizer) checkpoint.tokenizer = *tokenizer;
   return checkpoint;

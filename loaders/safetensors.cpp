@@ -34,7 +34,7 @@ constexpr const char* kCorrupt = "; the file is corrupt or truncated, re-downloa
 }
 
 std::optional<DType> parse_dtype(std::string_view name) {
-  for (DType dtype : {DType::F32, DType::F16, DType::BF16, DType::I32, DType::I64, DType::I8}) {
+  for (DType dtype : {DType::F32, DType::F16, DType::BF16, DType::I32, DType::I64, DType::I8, DType::U8}) {
     if (dtype_name(dtype) == name) return dtype;
   }
   return std::nullopt;
@@ -109,7 +109,7 @@ DType parse_entry_dtype(const fs::path& path, const std::string& name, const jso
   const auto dtype = parse_dtype(text);
   if (!dtype) {
     fail(path, "tensor '" + name + "' has dtype " + text + ", which attn does not support",
-         "; attn reads F32, F16, BF16, I8, I32 and I64 tensors, convert the checkpoint to one of them");
+         "; attn reads F32, F16, BF16, I8, U8 (Q4_0 blocks), I32 and I64 tensors, convert the checkpoint to one of them");
   }
   return *dtype;
 }

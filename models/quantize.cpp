@@ -9,6 +9,7 @@
 
 #include "attn/error.h"
 #include "loaders/int8_format.h"
+#include "loaders/q4_0_format.h"
 #include "loaders/safetensors_writer.h"
 #include "models/architectures.h"
 #include "engine/ops/linear.h"
@@ -36,6 +37,8 @@ void write_configs(const Checkpoint& checkpoint, DType type, const fs::path& out
   config.erase("quantization");
   if (type == DType::I8) {
     config["quantization"] = int8_quantization_entry();
+  } else if (type == DType::Q4_0) {
+    config["quantization"] = q4_0_quantization_entry();
   } else {
     config["torch_dtype"] = type == DType::F32 ? "float32" : type == DType::F16 ? "float16" : "bfloat16";
   }

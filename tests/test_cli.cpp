@@ -755,6 +755,26 @@ TEST_CASE("quantize: int8, bf16 and f16 directories load and generate; --dtype c
   }
 }
 
+TEST_CASE("quantize --type q4_0 writes a directory that generates as --dtype q4_0 does") {
+  const CommandResult converted = attn_cli(generate_args(kHfDir, "--json --dtype q4_0"));
+  INFO(describe(converted));
+  REQUIRE(converted.exit_code == 0);
+  for (const std::string& source : {hf_model(), bin_model()}) {
+    TempDir out;
+    const CommandResult q = attn_cli("quantize " + source + " -o " + sh(out.path()) + " --type q4_0");
+    INFO(describe(q));
+    REQUIRE(q.exit_code == 0);
+    CHECK(json::parse(read_file(out / "config.json"))["quantization"]["quant_method"] == "attn-q4_0");
+    const CommandResult info = attn_cli("inspect -m " + sh(out.path()) + " --json");
+    REQUIRE(info.exit_code == 0);
+    CHECK(parse_json(info.out)["parameters_by_dtype"].contains("Q4_0"));
+    const CommandResult g = attn_cli(generate_args(out.path(), "--json"));
+    INFO(describe(g));
+    REQUIRE(g.exit_code == 0);
+    CHECK(parse_json(g.out)["text"] == parse_json(converted.out)["text"]);
+  }
+}
+
 TEST_CASE("quantize and --dtype: bad types, unwritable outputs and missing inputs fail cleanly") {
   TempDir dir;
   check_clean_failure(attn_cli("quantize " + hf_model() + " -o " + sh(dir / "q") + " --type int4"),

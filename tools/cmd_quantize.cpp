@@ -1,4 +1,4 @@
-// attn quantize: write a copy of a model with int8, bf16 or f16 Linear weights.
+// attn quantize: write a copy of a model with int8, q4_0, bf16 or f16 Linear weights.
 #include <cstdio>
 
 #include "attn/quantize.h"
@@ -24,11 +24,11 @@ void run(const QuantizeArgs& args) {
 
 void add_quantize_command(CLI::App& app) {
   auto args = std::make_shared<QuantizeArgs>();
-  CLI::App* cmd = app.add_subcommand("quantize", "Write a copy of a model with int8, bf16 or f16 Linear weights");
+  CLI::App* cmd = app.add_subcommand("quantize", "Write a copy of a model with int8, q4_0, bf16 or f16 Linear weights");
   cmd->add_option("-m,--model", args->input, "Hugging Face model directory or llama2.c .bin checkpoint")->required();
   cmd->add_option("-o,--output", args->output, "directory to write (created if missing)")->required();
-  cmd->add_option("--type", args->type, "int8 (per-output-channel symmetric), bf16 or f16")
-      ->required()->check(weight_type({"int8", "bf16", "f16"}));
+  cmd->add_option("--type", args->type, "int8 (per-output-channel symmetric), q4_0 (ggml's 4-bit blocks of 32), bf16 or f16")
+      ->required()->check(weight_type({"int8", "q4_0", "bf16", "f16"}));
   cmd->add_option("--tokenizer", args->tokenizer, "tokenizer.model / tokenizer directory (needed for llama2.c .bin)");
   cmd->callback([args] { run(*args); });
 }

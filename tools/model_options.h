@@ -27,8 +27,8 @@ struct ModelOptions {
   }
 
   void add_dtype_to(CLI::App& command) {
-    command.add_option("--dtype", dtype, "convert Linear weights at load: f32, f16, bf16 or int8 (default: as stored)")
-        ->check(weight_type({"f32", "f16", "bf16", "int8"}));
+    command.add_option("--dtype", dtype, "convert Linear weights at load: f32, f16, bf16, int8 or q4_0 (default: as stored)")
+        ->check(weight_type({"f32", "f16", "bf16", "int8", "q4_0"}));
   }
 
   std::shared_ptr<const Model> load() const {

@@ -30,6 +30,7 @@ std::string_view elem_name(DType type) {
     case DType::U32: return "uint32";
     case DType::U64: return "uint64";
     case DType::Bool: return "bool";
+    case DType::Q4_0: break;  // weight storage only; no ONNX value has it
   }
   return "?";
 }

@@ -95,6 +95,7 @@ decltype(auto) visit_type(DType type, F&& f) {
     case DType::U32: return f(uint32_t{});
     case DType::U64: return f(uint64_t{});
     case DType::Bool: return f(bool{});
+    case DType::Q4_0: break;  // weight storage only; no ONNX value has it
   }
   return f(float{});
 }

@@ -1,6 +1,6 @@
 // The engine's own kernels: vectorised building blocks for the memory-bound
 // ops (norms, activations, softmax, attention over the KV cache), the decode
-// GEMVs and the int8 kernels. One table per instruction set; the one the
+// GEMVs and the int8 and Q4_0 kernels. One table per instruction set; the one the
 // engine uses is chosen once per process from the CPU's features (or
 // ATTN_KERNELS=scalar|avx2|avx512), so results never depend on the thread
 // count and CPUs without AVX2 still run (scalar code).
@@ -11,6 +11,7 @@
 #include "engine/kernels/attention.h"
 #include "engine/kernels/gemv.h"
 #include "engine/kernels/int8.h"
+#include "engine/kernels/q4_0.h"
 
 namespace attn::kernels {
 
@@ -47,6 +48,7 @@ struct KernelTable : VectorKernels {
   const char* name;  // "scalar", "avx2+fma", "avx512 (avx2 kernels)"
   GemvKernels gemv;
   Int8Kernels int8;
+  Q4_0Kernels q4_0;
   AttentionKernels attention;
 };
 

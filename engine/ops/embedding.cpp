@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/kernels/kernels.h"
+#include "engine/quant_blocks.h"
 
 namespace attn {
 
@@ -21,6 +22,11 @@ void EmbeddingOp::run(const RunContext& context, std::span<const ActivationView>
       case DType::I8:  // a table shared with a quantised LM head
         kernels::active().int8.dequantize_row(table_.data_as<int8_t>() + offset,
                                               table_.row_scales()->data_as<float>()[context.tokens[r]], out, width);
+        break;
+      case DType::Q4_0:  // a table shared with a Q4_0 LM head
+        dequantize_q4_0(reinterpret_cast<const BlockQ4_0*>(table_.data_as<std::byte>() +
+                                                           dtype_row_bytes(DType::Q4_0, offset)),
+                        out, width);
         break;
       default: break;  // rejected at construction by the builder
     }

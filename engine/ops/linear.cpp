@@ -55,6 +55,7 @@ void LinearOp::prepare(SessionState& state, int) const {
   const DType dtype = weight_.dtype();
   if (dtype == DType::F16 || dtype == DType::BF16) state.require_weight_panel(panel_rows() * weight_.dim(1));
   if (dtype == DType::I8) state.require_quantized_rows(kMaxGemvRows, weight_.dim(1));
+  if (dtype == DType::Q4_0) state.require_quantized_rows(kMaxGemvRows, weight_.dim(1), weight_.dim(1) / 32);
 }
 
 int64_t LinearOp::panel_rows() const {
@@ -85,16 +86,20 @@ void LinearOp::run(const RunContext& context, std::span<const ActivationView> in
 // depend on the thread split or on how many rows decode together.
 void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
-  const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / (k * static_cast<int64_t>(dtype_size(weight_.dtype()))));
-  const bool int8 = weight_.dtype() == DType::I8;
+  const int64_t row_bytes = static_cast<int64_t>(dtype_row_bytes(weight_.dtype(), k));
+  const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / row_bytes);
+  const bool int8 = weight_.dtype() == DType::I8, q4_0 = weight_.dtype() == DType::Q4_0;
   const kernels::GemvRows gemv = kernels::active().gemv.for_dtype(weight_.dtype());
   const kernels::Int8Kernels& int8_kernels = kernels::active().int8;
-  // Int8 weights: dynamic activation quantisation, one scale per input row,
-  // computed once and shared by every thread.
+  const kernels::Q4_0Kernels& q4_0_kernels = kernels::active().q4_0;
+  // Int8 and Q4_0 weights: dynamic activation quantisation (one scale per
+  // input row, or per block of 32), computed once and shared by every thread.
   int8_t* qx = context.state.quantized_rows();
   float* x_scales = context.state.quantized_row_scales();
-  if (int8) {
-    for (int64_t r = 0; r < x.rows; ++r) x_scales[r] = int8_kernels.quantize_row(x.row(r), qx + r * k, k);
+  const int64_t blocks = k / 32;
+  for (int64_t r = 0; r < x.rows; ++r) {
+    if (int8) x_scales[r] = int8_kernels.quantize_row(x.row(r), qx + r * k, k);
+    if (q4_0) q4_0_kernels.quantize_activations(x.row(r), qx + r * k, x_scales + r * blocks, k);
   }
   const auto rows = [&](int64_t begin, int64_t end) {
     for (int64_t first = begin; first < end; first += block) {
@@ -103,6 +108,8 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
         if (int8) {
           int8_kernels.gemv_rows(weight_.data_as<int8_t>(), weight_.row_scales()->data_as<float>(), qx + r * k,
                                  x_scales[r], y.row(r), first, last, k);
+        } else if (q4_0) {
+          q4_0_kernels.gemv_rows(weight_.data(), qx + r * k, x_scales + r * blocks, y.row(r), first, last, k);
         } else {
           gemv(weight_.data(), x.row(r), y.row(r), first, last, k);
         }
@@ -134,6 +141,17 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
 // the batch, and scores do not depend on --batch-size.
 void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
+  // Q4_0 always, and int8 without VNNI: the GEMV kernel over tiles of input
+  // rows, each block of weights read once per tile and never dequantised;
+  // exact int32 sums, so every row gets decode's result whatever the batch.
+  const DType dtype = weight_.dtype();
+  if (dtype == DType::Q4_0 || (dtype == DType::I8 && !onednn_int8_matmul_is_exact())) {
+    for (int64_t first = 0; first < x.rows; first += kMaxGemvRows) {
+      const int64_t rows = std::min(kMaxGemvRows, x.rows - first);
+      run_gemv(context, {x.row(first), rows, x.width}, {y.row(first), rows, y.width});
+    }
+    return;
+  }
   const int64_t full_rows = x.rows / kMatmulTileRows * kMatmulTileRows;
   for (int64_t first = 0; first < full_rows; first += kMatmulTileRows) {
     run_matmul_tile(context, {x.row(first), kMatmulTileRows, x.width}, {y.row(first), kMatmulTileRows, y.width});
@@ -156,16 +174,7 @@ void LinearOp::run_matmul_tile(const RunContext& context, const ActivationView& 
     primitives.get(x.rows, k, n, bias != nullptr, n).run(context.state.stream(), x.data, weight_.data_as<float>(), bias, y.data);
     return;
   }
-  if (weight_.dtype() == DType::I8) {
-    if (onednn_int8_matmul_is_exact()) return run_int8_matmul(context, x, y);
-    // Without VNNI, the int8 GEMV kernel in tiles of rows: exact int32 sums,
-    // the same results as decode.
-    for (int64_t first = 0; first < x.rows; first += kMaxGemvRows) {
-      const int64_t rows = std::min(kMaxGemvRows, x.rows - first);
-      run_gemv(context, {x.row(first), rows, x.width}, {y.row(first), rows, y.width});
-    }
-    return;
-  }
+  if (weight_.dtype() == DType::I8) return run_int8_matmul(context, x, y);
   float* panel = context.state.weight_panel();
   const int64_t panel_rows = this->panel_rows();
   for (int64_t first = 0; first < n; first += panel_rows) {

@@ -19,8 +19,8 @@ struct LinearWeights {
 
 // y = x W^T + b with W stored [out_features, in_features] (the layout of
 // PyTorch's nn.Linear and of every checkpoint format we read), in its stored
-// dtype (f32, f16, bf16, or int8 with per-row scales): weights are never
-// copied at load.
+// dtype (f32, f16, bf16, int8 with per-row scales, or Q4_0 blocks):
+// weights are never copied at load.
 //  - A few rows (decoding, several sessions decoding together): GEMVs that
 //    stream W once, rows split over threads; each block of W rows, still in
 //    L1, serves every input row. For int8 weights each input row is first
@@ -30,6 +30,8 @@ struct LinearWeights {
 //    cost is shared by every input row. Int8 weights use oneDNN's s8 x s8
 //    matmul on rows quantised like the decode path's (2.5x the f32 prefill
 //    tokens/s here, where dequantised f32 panels reached 0.85x).
+//    Q4_0 weights (and int8 without VNNI) run the decode GEMV kernel over
+//    tiles of input rows instead: no matrix is ever dequantised.
 class LinearOp : public Op {
  public:
   explicit LinearOp(LinearWeights weights);

@@ -27,8 +27,10 @@ struct LoadOptions {
   // llama2.c .bin checkpoints that have no tokenizer.model next to them).
   std::optional<std::filesystem::path> tokenizer;
   // Converts every Linear weight (the LM head included) to this type while
-  // loading: F32, F16, BF16 or I8 (per-output-channel symmetric, each
-  // activation row quantised to int8 on the fly; see loaders/int8_format.h).
+  // loading: F32, F16, BF16, I8 (per-output-channel symmetric, each
+  // activation row quantised to int8 on the fly; see loaders/int8_format.h)
+  // or Q4_0 (ggml's 4-bit blocks of 32, activations quantised to int8 per
+  // block; Linears whose input width is not a multiple of 32 keep their type).
   // Embeddings, norms and biases keep their stored type. A tied embedding
   // table is the LM head, so it is converted too.
   std::optional<DType> dtype = std::nullopt;

@@ -1,6 +1,7 @@
 // Writing a model directory with its Linear weights in another type: int8
 // (per-output-channel symmetric, scales beside the weights and the scheme
-// documented under "quantization" in config.json), bf16 or f16. The result
+// documented under "quantization" in config.json), Q4_0 (ggml's blocks as
+// U8 tensors, loaders/q4_0_format.h), bf16 or f16. The result
 // is a Hugging Face-style directory that Model::load reads.
 #pragma once
 
@@ -14,7 +15,7 @@
 namespace attn ATTN_API {
 
 struct QuantizeOptions {
-  DType type = DType::I8;  // F32, F16, BF16 or I8
+  DType type = DType::I8;  // F32, F16, BF16, I8 or Q4_0
   // As LoadOptions::tokenizer: required for llama2.c .bin files without a
   // tokenizer.model beside them.
   std::optional<std::filesystem::path> tokenizer;

@@ -4,6 +4,7 @@ import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { once } from "node:events";
 import path from "node:path";
+import OpenAI from "openai";
 
 export const CLI = process.env.ATTN_CLI ?? "attn";
 export const SHARED = process.env.ATTN_SHARED_DIR ?? path.resolve("../../../shared");
@@ -11,6 +12,13 @@ export const FIXTURES = process.env.ATTN_FIXTURES_DIR ?? path.resolve("..", "fix
 export const STORIES = path.join(SHARED, "models", "stories260K-hf");
 export const TEMPLATE = path.join(SHARED, "chat_templates", "deepseek-ai-DeepSeek-V3.1.jinja");
 export const BERT = path.join(FIXTURES, "family", "bert");
+
+// The official client pointed at a server. It is given Node's own fetch: the
+// node-fetch it uses by default reports "Premature close" for a correctly
+// ended chunked stream on Node 18.20 (Debian 12's), node-fetch issue #1576.
+export function openaiClient(url, options = {}) {
+  return new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0, fetch: globalThis.fetch, ...options });
+}
 
 // Starts a server (port 0: the kernel picks a free one) and resolves once it
 // listens. stop() sends SIGTERM and resolves with the exit code.

@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import OpenAI from "openai";
-import { STORIES, TEMPLATE, cliGenerate, eventually, metrics, startServer } from "./helpers.mjs";
+import { STORIES, TEMPLATE, cliGenerate, eventually, metrics, openaiClient, startServer } from "./helpers.mjs";
 
 const STORY = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. ";
 
@@ -44,7 +43,7 @@ test("16 concurrent streaming clients get the serial answers byte for byte", asy
 
   const server = await startServer(["-m", STORIES, "--chat-template", TEMPLATE, "--parallel", "8"]);
   try {
-    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0, timeout: 120000 });
+    const client = openaiClient(server.url, { timeout: 120000 });
     const run = async (r) => {
       let text = "";
       if (r.chat) {

@@ -8,8 +8,7 @@ import { promisify } from "node:util";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import OpenAI from "openai";
-import { BERT, CLI, STORIES, TEMPLATE, cliGenerate, metrics, startServer } from "./helpers.mjs";
+import { BERT, CLI, STORIES, TEMPLATE, cliGenerate, metrics, openaiClient, startServer } from "./helpers.mjs";
 
 const MODEL = "stories260K-hf";
 const CONVERSATION = [
@@ -20,7 +19,7 @@ let server, client, tmp;
 
 before(async () => {
   server = await startServer(["-m", STORIES, "--chat-template", TEMPLATE, "--parallel", "4"]);
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  client = openaiClient(server.url);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "attn-serve-"));
 });
 
@@ -177,7 +176,7 @@ test("errors: unknown model, bad fields, n > 1, a prompt longer than the context
 test("embeddings: `attn embed`'s vectors, as floats and as base64", async () => {
   const bert = await startServer(["-m", BERT, "--parallel", "2"], { name: "bert" });
   try {
-    const c = new OpenAI({ baseURL: `${bert.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const c = openaiClient(bert.url);
     const texts = ["The cat sat on the mat.", "Hello world", "A third, somewhat longer sentence about nothing."];
     const embedding = promisify(execFile)(CLI, ["embed", "-m", BERT, "--format", "f32"], { encoding: "buffer" });
     embedding.child.stdin.end(texts.join("\n") + "\n");

@@ -7,8 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import OpenAI from "openai";
-import { STORIES, TEMPLATE, eventually, metrics, startServer } from "./helpers.mjs";
+import { STORIES, TEMPLATE, eventually, metrics, openaiClient, startServer } from "./helpers.mjs";
 
 const SYNTHETIC = process.env.ATTN_SERVE_SYNTHETIC;
 
@@ -23,13 +22,13 @@ test("--api-key: 401 without the key or with another, 200 with it; /health stays
   try {
     const body = { model: "stories260K-hf", prompt: "Once", max_tokens: 3, temperature: 0 };
     for (const apiKey of ["wrong", undefined]) {
-      const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: apiKey ?? "", maxRetries: 0 });
+      const client = openaiClient(server.url, { apiKey: apiKey ?? "" });
       await assert.rejects(client.completions.create(body), (e) => e.status === 401 && e.code === "invalid_api_key");
     }
     const bare = await fetch(`${server.url}/v1/models`);
     assert.equal(bare.status, 401);
     assert.equal((await bare.json()).error.code, "invalid_api_key");
-    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "sesame", maxRetries: 0 });
+    const client = openaiClient(server.url, { apiKey: "sesame" });
     assert.equal((await client.completions.create(body)).usage.completion_tokens, 3);
     assert.equal((await fetch(`${server.url}/health`)).status, 200);
   } finally {
@@ -81,7 +80,7 @@ test("curl sees the raw server-sent events: data lines, blank-line separated, en
       const chunk = JSON.parse(block.slice(6));
       text += chunk.choices[0]?.delta?.content ?? "";
     }
-    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const client = openaiClient(server.url);
     const whole = await client.chat.completions.create({
       model: "stories260K-hf", messages: [{ role: "user", content: "Hi" }], max_tokens: 12, temperature: 0,
     });
@@ -95,7 +94,7 @@ test("a full queue answers 503 with Retry-After; a client that leaves mid-stream
   assert.ok(SYNTHETIC, "ATTN_SERVE_SYNTHETIC: the synthetic model (run.sh makes it)");
   const server = await startServer(["-m", SYNTHETIC, "--alias", "synthetic", "--parallel", "1", "--max-queue", "1"], { name: "synthetic" });
   try {
-    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const client = openaiClient(server.url);
     const leaving = new AbortController();
     const stream = await client.completions.create(
       { model: "synthetic", prompt: "Once upon a time", max_tokens: 1000, temperature: 0, stream: true },
@@ -133,7 +132,7 @@ test("SIGTERM: the stream in flight finishes, new requests get 503, then the ser
   const server = await startServer(["-m", SYNTHETIC, "--alias", "synthetic", "--parallel", "2"], { name: "synthetic" });
   let exited;
   try {
-    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const client = openaiClient(server.url);
     const stream = await client.completions.create({
       model: "synthetic", prompt: "Once upon a time", max_tokens: 40, temperature: 0, stream: true,
       stream_options: { include_usage: true },
