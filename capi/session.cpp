@@ -58,6 +58,16 @@ void fill(attn_generation& out, const attn::GenerateResult& result) {
   out.stop_reason = static_cast<attn_stop_reason>(result.stop_reason);
 }
 
+CacheType cache_type(attn_cache_type type, const char* field) {
+  switch (type) {
+    case ATTN_CACHE_F32: return CacheType::F32;
+    case ATTN_CACHE_F16: return CacheType::F16;
+    case ATTN_CACHE_BF16: return CacheType::BF16;
+    case ATTN_CACHE_Q8_0: return CacheType::Q8_0;
+  }
+  throw InvalidArgument{std::string("options->") + field + ": not an attn_cache_type value"};
+}
+
 }  // namespace attn::capi
 
 extern "C" {
@@ -71,7 +81,9 @@ attn_status attn_session_create(attn_model* model, const attn_session_options* o
     require(session != nullptr, "session: NULL output pointer");
     const attn_session_options chosen = options ? *options : attn_session_options_defaults();
     require(chosen.context_length >= 0, "options->context_length: must be 0 (the model's) or more");
-    *session = new attn_session(model->model, {.context_length = chosen.context_length});
+    *session = new attn_session(model->model, {.context_length = chosen.context_length,
+                                               .cache_type_k = cache_type(chosen.cache_type_k, "cache_type_k"),
+                                               .cache_type_v = cache_type(chosen.cache_type_v, "cache_type_v")});
   });
 }
 

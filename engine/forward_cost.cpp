@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "attn/machine.h"
+#include "engine/kv_rows.h"
 #include "engine/loaded_model.h"
 #include "engine/memory_plan.h"
 #include "engine/ops/attention.h"
@@ -10,7 +11,7 @@
 
 namespace attn {
 
-ForwardCost forward_cost(const Model& model, int prompt_tokens) {
+ForwardCost forward_cost(const Model& model, int prompt_tokens, const SessionOptions& session) {
   const Graph& graph = LoadedModel::of(model).graph();
   const int64_t rows = std::max(prompt_tokens, 1);
   const MemoryPlan plan = plan_memory(graph, rows, false);
@@ -28,7 +29,8 @@ ForwardCost forward_cost(const Model& model, int prompt_tokens) {
       cost.linear_weight_bytes += moe->active_bytes();
     } else if (const auto* attention = dynamic_cast<const AttentionOp*>(node.op.get())) {
       const auto& c = attention->config();
-      const double bytes = 2.0 * c.num_kv_heads * c.head_dim * sizeof(float);
+      const double bytes = static_cast<double>(c.num_kv_heads) * (cache_row_bytes(session.cache_type_k, c.head_dim) +
+                                                                 cache_row_bytes(session.cache_type_v, c.head_dim));
       cost.kv_bytes_per_position += bytes;
       if (c.sliding_window > 0) cost.windowed_kv.push_back({bytes, c.sliding_window});
     }

@@ -12,11 +12,14 @@
 #include <memory>
 #include <vector>
 
+#include "engine/kernels/attention.h"
+
 namespace attn {
 
 // One attention layer's cache. Within a page, keys and values are laid out
-// [kv_head][position][head_dim], so attending over a head streams contiguous
-// memory; pages are added as the sequence grows and never move.
+// [kv_head][position][row], a row being head_dim values in the layer's
+// CacheType (kv_rows.h), so attending over a head streams contiguous memory;
+// pages are added as the sequence grows and never move.
 class KvCacheLayer {
  public:
   static constexpr int kPagePositions = 256;
@@ -27,27 +30,29 @@ class KvCacheLayer {
 
   // window > 0 with context_length above window + chunk: a ring of window +
   // chunk - 1 positions; else pages up to context_length.
-  KvCacheLayer(int kv_heads, int head_dim, int window, int context_length);
+  KvCacheLayer(int kv_heads, int head_dim, int window, int context_length, CacheType key_type = CacheType::F32,
+               CacheType value_type = CacheType::F32);
 
   // Makes room for position `position` (append positions in order; called
   // outside parallel regions).
   void reserve(int position);
-  float* key(int head, int position) { return slot(keys_, head, position); }
-  float* value(int head, int position) { return slot(values_, head, position); }
+  // Stores head_dim floats of key and value at (head, position), converted to the layer's types.
+  void store(int head, int position, const float* key, const float* value);
   // Copies positions [0, positions) of `from` (a layer of the same graph) as
   // far as a ring keeps them.
   void copy_prefix(const KvCacheLayer& from, int positions);
 
   // f(position, count, keys, values) for each stretch of positions
-  // [first, last] of `head` stored contiguously (head_dim floats apart).
+  // [first, last] of `head` stored contiguously, as CachedRows.
   template <typename F>
-  void for_each_run(int head, int first, int last, F&& f) {
+  void for_each_run(int head, int first, int last, F&& f) const {
     for (int p = first; p <= last;) {
       const int s = ring_ ? p % page_positions_ : p;
       const int page = s / page_positions_, offset = s % page_positions_;
       const int count = std::min(last - p + 1, page_positions_ - offset);
-      const int64_t at = (static_cast<int64_t>(head) * page_positions_ + offset) * head_dim_;
-      f(p, count, keys_[page].get() + at, values_[page].get() + at);
+      const int64_t row = static_cast<int64_t>(head) * page_positions_ + offset;
+      f(p, count, kernels::CachedRows{keys_[page].get() + row * key_row_bytes_, key_row_bytes_, key_type_},
+        kernels::CachedRows{values_[page].get() + row * value_row_bytes_, value_row_bytes_, value_type_});
       p += count;
     }
   }
@@ -63,23 +68,33 @@ class KvCacheLayer {
   int64_t bytes() const;
 
  private:
-  float* slot(const std::vector<std::unique_ptr<float[]>>& pages, int head, int position) const {
+  using Pages = std::vector<std::unique_ptr<std::byte[]>>;
+  std::byte* slot(const Pages& pages, int64_t row_bytes, int head, int position) const {
     const int s = ring_ ? position % page_positions_ : position;
     return pages[s / page_positions_].get() +
-           (static_cast<int64_t>(head) * page_positions_ + s % page_positions_) * head_dim_;
+           (static_cast<int64_t>(head) * page_positions_ + s % page_positions_) * row_bytes;
   }
 
   int kv_heads_, head_dim_, window_;
   bool ring_;
   int page_positions_;  // a ring: its whole size, in one page
-  std::vector<std::unique_ptr<float[]>> keys_, values_;
+  CacheType key_type_, value_type_;
+  int64_t key_row_bytes_, value_row_bytes_;
+  Pages keys_, values_;
 };
 
 class KvCache {
  public:
+  // The types layers added from now on store (the session's options).
+  void set_types(CacheType key, CacheType value) {
+    key_type_ = key;
+    value_type_ = value;
+  }
   // Slots are numbered by the graph builder, one per attention layer.
   void add_layer(int slot, int kv_heads, int head_dim, int window, int context_length);
   KvCacheLayer& layer(int slot) { return layers_[slot]; }
+  CacheType key_type() const { return key_type_; }
+  CacheType value_type() const { return value_type_; }
   int64_t bytes() const;
   bool can_resume(int length, int position) const;
   // Copies the first `positions` positions of every layer of `other` (a
@@ -88,6 +103,7 @@ class KvCache {
 
  private:
   std::vector<KvCacheLayer> layers_;
+  CacheType key_type_ = CacheType::F32, value_type_ = CacheType::F32;
 };
 
 // What cross-attention reads in an encoder-decoder model: one source

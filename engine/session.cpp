@@ -95,6 +95,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   data_->model = std::move(model);
   data_->graph_of_model = &LoadedModel::of(*data_->model).graph();
   kernels::active();  // a bad ATTN_KERNELS fails here, before any op runs in a parallel region
+  data_->state.kv_cache().set_types(options.cache_type_k, options.cache_type_v);
   for (const Node& node : data_->graph().nodes()) node.op->prepare(data_->state, data_->context_length);
   data_->value_rows.assign(data_->graph().value_count(), 0);
   const auto& encoder_graph = LoadedModel::of(*data_->model).encoder_graph();
@@ -252,6 +253,10 @@ void Session::copy_from(const Session& other) {
   if (&s == &o) return;
   if (s.model != o.model) throw Error("Session::copy_from: the sessions must share one model");
   if (o.position > s.context_length) throw Error("Session::copy_from: the other session's sequence does not fit this one's context");
+  const KvCache &to = s.state.kv_cache(), &from = o.state.kv_cache();
+  if (to.key_type() != from.key_type() || to.value_type() != from.value_type()) {
+    throw Error("Session::copy_from: the sessions' KV caches store different types");
+  }
   s.state.kv_cache().copy_prefix(o.state.kv_cache(), o.position);
   s.state.set_cross_attention(o.state.shared_cross_attention());
   s.position = o.position;

@@ -23,6 +23,11 @@ float* SessionState::step_buffer(int64_t floats) {
   return step_buffer_.data();
 }
 
+std::byte* SessionState::packed_kv_buffer(int64_t bytes) {
+  if (static_cast<int64_t>(packed_kv_buffer_.size()) < bytes) packed_kv_buffer_.resize(bytes);
+  return packed_kv_buffer_.data();
+}
+
 float* SessionState::outer_step_buffer(int64_t floats) {
   if (static_cast<int64_t>(outer_step_buffer_.size()) < floats) outer_step_buffer_.resize(floats);
   return outer_step_buffer_.data();

@@ -40,6 +40,9 @@ class SessionState {
   // rotated keys of a packed batch); ops run one after another, so they
   // share it. Grows only when a step is larger than any before.
   float* step_buffer(int64_t floats);
+  // A packed step's keys and values stored as the KV cache would store them
+  // (attention reads them in the cache's types either way).
+  std::byte* packed_kv_buffer(int64_t bytes);
   // The same for an op that runs other ops inside it (a mixture of experts
   // running its experts' Linears, which use step_buffer).
   float* outer_step_buffer(int64_t floats);
@@ -71,6 +74,7 @@ class SessionState {
   std::vector<float> weight_panel_;
   std::vector<TokenId> token_history_;
   std::vector<float> step_buffer_, outer_step_buffer_;
+  std::vector<std::byte> packed_kv_buffer_;
   std::vector<int8_t> quantized_rows_;
   std::vector<float> quantized_row_scales_;
   PrimitiveCache<Int8LinearPrimitive> int8_linear_primitives_;

@@ -189,8 +189,19 @@ ATTN_API attn_status attn_detokenize(const attn_model* model, const int32_t* tok
 
 /* ---- Sessions ---------------------------------------------------------- */
 
+/* What a session's KV cache stores keys and values as (llama.cpp's
+ * --cache-type-k / -v): q8_0 is ggml's block_q8_0, an f16 scale per 32 int8. */
+typedef enum attn_cache_type {
+  ATTN_CACHE_F32 = 0,
+  ATTN_CACHE_F16 = 1,
+  ATTN_CACHE_BF16 = 2,
+  ATTN_CACHE_Q8_0 = 3
+} attn_cache_type;
+
 typedef struct attn_session_options {
-  int32_t context_length; /* 0: the model's */
+  int32_t context_length;       /* 0: the model's */
+  attn_cache_type cache_type_k; /* default ATTN_CACHE_F32 */
+  attn_cache_type cache_type_v;
 } attn_session_options;
 
 ATTN_API attn_session_options attn_session_options_defaults(void);

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string>
 
+#include "attn/cache_type.h"
+
 namespace attn::server {
 
 struct ServerOptions {
@@ -18,6 +20,8 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;
   std::string api_key;          // empty: no authentication
   int prefill_chunk = 64;       // prompt tokens a newcomer prefills between two decode steps
+  CacheType cache_type_k = CacheType::F32;  // the slots' KV cache (--cache-type-k / -v)
+  CacheType cache_type_v = CacheType::F32;
 };
 
 }  // namespace attn::server

@@ -15,7 +15,9 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 }  // namespace
 
 struct Scheduler::Slot {
-  Slot(std::shared_ptr<const Model> model, int context_length) : session(std::move(model), {context_length}) {}
+  Slot(std::shared_ptr<const Model> model, const SchedulerOptions& options)
+      : session(std::move(model), {.context_length = options.context_length, .cache_type_k = options.cache_type_k,
+                                   .cache_type_v = options.cache_type_v}) {}
 
   bool active() const { return job != nullptr; }
   bool prefilling() const { return active() && prefilled < generation->prompt_to_prefill().size(); }
@@ -33,7 +35,7 @@ struct Scheduler::Slot {
 
 Scheduler::Scheduler(std::shared_ptr<const Model> model, const SchedulerOptions& options)
     : model_(std::move(model)), options_(options) {
-  for (int i = 0; i < options.slots; ++i) slots_.push_back(std::make_unique<Slot>(model_, options.context_length));
+  for (int i = 0; i < options.slots; ++i) slots_.push_back(std::make_unique<Slot>(model_, options));
   stats_.slots = options.slots;
 }
 

@@ -26,6 +26,8 @@ struct SchedulerOptions {
   int context_length = 0;  // per slot; 0: the model's
   int max_queue = 32;      // waiting requests before submit() refuses
   int prefill_chunk = 64;  // prompt tokens per prefill pass
+  CacheType cache_type_k = CacheType::F32;  // each slot's KV cache (SessionOptions)
+  CacheType cache_type_v = CacheType::F32;
 };
 
 struct SchedulerStats {

@@ -68,7 +68,7 @@ int serve(std::shared_ptr<const Model> model, const ServerOptions& options) {
   } else {
     state.scheduler = std::make_unique<Scheduler>(
         state.served.model, SchedulerOptions{options.parallel, state.served.context_length, options.max_queue,
-                                             options.prefill_chunk});
+                                             options.prefill_chunk, options.cache_type_k, options.cache_type_v});
     state.scheduler->start();
   }
 

@@ -518,6 +518,36 @@ TEST_CASE("c api: sessions keep their model alive after attn_model_free") {
   attn_model_free(model);
 }
 
+TEST_CASE("c api: a session's KV cache type, and a value outside attn_cache_type refused naming the field") {
+  attn_model* model = nullptr;
+  REQUIRE(attn_model_load(kStories.c_str(), nullptr, &model) == ATTN_OK);
+  attn_session_options options = attn_session_options_defaults();
+  CHECK(options.cache_type_k == ATTN_CACHE_F32);
+  CHECK(options.cache_type_v == ATTN_CACHE_F32);
+  // The same greedy text as the C++ API with a q8_0 cache.
+  options.cache_type_k = ATTN_CACHE_Q8_0;
+  options.cache_type_v = ATTN_CACHE_BF16;
+  attn_session* session = nullptr;
+  REQUIRE(attn_session_create(model, &options, &session) == ATTN_OK);
+  attn_generate_options generate = greedy(64);
+  attn_generation result;
+  REQUIRE(attn_generate(session, "Once upon a time", &generate, &result) == ATTN_OK);
+  attn::Session cpp(attn::Model::load(kStories), {.cache_type_k = attn::CacheType::Q8_0,
+                                                  .cache_type_v = attn::CacheType::BF16});
+  attn::GenerateOptions cpp_options;
+  cpp_options.max_length = 64;
+  cpp_options.sampling.temperature = 0;
+  const attn::GenerateResult expected = attn::generate(cpp, "Once upon a time", cpp_options);
+  CHECK(std::vector<int32_t>(result.tokens, result.tokens + result.n_tokens) == expected.tokens);
+  attn_generation_clear(&result);
+  attn_session_free(session);
+
+  options.cache_type_v = static_cast<attn_cache_type>(7);
+  CHECK(attn_session_create(model, &options, &session) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(model_error(model).find("cache_type_v") != std::string::npos);
+  attn_model_free(model);
+}
+
 namespace {
 
 const std::string kChatTemplate =

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cache_options.h"
 #include "commands.h"
 #include "model_options.h"
 #include "validators.h"
@@ -12,6 +13,7 @@ namespace {
 
 struct BenchArgs {
   ModelOptions model;
+  CacheOptions cache;
   BenchOptions options;
   std::vector<int> threads;
   bool json = false;
@@ -98,12 +100,18 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("-s,--sessions", args->options.sessions,
                   "also decode with this many sessions in one forward pass per token (test tgN/S)")
       ->default_val(1)->check(positive());
+  cmd->add_option("-d,--n-depth", args->options.depth, "decode after a prefill of this many tokens (test tgN@dD)")
+      ->default_val(0)->check(non_negative());
+  args->cache.add_to(*cmd);
   cmd->add_flag("--json", args->json, "JSON lines, one per test");
   cmd->add_flag("!--no-probe", args->options.probe_ceilings, "skip the bandwidth and GEMM ceiling probes");
   cmd->callback([args] {
     std::shared_ptr<const Model> model;
     const Startup startup = measure_startup([&] { return args->model.load(); }, model);
     args->options.threads = args->threads;
+    const SessionOptions cache = args->cache.session();
+    args->options.cache_type_k = cache.cache_type_k;
+    args->options.cache_type_v = cache.cache_type_v;
     const auto results = run_bench(model, args->options);
     if (args->json) {
       print_json_lines(model->info(), startup, results);

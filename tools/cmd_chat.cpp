@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cache_options.h"
 #include "commands.h"
 #include "generation_options.h"
 #include "line_input.h"
@@ -18,6 +19,7 @@ namespace {
 
 struct ChatArgs {
   ModelOptions model;
+  CacheOptions cache;
   GenerationOptions generation;
   std::string system_prompt;
   std::string chat_template;
@@ -52,7 +54,7 @@ void say(const char* text) { std::fprintf(stderr, "%s\n", text); }
 void run(ChatArgs& args) {
   args.generation.resolve_seed();
   const auto model = args.model.load();
-  Session session(model, SessionOptions{args.generation.context_length});
+  Session session(model, args.cache.session(args.generation.context_length));
   Chat chat(session, ChatTemplate::for_model(*model, args.chat_template), args.system_prompt);
   const bool terminal = isatty(STDIN_FILENO);
   install_interrupt_handler();
@@ -116,6 +118,7 @@ void add_chat_command(CLI::App& app) {
   auto args = std::make_shared<ChatArgs>();
   CLI::App* cmd = app.add_subcommand("chat", "Chat with a model (terminal, or one user message per stdin line)");
   args->model.add_to(*cmd);
+  args->cache.add_to(*cmd);
   args->model.add_dtype_to(*cmd);
   args->generation.add_to(*cmd, false);
   cmd->add_option("--sys,--system", args->system_prompt, "system prompt (llama.cpp's -sys)");

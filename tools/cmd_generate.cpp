@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cache_options.h"
 #include "commands.h"
 #include "generation_options.h"
 #include "model_options.h"
@@ -18,6 +19,7 @@ namespace {
 
 struct GenerateArgs {
   ModelOptions model;
+  CacheOptions cache;
   std::string prompt;
   std::string prompt_file;
   GenerationOptions generation;
@@ -113,7 +115,7 @@ GenerateResult run_generation(const GenerateArgs& args, Session& session, Genera
 void run(GenerateArgs& args) {
   args.generation.resolve_seed();
   const auto model = args.model.load();
-  Session session(model, SessionOptions{args.generation.context_length});
+  Session session(model, args.cache.session(args.generation.context_length));
   TextCallback print;
   if (!args.json) {
     print = [](std::string_view piece) {
@@ -143,6 +145,7 @@ void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt (or answer a conversation)");
   args->model.add_to(*cmd);
+  args->cache.add_to(*cmd);
   args->model.add_dtype_to(*cmd);
   cmd->add_option("-p,--prompt", args->prompt, "prompt text; - reads stdin (default: empty, i.e. BOS only)");
   cmd->add_option("-f,--file", args->prompt_file, "read the prompt from a file");

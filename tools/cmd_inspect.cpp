@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attn/machine.h"
+#include "cache_options.h"
 #include "commands.h"
 #include "model_options.h"
 
@@ -14,6 +15,7 @@ namespace {
 
 struct InspectArgs {
   ModelOptions model;
+  CacheOptions cache;
   bool json = false;
 };
 
@@ -31,18 +33,20 @@ std::string bytes_text(double bytes) {
   return text;
 }
 
-nlohmann::json kv_json(const Model& model) {
+nlohmann::json kv_json(const Model& model, const SessionOptions& session) {
   const ModelInfo& i = model.info();
-  const ForwardCost cost = forward_cost(model, 1);
+  const ForwardCost cost = forward_cost(model, 1, session);
   nlohmann::json windows = nlohmann::json::array();
   for (const auto& layer : cost.windowed_kv) windows.push_back(layer.window);
-  return {{"bytes_per_position", cost.kv_bytes_per_position},
+  return {{"key_type", cache_type_name(session.cache_type_k)},
+          {"value_type", cache_type_name(session.cache_type_v)},
+          {"bytes_per_position", cost.kv_bytes_per_position},
           {"bytes_at_default_context", cost.kv_bytes(default_context(i))},
           {"bytes_at_model_context", cost.kv_bytes(i.context_length)},
           {"sliding_windows", windows}};
 }
 
-nlohmann::json info_json(const Model& model) {
+nlohmann::json info_json(const Model& model, const SessionOptions& session) {
   const ModelInfo& i = model.info();
   const OnnxImportReport onnx = model.onnx_import().value_or(OnnxImportReport{});
   return {{"path", i.path.string()},
@@ -57,7 +61,7 @@ nlohmann::json info_json(const Model& model) {
           {"heads", i.num_heads},
           {"kv_heads", i.num_kv_heads},
           {"context_length", i.context_length},
-          {"kv_cache", i.encoder ? nlohmann::json() : kv_json(model)},
+          {"kv_cache", i.encoder ? nlohmann::json() : kv_json(model, session)},
           {"eos_ids", i.eos_ids},
           {"tokenizer_vocab_size", model.tokenizer().vocab_size()},
           {"graph_nodes", i.graph_nodes},
@@ -81,7 +85,7 @@ void print_metadata(const ModelInfo& i) {
   }
 }
 
-void print_text(const Model& model) {
+void print_text(const Model& model, const SessionOptions& session) {
   const ModelInfo& i = model.info();
   std::printf("model:         %s\n", i.path.c_str());
   std::printf("format:        %s\n", i.source_format.c_str());
@@ -92,8 +96,9 @@ void print_text(const Model& model) {
   std::printf("shape:         hidden %d, layers %d, heads %d, kv heads %d, vocab %d, context %d\n", i.hidden_size,
               i.num_layers, i.num_heads, i.num_kv_heads, i.vocab_size, i.context_length);
   if (!i.encoder) {
-    const ForwardCost cost = forward_cost(model, 1);
-    std::printf("kv cache:      %s per position, grown as the sequence grows: %s at context %d (default), %s at %d\n",
+    const ForwardCost cost = forward_cost(model, 1, session);
+    std::printf("kv cache:      %s/%s: %s per position, grown as the sequence grows: %s at context %d (default), %s at %d\n",
+                cache_type_name(session.cache_type_k).data(), cache_type_name(session.cache_type_v).data(),
                 bytes_text(cost.kv_bytes_per_position).c_str(), bytes_text(cost.kv_bytes(default_context(i))).c_str(),
                 default_context(i), bytes_text(cost.kv_bytes(i.context_length)).c_str(), i.context_length);
     if (!cost.windowed_kv.empty()) {
@@ -124,13 +129,14 @@ void add_inspect_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("inspect", "Describe a model: architecture, parameters, dtypes, graph");
   args->model.add_to(*cmd, false);
   args->model.add_dtype_to(*cmd);
+  args->cache.add_to(*cmd);
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args] {
     const auto model = args->model.load();
     if (args->json) {
-      std::printf("%s\n", info_json(*model).dump().c_str());
+      std::printf("%s\n", info_json(*model, args->cache.session()).dump().c_str());
     } else {
-      print_text(*model);
+      print_text(*model, args->cache.session());
     }
   });
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "batch_job.h"
+#include "cache_options.h"
 #include "commands.h"
 #include "model_options.h"
 #include "validators.h"
@@ -21,6 +22,7 @@ namespace {
 
 struct ScoreArgs {
   ModelOptions model;
+  CacheOptions cache;
   BatchJobOptions job;
   int batch_size = 32;
   bool truncate = false;
@@ -35,7 +37,7 @@ void run_scoring(const ScoreArgs& args) {
   BatchJobOptions job_options = args.job;
   job_options.batch_size = static_cast<size_t>(args.batch_size);
   BatchJob job(job_options);  // fails on a bad input or output path before loading
-  Session session(args.model.load());
+  Session session(args.model.load(), args.cache.session());
   require_record_task(session.model(), RecordTask::Score);
   RecordOptions options;
   options.score = ScoreOptions{args.batch_size, args.truncate, args.token_logprobs};
@@ -64,7 +66,7 @@ void run_perplexity(const ScoreArgs& args) {
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   JobOutput output(args.job.output, false);
 
-  Session session(args.model.load(), SessionOptions{args.ctx});  // -c beyond the default context raises it
+  Session session(args.model.load(), args.cache.session(args.ctx));  // -c beyond the default context raises it
   PerplexityOptions options;
   options.context = args.ctx;
   options.stride = args.stride;
@@ -97,6 +99,7 @@ void add_score_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "score", "Log-likelihood of each input line (decoders), label scores (classifiers), or --perplexity");
   args->model.add_to(*cmd);
+  args->cache.add_to(*cmd);
   args->model.add_dtype_to(*cmd);
   add_batch_job_options(*cmd, args->job);
   cmd->add_option("--batch-size", args->batch_size, "lines (or perplexity windows) per forward pass")

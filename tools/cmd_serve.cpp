@@ -1,6 +1,7 @@
 // attn serve: an OpenAI-compatible HTTP server (server/), started from flags
 // spelled as llama-server spells them.
 #include "attn/attn.h"
+#include "cache_options.h"
 #include "commands.h"
 #include "model_options.h"
 #include "server/server.h"
@@ -11,6 +12,7 @@ namespace {
 
 struct ServeArgs {
   ModelOptions model;
+  CacheOptions cache;
   server::ServerOptions server;
   double max_body_mib = 1;
 };
@@ -18,6 +20,9 @@ struct ServeArgs {
 void run(ServeArgs& args) {
   args.server.model_path = args.model.model;
   args.server.max_body_bytes = static_cast<size_t>(args.max_body_mib * (1 << 20));
+  const SessionOptions cache = args.cache.session();
+  args.server.cache_type_k = cache.cache_type_k;
+  args.server.cache_type_v = cache.cache_type_v;
   server::serve(args.model.load(), args.server);
 }
 
@@ -28,6 +33,7 @@ void add_serve_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
   args->model.add_to(*cmd);
   args->model.add_dtype_to(*cmd);
+  args->cache.add_to(*cmd);
   server::ServerOptions& s = args->server;
   cmd->add_option("--host", s.host, "address to listen on (default 127.0.0.1: this machine only)");
   cmd->add_option("--port", s.port, "port (0: any free one; the one chosen is printed)")->default_val(8080)

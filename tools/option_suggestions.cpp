@@ -10,6 +10,8 @@ std::vector<std::string> llama_cpp_spellings(int argc, char** argv) {
     if (arg == "-sys") arg = "--system";
     else if (arg == "-cnv") arg = "--chat";
     else if (arg == "-np") arg = "--parallel";
+    else if (arg == "-ctk") arg = "--cache-type-k";
+    else if (arg == "-ctv") arg = "--cache-type-v";
   }
   return args;
 }

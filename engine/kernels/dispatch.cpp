@@ -23,12 +23,12 @@ bool supported(Isa isa) {
 
 const KernelTable& table(Isa isa) {
   static const KernelTable scalar{scalar_vector_kernels(), Isa::Scalar, "scalar", scalar_gemv_kernels(),
-                                  scalar_int8_kernels(), scalar_block_kernels()};
+                                  scalar_int8_kernels(), scalar_block_kernels(), scalar_attention_kernels()};
   static const KernelTable avx2{avx2_vector_kernels(), Isa::Avx2, "avx2+fma", avx2_gemv_kernels(),
-                                avx2_int8_kernels(), avx2_block_kernels()};
+                                avx2_int8_kernels(), avx2_block_kernels(), avx2_attention_kernels()};
   // The AVX-512 slot runs the AVX2 kernels until it has kernels of its own.
   static const KernelTable avx512{avx2_vector_kernels(), Isa::Avx512, "avx512 (avx2 kernels)", avx2_gemv_kernels(),
-                                  avx2_int8_kernels(), avx2_block_kernels()};
+                                  avx2_int8_kernels(), avx2_block_kernels(), avx2_attention_kernels()};
   switch (isa) {
     case Isa::Scalar: return scalar;
     case Isa::Avx2: return avx2;

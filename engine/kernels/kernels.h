@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "engine/kernels/attention.h"
 #include "engine/kernels/block_kernels.h"
 #include "engine/kernels/gemv.h"
 #include "engine/kernels/int8.h"
@@ -48,6 +49,7 @@ struct KernelTable : VectorKernels {
   GemvKernels gemv;
   Int8Kernels int8;
   BlockKernels blocks;
+  AttentionKernels attention;
 };
 
 // The table the engine runs, chosen on first use.

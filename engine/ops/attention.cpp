@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "engine/kernels/kernels.h"
+#include "engine/kv_rows.h"
 #include "engine/parallel.h"
 #include "engine/session_state.h"
 
@@ -41,18 +43,14 @@ void AttentionOp::prepare(SessionState& state, int context_length) const {
     state.kv_cache().add_layer(config_.cache_slot, config_.num_kv_heads, config_.head_dim, config_.sliding_window,
                                context_length);
   }
-  reserve_scratch(state, std::min(context_length, KvCacheLayer::kPagePositions));
-}
-
-// Per thread: the rotated query, then one score per attended position, grown
-// with the sequence (a context of 2^30 positions must not cost 2^30 scores).
-void AttentionOp::reserve_scratch(SessionState& state, int64_t attended) const {
-  state.require_thread_scratch(head_scratch_floats(config_.head_dim) + attended);
+  // Per thread: the rotated query (the kernel's online softmax keeps no scores).
+  state.require_thread_scratch(head_scratch_floats(config_.head_dim));
 }
 
 void AttentionOp::append_to_cache(const RunContext& context, std::span<const SequenceSpan> parts,
                                   const SequenceSpan* whole, const ActivationView& k, const ActivationView& v) const {
   const int d = config_.head_dim;
+  float* key = context.state.step_buffer(d);  // rotated before it is stored
   for (const SequenceSpan& sequence : parts) {
     KvCacheLayer& cache = cache_state(context, sequence).kv_cache().layer(config_.cache_slot);
     const bool long_factors = long_step(rotary_, whole ? *whole : sequence);
@@ -61,10 +59,9 @@ void AttentionOp::append_to_cache(const RunContext& context, std::span<const Seq
       const int position = sequence.start_position + static_cast<int>(i);
       cache.reserve(position);
       for (int h = 0; h < config_.num_kv_heads; ++h) {
-        float* key = cache.key(h, position);
         std::memcpy(key, k.row(r) + h * d, d * sizeof(float));
         if (rotary_) rotary_->apply(key, position, long_factors);
-        std::memcpy(cache.value(h, position), v.row(r) + h * d, d * sizeof(float));
+        cache.store(h, position, key, v.row(r) + h * d);
       }
     }
   }
@@ -80,28 +77,28 @@ void AttentionOp::run(const RunContext& context, std::span<const ActivationView>
 }
 
 template <typename Runs>
-void AttentionOp::attend(float* query, float* scores, int head, int query_position, int first, int last, Runs runs,
+void AttentionOp::attend(float* query, int head, int query_position, int first, int last, Runs runs,
                          float* out) const {
   const auto& k = kernels::active();
   const int d = config_.head_dim;
-  const int length = last - first + 1;
   k.scale(query, scale_, d);
-  runs(first, last, [&](int position, int count, const float* keys, const float*, int64_t stride) {
-    for (int j = 0; j < count; ++j) scores[position - first + j] = k.dot(query, keys + j * stride, d);
-  });
-  if (const auto& bias = config_.relative_bias) {
-    for (int j = 0; j < length; ++j) scores[j] += (*bias)(head, first + j, query_position);
-  }
-  if (config_.logit_softcap > 0) {
-    const float cap = config_.logit_softcap;
-    for (int j = 0; j < length; ++j) scores[j] = cap * std::tanh(scores[j] / cap);
-  }
-  const float inverse_sum = 1.f / k.exp_shifted(scores, length);
   std::memset(out, 0, d * sizeof(float));
-  runs(first, last, [&](int position, int count, const float*, const float* values, int64_t stride) {
-    for (int j = 0; j < count; ++j) k.axpy(scores[position - first + j], values + j * stride, out, d);
+  kernels::OnlineSoftmax softmax{.acc = out};
+  // T5's learned bias per (head, distance), added to each score; the runs
+  // come in position order, so `position` is the first of each run.
+  thread_local std::vector<float> bias;
+  int position = first;
+  runs(first, last, [&](int count, const kernels::CachedRows& keys, const kernels::CachedRows& values) {
+    const float* run_bias = nullptr;
+    if (const auto& relative = config_.relative_bias) {
+      bias.resize(count);
+      for (int j = 0; j < count; ++j) bias[j] = (*relative)(head, position + j, query_position);
+      run_bias = bias.data();
+    }
+    k.attention.attend(query, d, keys, values, count, run_bias, config_.logit_softcap, softmax);
+    position += count;
   });
-  k.scale(out, inverse_sum, d);
+  k.scale(out, 1.f / softmax.sum, d);
 }
 
 // A sliding-window layer whose cache is a ring takes a long step in chunks
@@ -138,10 +135,7 @@ void AttentionOp::attend_cached(const RunContext& context, std::span<const Seque
   int64_t attended = 0;  // cached positions read, for the parallel threshold
   for (const SequenceSpan& s : parts) {
     attended += s.rows * (s.start_position + s.rows);
-    const int64_t longest = s.start_position + s.rows;
-    SessionState& state = cache_state(context, s);
-    reserve_scratch(state, config_.sliding_window > 0 ? std::min<int64_t>(longest, config_.sliding_window) : longest);
-    state.prepare_threads(omp_get_max_threads());
+    cache_state(context, s).prepare_threads(omp_get_max_threads());
   }
 
   // One (row, head) pair per task: each writes its own slice of the output,
@@ -163,11 +157,10 @@ void AttentionOp::attend_cached(const RunContext& context, std::span<const Seque
     std::memcpy(query, q.row(r) + h * d, d * sizeof(float));
     if (rotary_) rotary_->apply(query, position, long_step(rotary_, whole ? *whole : sequence));
     const auto runs = [&](int from, int to, const auto& f) {
-      cache.for_each_run(kv_head, from, to, [&](int p, int count, const float* keys, const float* values) {
-        f(p, count, keys, values, d);
-      });
+      cache.for_each_run(kv_head, from, to, [&](int, int count, const kernels::CachedRows& keys,
+                                                const kernels::CachedRows& values) { f(count, keys, values); });
     };
-    attend(query, query + head_scratch_floats(d), h, position, first, position, runs, output.row(r) + h * d);
+    attend(query, h, position, first, position, runs, output.row(r) + h * d);
   }
 }
 
@@ -186,26 +179,68 @@ ActivationView AttentionOp::positioned_keys(const RunContext& context, const Act
   return rotated;
 }
 
+// A packed step's keys and values as `head`'s rows from `row` on, in the
+// session's cache types: f32 ones straight from the activations, others
+// stored (kv_rows.h) into the session's buffer first, so scoring a text in
+// packed batches sees what decoding it through the cache would see.
+class AttentionOp::PackedRows {
+ public:
+  PackedRows(const RunContext& context, const ActivationView& keys, const ActivationView& values, int heads, int d)
+      : heads_(heads), d_(d), key_type_(context.state.kv_cache().key_type()),
+        value_type_(context.state.kv_cache().value_type()), keys_(keys), values_(values) {
+    key_bytes_ = cache_row_bytes(key_type_, d);
+    value_bytes_ = cache_row_bytes(value_type_, d);
+    if (key_type_ == CacheType::F32 && value_type_ == CacheType::F32) return;
+    const int64_t rows = keys.rows * heads;
+    stored_ = context.state.packed_kv_buffer(rows * (key_bytes_ + value_bytes_));
+    for (int64_t r = 0; r < keys.rows; ++r) {
+      for (int h = 0; h < heads; ++h) {
+        const int64_t at = r * heads + h;
+        encode_cache_row(key_type_, keys.row(r) + h * d, d, stored_ + at * key_bytes_);
+        encode_cache_row(value_type_, values.row(r) + h * d, d, stored_ + rows * key_bytes_ + at * value_bytes_);
+      }
+    }
+  }
+  kernels::CachedRows keys(int64_t row, int head) const { return rows(keys_, 0, key_type_, key_bytes_, row, head); }
+  kernels::CachedRows values(int64_t row, int head) const {
+    return rows(values_, keys_.rows * heads_ * key_bytes_, value_type_, value_bytes_, row, head);
+  }
+
+ private:
+  kernels::CachedRows rows(const ActivationView& x, int64_t offset, CacheType type, int64_t bytes, int64_t row,
+                           int head) const {
+    if (!stored_) {
+      return {reinterpret_cast<const std::byte*>(x.row(row) + head * d_), static_cast<int64_t>(x.width * sizeof(float)),
+              CacheType::F32};
+    }
+    return {stored_ + offset + (row * heads_ + head) * bytes, heads_ * bytes, type};
+  }
+
+  int heads_, d_;
+  CacheType key_type_, value_type_;
+  const ActivationView &keys_, &values_;
+  int64_t key_bytes_, value_bytes_;
+  std::byte* stored_ = nullptr;
+};
+
 void AttentionOp::run_packed(const RunContext& context, std::span<const ActivationView> inputs,
                              const ActivationView& output) const {
   const ActivationView& q = inputs[0];
   const ActivationView keys = positioned_keys(context, inputs[1]);
   const ActivationView& values = inputs[2];
   const int d = config_.head_dim;
+  const PackedRows stored(context, keys, values, config_.num_kv_heads, d);
   const int group = config_.num_heads / config_.num_kv_heads;
   const int64_t tasks = q.rows * config_.num_heads;
 
   // Sequences cover the rows in order, so a binary search finds a row's own.
   const std::span<const SequenceSpan> sequences = context.sequences;
-  int64_t longest = 0;
-  for (const SequenceSpan& s : sequences) longest = std::max(longest, s.rows);
-  reserve_scratch(context.state, longest);
   context.state.prepare_threads(omp_get_max_threads());
 #pragma omp parallel for schedule(static) if (worth_parallel(tasks * q.rows * d))
   for (int64_t task = 0; task < tasks; ++task) {
     const int64_t r = task / config_.num_heads;
     const int h = static_cast<int>(task % config_.num_heads);
-    const int kv_offset = (h / group) * d;
+    const int kv_head = h / group;
     const SequenceSpan& sequence = *std::upper_bound(sequences.begin(), sequences.end(), r,
         [](int64_t row, const SequenceSpan& s) { return row < s.first_row + s.rows; });
     const int index = static_cast<int>(r - sequence.first_row);  // the row's place in its sequence
@@ -217,10 +252,9 @@ void AttentionOp::run_packed(const RunContext& context, std::span<const Activati
     const int last = config_.causal ? index : static_cast<int>(sequence.rows) - 1;
     const int first = config_.sliding_window > 0 ? std::max(0, index - config_.sliding_window + 1) : 0;
     const auto runs = [&](int from, int to, const auto& f) {
-      f(from, to - from + 1, keys.row(sequence.first_row + from) + kv_offset,
-        values.row(sequence.first_row + from) + kv_offset, keys.width);
+      f(to - from + 1, stored.keys(sequence.first_row + from, kv_head), stored.values(sequence.first_row + from, kv_head));
     };
-    attend(query, query + head_scratch_floats(d), h, index, first, last, runs, output.row(r) + h * d);
+    attend(query, h, index, first, last, runs, output.row(r) + h * d);
   }
 }
 

@@ -41,6 +41,8 @@ struct AttentionConfig {
 //    batches): each row attends to the rows of its own sequence in this step
 //    (up to its own when causal), so packing sequences without padding makes
 //    the padding mask implicit and no sequence sees another.
+// Either way keys and values are read as the session's KV cache types store
+// them (SessionOptions::cache_type_k/v), by kernels::AttentionKernels.
 class AttentionOp : public Op {
  public:
   explicit AttentionOp(const AttentionConfig& config);
@@ -59,21 +61,21 @@ class AttentionOp : public Op {
                        const ActivationView& k, const ActivationView& v) const;
   void attend_cached(const RunContext& context, std::span<const SequenceSpan> parts, const SequenceSpan* whole,
                      const ActivationView& q, const ActivationView& output) const;
-  void reserve_scratch(SessionState& state, int64_t attended) const;
   void run_causal(const RunContext& context, std::span<const ActivationView> inputs, const ActivationView& output) const;
   void run_packed(const RunContext& context, std::span<const ActivationView> inputs,
                   const ActivationView& output) const;
   // k with RoPE applied at each row's position in its sequence (in the
   // session's step buffer), or k itself when there is no RoPE.
   ActivationView positioned_keys(const RunContext& context, const ActivationView& k) const;
-  // Scores of head `head`'s `query` (rotated, unscaled; at query_position)
-  // against the keys of positions [first, last] and the softmax-weighted
-  // sum of their values into `out`.
-  // runs(first, last, f) calls f(position, count, keys, values, stride) for
-  // stretches of positions stored `stride` floats apart.
+  // The softmax over positions [first, last] of head `head`'s `query`
+  // (rotated, unscaled; at query_position) against their keys, weighting
+  // their values, into `out`. runs(first, last, f) calls f(count, keys,
+  // values) for stretches of positions stored contiguously
+  // (kernels::CachedRows), in position order.
   template <typename Runs>
-  void attend(float* query, float* scores, int head, int query_position, int first, int last, Runs runs,
-              float* out) const;
+  void attend(float* query, int head, int query_position, int first, int last, Runs runs, float* out) const;
+
+  class PackedRows;
 
   AttentionConfig config_;
   std::optional<Rotary> rotary_;

@@ -21,6 +21,11 @@ struct BenchOptions {
   // > 1: also decode with this many sessions together (Session::decode_step),
   // test "tgN/S": tokens/s over all of them.
   int sessions = 1;
+  // Decode tests start after a prefill of this many tokens (llama-bench's
+  // -d), test "tgN@dD": decoding at a long context reads the whole cache.
+  int depth = 0;
+  CacheType cache_type_k = CacheType::F32;  // the sessions' KV cache (SessionOptions)
+  CacheType cache_type_v = CacheType::F32;
   // Also measure the machine's ceilings (memory read bandwidth, oneDNN GEMM
   // FLOP/s at the model's shapes) and report each test's fraction of them.
   bool probe_ceilings = true;

@@ -44,7 +44,8 @@ struct ForwardCost {
   // at that length reads).
   double kv_bytes(int64_t length) const;
 };
-ForwardCost forward_cost(const Model& model, int prompt_tokens);
+// The KV cache's bytes follow `session`'s cache types.
+ForwardCost forward_cost(const Model& model, int prompt_tokens, const SessionOptions& session = {});
 
 // Peak resident set size (VmHWM) in bytes, mapped weight pages that were
 // touched included; 0 where /proc is unavailable.

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "attn/cache_type.h"
 #include "attn/dtype.h"
 #include "attn/tokenizer.h"
 
@@ -125,6 +126,11 @@ struct SessionOptions {
   // cache grows with the sequence whatever the context length allows.
   int context_length = 0;
   static constexpr int kDefaultContextLength = 4096;
+  // What the KV cache stores keys and values as (llama.cpp's --cache-type-k
+  // / -v): 16-bit halves it, q8_0 takes 34/128 of f32. Attention reads each
+  // type natively. Encoders and cross-attention keep no such cache.
+  CacheType cache_type_k = CacheType::F32;
+  CacheType cache_type_v = CacheType::F32;
 };
 
 struct SessionStats {

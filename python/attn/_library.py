@@ -19,6 +19,7 @@ ATTN_NO_TOKEN = -1
 
 STOP_REASONS = ("eos", "stop_string", "max_length", "context_full", "aborted")
 DTYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "int8": 4, "q4_0": 5, "q8_0": 6, "q4_k": 7, "q6_k": 8}
+CACHE_TYPES = {"f32": 0, "f16": 1, "bf16": 2, "q8_0": 3}
 POOLINGS = {None: 0, "mean": 1, "cls": 2, "max": 3, "last": 4}
 RECORD_TASKS = {"score": 0, "embed": 1, "translate": 2}
 RECORD_FORMATS = {"text": 0, "jsonl": 1}
@@ -42,7 +43,7 @@ class ModelInfo(Structure):
 
 
 class SessionOptions(Structure):
-    _fields_ = [("context_length", c_int32)]
+    _fields_ = [("context_length", c_int32), ("cache_type_k", c_enum), ("cache_type_v", c_enum)]
 
 
 class Sampling(Structure):
@@ -159,7 +160,16 @@ def _candidates():
     return found + [ctypes.util.find_library("attn") or "libattn.so.0"]
 
 
+# What the attn command sets before libgomp starts (tools/openmp_waiting.cpp):
+# OpenMP threads spin briefly, then sleep, so a busy machine does not make
+# more threads slower than one. libgomp reads it once, when it is loaded:
+# this only takes effect if nothing loaded libgomp into the process before.
+OPENMP_SPIN_COUNT = "1000"
+
+
 def load_library():
+    if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
+        os.environ["GOMP_SPINCOUNT"] = OPENMP_SPIN_COUNT
     errors = []
     for candidate in _candidates():
         try:

@@ -188,12 +188,18 @@ class Generation:
 class Model:
     """A model loaded from a Hugging Face directory, an .onnx file or a
     llama2.c checkpoint (which needs `tokenizer`). Immutable: share it
-    between threads; each call uses a session of its own."""
+    between threads; each call uses a session of its own, whose KV cache
+    stores keys and values as cache_type_k / cache_type_v ("f32", "f16",
+    "bf16" or "q8_0", llama.cpp's --cache-type-k / -v)."""
 
     def __init__(self, path, *, tokenizer=None, dtype: Optional[str] = None, threads: int = 0,
-                 context_length: int = 0, progress=None):
+                 context_length: int = 0, cache_type_k: str = "f32", cache_type_v: str = "f32", progress=None):
         if dtype not in C.DTYPES:
             raise ValueError(f"dtype: one of {sorted(k for k in C.DTYPES if k)}, not {dtype!r}")
+        for name, value in (("cache_type_k", cache_type_k), ("cache_type_v", cache_type_v)):
+            if value not in C.CACHE_TYPES:
+                raise ValueError(f"{name}: one of {sorted(C.CACHE_TYPES)}, not {value!r}")
+        self._cache_types = (C.CACHE_TYPES[cache_type_k], C.CACHE_TYPES[cache_type_v])
         options = lib.attn_load_options_defaults()
         if tokenizer is not None:
             options.tokenizer_path = str(tokenizer).encode()
@@ -241,6 +247,7 @@ class Model:
     def _new_session(self) -> c_void_p:
         options = lib.attn_session_options_defaults()
         options.context_length = self._context_length
+        options.cache_type_k, options.cache_type_v = self._cache_types
         session = c_void_p()
         _check(lib.attn_session_create(self._handle, byref(options), byref(session)), lib.attn_model_last_error,
                self._handle)

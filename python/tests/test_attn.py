@@ -47,6 +47,18 @@ def test_greedy_text_equals_the_cli(stories):
     assert generation.prompt_tokens == len(expected["prompt_tokens"])
 
 
+def test_cache_types_equal_the_cli():
+    for cache_k, cache_v in (("q8_0", "q8_0"), ("bf16", "f16")):
+        expected = json.loads(cli("generate", "-m", str(STORIES), "-p", "Once upon a time", "--max-new-tokens", "40",
+                                  "--temperature", "0", "-ctk", cache_k, "--cache-type-v", cache_v, "--json"))
+        with attn.Model(STORIES, cache_type_k=cache_k, cache_type_v=cache_v) as model:
+            generation = model.generate("Once upon a time", max_tokens=40)
+            list(generation)
+            assert generation.tokens == expected["tokens"]
+    with pytest.raises(ValueError, match="cache_type_v"):
+        attn.Model(STORIES, cache_type_v="q4_0")
+
+
 def test_leaving_the_loop_aborts_and_keeps_the_tokens(stories):
     full = stories.generate("Once upon a time", max_length=0)
     everything = "".join(full)
