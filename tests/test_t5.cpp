@@ -16,7 +16,6 @@
 
 using namespace attn;
 using nlohmann::json;
-using test::max_diff;
 using test::options_for;
 
 namespace {
@@ -79,20 +78,10 @@ TEST_CASE("T5 encoder output and decoder logits at every step match the referenc
   for (const char* variant : kVariants) {
     const Fixture& f = fixture(variant);
     Session session(f.model);
-    Session* sessions[] = {&session};
     for (const json& c : f.reference["cases"]) {
       CAPTURE(variant);
       CAPTURE(c["text"].get<std::string>());
-      const std::vector<TokenId> source = c["source_ids"].get<std::vector<TokenId>>();
-      Session::encode(sessions, std::span(&source, 1));
-      CHECK(max_diff(session.encoder_output(), c["encoder_output"]) < 1e-4f);
-      std::vector<TokenId> inputs = {f.model->info().seq2seq->decoder_start_id};
-      const auto tokens = c["greedy"]["tokens"].get<std::vector<TokenId>>();
-      inputs.insert(inputs.end(), tokens.begin(), tokens.end() - 1);
-      for (size_t step = 0; step < inputs.size(); ++step) {
-        CAPTURE(step);
-        CHECK(max_diff(session.forward(std::span(&inputs[step], 1)), c["greedy"]["step_logits"][step]) < 1e-4f);
-      }
+      test::check_encoder_and_steps(session, c);
     }
   }
 }
@@ -107,13 +96,7 @@ TEST_CASE("T5 greedy and beam search ids and scores equal the reference") {
         CAPTURE(variant);
         CAPTURE(c["text"].get<std::string>());
         CAPTURE(beam["settings"].dump());
-        const std::vector<std::string> texts = {c["text"].get<std::string>()};
-        const auto result = translator.translate(texts, options_for(beam["settings"], max_new));
-        REQUIRE(result.size() == 1);
-        REQUIRE(result[0].ok());
-        CHECK(result[0].tokens == beam["tokens"].get<std::vector<TokenId>>());
-        CHECK(result[0].score == doctest::Approx(beam["score"].get<double>()).epsilon(1e-4));
-        CHECK(result[0].text == beam["text"].get<std::string>());
+        test::check_beam(translator, c, beam, options_for(beam["settings"], max_new));
       }
     }
   }

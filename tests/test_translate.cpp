@@ -54,21 +54,9 @@ TEST_CASE("MarianTokenizer: source.spm pieces through vocab.json, target.spm det
 
 TEST_CASE("encoder output and decoder logits at every step match the reference") {
   Session session(marian());
-  Session* sessions[] = {&session};
   for (const json& c : reference()["cases"]) {
     CAPTURE(c["text"].get<std::string>());
-    const std::vector<TokenId> source = c["source_ids"].get<std::vector<TokenId>>();
-    Session::encode(sessions, std::span(&source, 1));
-    CHECK(max_diff(session.encoder_output(), c["encoder_output"]) < 1e-4f);
-    // Teacher forcing with the reference's greedy tokens, one step at a time over the KV cache.
-    std::vector<TokenId> inputs = {marian()->info().seq2seq->decoder_start_id};
-    const auto tokens = c["greedy"]["tokens"].get<std::vector<TokenId>>();
-    inputs.insert(inputs.end(), tokens.begin(), tokens.end() - 1);
-    for (size_t step = 0; step < inputs.size(); ++step) {
-      CAPTURE(step);
-      const auto logits = session.forward(std::span(&inputs[step], 1));
-      CHECK(max_diff(logits, c["greedy"]["step_logits"][step]) < 1e-4f);
-    }
+    test::check_encoder_and_steps(session, c);
   }
 }
 
@@ -79,13 +67,7 @@ TEST_CASE("greedy and beam search ids and scores equal the reference") {
     for (const json& beam : c["beam"]) {
       CAPTURE(c["text"].get<std::string>());
       CAPTURE(beam["settings"].dump());
-      const std::vector<std::string> texts = {c["text"].get<std::string>()};
-      const auto result = translator.translate(texts, options_for(beam["settings"], max_new));
-      REQUIRE(result.size() == 1);
-      REQUIRE(result[0].ok());
-      CHECK(result[0].tokens == beam["tokens"].get<std::vector<TokenId>>());
-      CHECK(result[0].score == doctest::Approx(beam["score"].get<double>()).epsilon(1e-4));
-      CHECK(result[0].text == beam["text"].get<std::string>());
+      test::check_beam(translator, c, beam, options_for(beam["settings"], max_new));
     }
   }
 }

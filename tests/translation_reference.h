@@ -8,8 +8,10 @@
 #include <span>
 #include <string>
 
+#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "attn/model.h"
 #include "attn/translate.h"
 #include "test_support.h"
 
@@ -38,6 +40,37 @@ inline TranslateOptions options_for(const nlohmann::json& settings, int max_new_
   }
   if (settings.contains("no_repeat_ngram_size")) options.no_repeat_ngram_size = settings["no_repeat_ngram_size"].get<int>();
   return options;
+}
+
+// One reference case through `session`: the encoder output, then the
+// decoder's logits at every step, teacher-forced with the reference's greedy
+// tokens one at a time over the KV cache (against the reference's cacheless
+// forward pass), all within 1e-4.
+inline void check_encoder_and_steps(Session& session, const nlohmann::json& c) {
+  Session* sessions[] = {&session};
+  const std::vector<TokenId> source = c["source_ids"].get<std::vector<TokenId>>();
+  Session::encode(sessions, std::span(&source, 1));
+  CHECK(max_diff(session.encoder_output(), c["encoder_output"]) < 1e-4f);
+  std::vector<TokenId> inputs = {session.model().info().seq2seq->decoder_start_id};
+  const auto tokens = c["greedy"]["tokens"].get<std::vector<TokenId>>();
+  inputs.insert(inputs.end(), tokens.begin(), tokens.end() - 1);
+  for (size_t step = 0; step < inputs.size(); ++step) {
+    CAPTURE(step);
+    CHECK(max_diff(session.forward(std::span(&inputs[step], 1)), c["greedy"]["step_logits"][step]) < 1e-4f);
+  }
+}
+
+// A case's sentence translated alone with `options` gives the reference
+// beam's ids, sequence score and text.
+inline void check_beam(Translator& translator, const nlohmann::json& c, const nlohmann::json& beam,
+                       const TranslateOptions& options) {
+  const std::vector<std::string> texts = {c["text"].get<std::string>()};
+  const auto result = translator.translate(texts, options);
+  REQUIRE(result.size() == 1);
+  REQUIRE(result[0].ok());
+  CHECK(result[0].tokens == beam["tokens"].get<std::vector<TokenId>>());
+  CHECK(result[0].score == doctest::Approx(beam["score"].get<double>()).epsilon(1e-4));
+  CHECK(result[0].text == beam["text"].get<std::string>());
 }
 
 }  // namespace attn::test
