@@ -20,6 +20,13 @@ struct BlockQ4_0 {
 };
 static_assert(sizeof(BlockQ4_0) == 18, "ggml's block_q4_0 is 18 bytes");
 
+// ggml's block_q4_1: weight j is code j (Q4_0's nibble order, unsigned) * d + m.
+struct BlockQ4_1 {
+  uint16_t d, m;   // f16 scale and min
+  uint8_t qs[16];
+};
+static_assert(sizeof(BlockQ4_1) == 20, "ggml's block_q4_1 is 20 bytes");
+
 // ggml's block_q8_0: weight j is qs[j] * d. Also the activation blocks the
 // Q4_0 and Q8_0 kernels dot weights with.
 struct BlockQ8_0 {
@@ -38,6 +45,16 @@ struct BlockQ4_K {
   uint8_t qs[128];
 };
 static_assert(sizeof(BlockQ4_K) == 144, "ggml's block_q4_K is 144 bytes");
+
+// ggml's block_q5_K: Q4_K's scales, mins and 4-bit codes, plus a fifth
+// (high) bit of weight i in bit i / 32 of qh[i % 32] (q5_k_value).
+struct BlockQ5_K {
+  uint16_t d, dmin;
+  uint8_t scales[12];
+  uint8_t qh[32];
+  uint8_t qs[128];
+};
+static_assert(sizeof(BlockQ5_K) == 176, "ggml's block_q5_K is 176 bytes");
 
 // ggml's block_q6_K: 16 sub-blocks of 16, weight i = d * scales[i / 16] *
 // (q_i - 32) with 6-bit q_i: its low 4 bits in ql, its high 2 in qh
@@ -77,14 +94,20 @@ void quantize_q8_k(const float* x, BlockQ8_K* blocks, int64_t k);
 
 void dequantize_q4_0(const BlockQ4_0* blocks, float* out, int64_t k);
 void dequantize_q8_0(const BlockQ8_0* blocks, float* out, int64_t k);
+void dequantize_q4_1(const BlockQ4_1* blocks, float* out, int64_t k);
 void dequantize_q4_k(const BlockQ4_K* blocks, float* out, int64_t k);
+void dequantize_q5_k(const BlockQ5_K* blocks, float* out, int64_t k);
 void dequantize_q6_k(const BlockQ6_K* blocks, float* out, int64_t k);
 
 // Sub-block j's (0-7) 6-bit scale and min in a Q4_K block (ggml's get_scale_min_k4).
 void q4_k_scale_min(const uint8_t* scales, int j, uint8_t& scale, uint8_t& min);
-// Weight i's (0-255) 4-bit code in a Q4_K block, and 6-bit code (0-63, 32 is zero) in a Q6_K block.
+// Weight i's (0-255) 4-bit code in a Q4_K block, 5-bit code in a Q5_K
+// block, and 6-bit code (0-63, 32 is zero) in a Q6_K block.
 inline int q4_k_value(const BlockQ4_K& b, int i) {
   return (b.qs[i / 64 * 32 + i % 32] >> (i % 64 / 32 * 4)) & 15;
+}
+inline int q5_k_value(const BlockQ5_K& b, int i) {
+  return ((b.qs[i / 64 * 32 + i % 32] >> (i % 64 / 32 * 4)) & 15) | (((b.qh[i % 32] >> (i / 32)) & 1) << 4);
 }
 inline int q6_k_value(const BlockQ6_K& b, int i) {
   const int half = i / 128, quarter = i % 128 / 32, l = i % 32;
@@ -93,8 +116,9 @@ inline int q6_k_value(const BlockQ6_K& b, int i) {
   return low | (high << 4);
 }
 
-// The block weight types by DType (Q4_0, Q8_0, Q4_K, Q6_K): `k` values,
-// a whole number of the type's blocks.
+// The block weight types by DType: `k` values, a whole number of the
+// type's blocks. Q4_1 and Q5_K, which attn only reads (from GGUF files),
+// have no quantiser.
 void quantize_blocks(DType type, const float* x, void* blocks, int64_t k);
 void dequantize_blocks(DType type, const void* blocks, float* out, int64_t k);
 

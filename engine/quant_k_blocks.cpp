@@ -263,6 +263,18 @@ void dequantize_q4_k(const BlockQ4_K* blocks, float* out, int64_t k) {
   }
 }
 
+// ggml's dequantize_row_q5_K: (d * scale) * q - dmin * min, as for Q4_K.
+void dequantize_q5_k(const BlockQ5_K* blocks, float* out, int64_t k) {
+  for (int64_t b = 0; b < k / kSuperBlockElements; ++b) {
+    const float d = f16_to_f32(blocks[b].d), dmin = f16_to_f32(blocks[b].dmin);
+    for (int i = 0; i < 256; ++i) {
+      uint8_t sc, m;
+      q4_k_scale_min(blocks[b].scales, i / 32, sc, m);
+      out[256 * b + i] = d * sc * static_cast<float>(q5_k_value(blocks[b], i)) - dmin * m;
+    }
+  }
+}
+
 void dequantize_q6_k(const BlockQ6_K* blocks, float* out, int64_t k) {
   for (int64_t b = 0; b < k / kSuperBlockElements; ++b) {
     const float d = f16_to_f32(blocks[b].d);

@@ -108,7 +108,9 @@ Tensor Tensor::to_f32() const {
       break;
     case DType::Q4_0:
     case DType::Q8_0:
+    case DType::Q4_1:
     case DType::Q4_K:
+    case DType::Q5_K:
     case DType::Q6_K:
       dequantize_blocks(dtype_, data_, dst, n);
       break;

@@ -8,6 +8,7 @@
 
 #include "attn/error.h"
 #include "loaders/gguf_file.h"
+#include "loaders/gguf_repack.h"
 #include "loaders/gguf_tensor_names.h"
 
 namespace attn {
@@ -247,36 +248,57 @@ json make_config(const GgufFile& gguf, const Metadata& meta) {
   return config;
 }
 
+// The ggml types attn computes with as stored: ggml's block layouts are
+// attn's block DTypes byte for byte, so these tensors are views of the
+// mapping (engine/quant_blocks.h).
 std::optional<DType> dtype_of(GgmlType type) {
   switch (type) {
     case GgmlType::F32: return DType::F32;
     case GgmlType::F16: return DType::F16;
     case GgmlType::BF16: return DType::BF16;
+    case GgmlType::Q4_0: return DType::Q4_0;
+    case GgmlType::Q4_1: return DType::Q4_1;
+    case GgmlType::Q8_0: return DType::Q8_0;
+    case GgmlType::Q4_K: return DType::Q4_K;
+    case GgmlType::Q5_K: return DType::Q5_K;
+    case GgmlType::Q6_K: return DType::Q6_K;
     default: return std::nullopt;
   }
+}
+
+// A tensor's data as attn reads it (`shape` row-major): a view of the
+// mapping, or its blocks repacked once into a type the kernels have.
+Tensor tensor_of(const GgufFile& gguf, const GgufTensorInfo& info, const Shape& shape) {
+  if (const std::optional<DType> dtype = dtype_of(info.type)) return Tensor(*dtype, shape, gguf.tensor_data(info), gguf.file);
+  if (const std::optional<DType> repacked = repacked_type(info.type)) {
+    Tensor out = Tensor::zeros(*repacked, shape);
+    repack_blocks(info.type, gguf.tensor_data(info), out.mutable_data_as<BlockQ8_0>(),
+                  out.numel() / dtype_block_elements(*repacked));
+    return out;
+  }
+  throw Error(gguf.source + ": tensor '" + info.name + "' is stored as ggml type " + ggml_type_name(info.type) +
+              ", which attn does not read (it reads F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K and "
+              "IQ4_NL)");
 }
 
 void map_tensors(const GgufFile& gguf, const std::string& arch, WeightStore& weights) {
   for (const GgufTensorInfo& info : gguf.tensors) {
     const std::optional<HfTensorName> name = hf_tensor_name(arch, info.name);
     if (!name) continue;  // read into the config (RoPE factors)
-    const std::optional<DType> dtype = dtype_of(info.type);
-    if (!dtype) {
-      throw Error(gguf.source + ": tensor '" + info.name + "' is stored as ggml type " + ggml_type_name(info.type) +
-                  ", which attn does not read yet (it reads F32, F16 and BF16)");
-    }
     const Shape shape = info.shape();
-    const std::byte* data = gguf.tensor_data(info);
+    const Tensor tensor = tensor_of(gguf, info, shape);
     if (!name->per_expert) {
-      weights.add(name->name, Tensor(*dtype, shape, data, gguf.file), gguf.source);
+      weights.add(name->name, tensor, gguf.source);
       continue;
     }
     // [experts, rows, columns]: each expert is a contiguous [rows, columns] view.
     if (shape.size() != 3) throw Error(gguf.source + ": expert tensor '" + info.name + "' must have 3 dimensions");
     const Shape expert_shape{shape[1], shape[2]};
-    const uint64_t expert_bytes = info.nbytes / static_cast<uint64_t>(shape[0]);
+    const size_t expert_bytes = tensor.nbytes() / static_cast<size_t>(shape[0]);
     for (int64_t e = 0; e < shape[0]; ++e) {
-      weights.add(name->expert_name(e), Tensor(*dtype, expert_shape, data + e * expert_bytes, gguf.file), gguf.source);
+      weights.add(name->expert_name(e),
+                  Tensor(tensor.dtype(), expert_shape, tensor.data_as<std::byte>() + e * expert_bytes, tensor.owner()),
+                  gguf.source);
     }
   }
 }

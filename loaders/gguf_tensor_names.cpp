@@ -110,4 +110,30 @@ std::optional<HfTensorName> hf_tensor_name(std::string_view arch, std::string_vi
   return hf ? hf : unchanged;
 }
 
+std::optional<std::string> gguf_decoder_tensor_name(std::string_view hf_name) {
+  const size_t dot = hf_name.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  const std::string suffix(hf_name.substr(dot));
+  const std::string_view stem = hf_name.substr(0, dot);
+  for (const auto& [gguf, hf] : kDecoderTop)
+    if (hf == stem) return std::string(gguf) + suffix;
+  constexpr std::string_view kLayers = "model.layers.";
+  if (!stem.starts_with(kLayers)) return std::nullopt;
+  const std::string_view rest = stem.substr(kLayers.size());
+  const size_t layer_end = rest.find('.');
+  int layer = -1;
+  if (layer_end == std::string_view::npos ||
+      std::from_chars(rest.data(), rest.data() + layer_end, layer).ptr != rest.data() + layer_end || layer < 0) {
+    return std::nullopt;
+  }
+  const std::string_view base = rest.substr(layer_end + 1);
+  std::optional<std::string_view> gguf;
+  for (const auto& [g, hf] : kDecoderLayer)
+    if (hf == base) gguf = g;
+  if (base == "post_attention_layernorm") gguf = "ffn_norm";  // the pre-FFN norm of non-Gemma decoders
+  if (base == "mlp.up_proj") gguf = "ffn_up";
+  if (!gguf) return std::nullopt;
+  return "blk." + std::to_string(layer) + "." + std::string(*gguf) + suffix;
+}
+
 }  // namespace attn

@@ -22,4 +22,9 @@ struct HfTensorName {
 // their GGUF spelling, so nothing in the file is dropped silently.
 std::optional<HfTensorName> hf_tensor_name(std::string_view architecture, std::string_view gguf_name);
 
+// The other way, for writing GGUF: the name llama.cpp gives a tensor of a
+// Hugging Face llama-style decoder (llama, qwen2, qwen3: model.layers.N.*,
+// model.embed_tokens, model.norm, lm_head); nullopt when it has none.
+std::optional<std::string> gguf_decoder_tensor_name(std::string_view hf_name);
+
 }  // namespace attn

@@ -12,6 +12,7 @@
 #include "loaders/int8_format.h"
 #include "loaders/safetensors_writer.h"
 #include "models/architectures.h"
+#include "models/quantize_gguf.h"
 #include "engine/ops/linear.h"
 #include "engine/ops/mixture_of_experts.h"
 #include "engine/weight_conversion.h"
@@ -179,7 +180,15 @@ void store_converted_linear_weights(Checkpoint& checkpoint, DType target, bool q
 }  // namespace
 
 void quantize_model(const fs::path& input, const fs::path& output, const QuantizeOptions& options) {
+  const bool gguf = options.gguf || output.extension() == ".gguf";
+  if (gguf && options.type == DType::I8) {
+    throw Error(output.string() + ": GGUF has no int8 type with row scales; write q8_0 instead");
+  }
   Checkpoint checkpoint = load_checkpoint(input, options.tokenizer);
+  if (gguf) {
+    store_converted_linear_weights(checkpoint, options.type, options.q4_k_m);
+    return write_gguf_model(checkpoint, options, output);
+  }
   if (!checkpoint.tokenizer) {
     throw Error(input.string() + ": no tokenizer found beside the model; pass one with --tokenizer PATH so the "
                 "written directory is complete");

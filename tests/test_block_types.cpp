@@ -1,4 +1,5 @@
-// ggml's Q8_0, Q4_K and Q6_K weights: the reference quantisers against the
+// ggml's Q8_0, Q4_K and Q6_K weights (and Q4_1 and Q5_K, read from GGUF
+// files only, for the GEMVs): the reference quantisers against the
 // bytes of an independent numpy transcription of ggml's algorithm
 // (gen_k_quant_fixtures.py), the q8_K activation quantiser against ggml's
 // rule, every block GEMV (scalar and AVX2) against a double-precision
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -116,6 +118,68 @@ TEST_CASE("q8_K activations: ggml's quantize_row_q8_K_ref rule on every ISA") {
   }
 }
 
+namespace {
+
+// Every table's GEMV of `q` [rows, k] with x: bit-identical across ISAs and
+// row splits, and within f32 rounding of the dequantised weights times the
+// dequantised activations in double.
+void check_block_gemv(const Tensor& q, const std::vector<float>& x) {
+  const DType type = q.dtype();
+  const int64_t rows = q.dim(0), k = q.dim(1);
+  const Tensor dequantized = q.to_f32();
+  std::vector<float> first;
+  std::vector<std::byte> first_activations;
+  for (const auto* table : tables()) {
+    const kernels::BlockGemv& gemv = *table->blocks.for_dtype(type);
+    std::vector<std::byte> activations(gemv.activation_row_bytes(k));
+    gemv.quantize_activations(x.data(), activations.data(), k);
+    std::vector<float> y(rows), y_split(rows);
+    gemv.gemv_rows(q.data(), activations.data(), y.data(), 0, rows, k);
+    for (int64_t begin = 0; begin < rows; begin += 3) {
+      gemv.gemv_rows(q.data(), activations.data(), y_split.data(), begin, std::min(rows, begin + 3), k);
+    }
+    CHECK(y_split == y);
+    if (first.empty()) first = y, first_activations = activations;
+    CHECK(y == first);  // scalar and AVX2 agree bit for bit
+    CHECK(activations == first_activations);
+    const std::vector<double> xq = dequantized_activations(type, activations, k);
+    for (int64_t r = 0; r < rows; ++r) {
+      // Dequantised weights times dequantised activations in double: only
+      // the kernel's f32 steps (scale products, one rounding per block
+      // and lane) differ.
+      double exact = 0, magnitude = 0, unquantised = 0, activation_error = 0;
+      for (int64_t i = 0; i < k; ++i) {
+        const double wi = dequantized.data_as<float>()[r * k + i];
+        exact += wi * xq[i];
+        magnitude += std::fabs(wi * xq[i]);
+        unquantised += wi * x[i];
+        activation_error += std::fabs(wi * (xq[i] - x[i]));
+      }
+      CHECK(std::fabs(y[r] - exact) <= 1e-5 * magnitude + 1e-30);
+      // And against the float activations: off by what rounding them cost.
+      CHECK(std::fabs(y[r] - unquantised) <= activation_error + 1e-5 * magnitude + 1e-30);
+    }
+  }
+}
+
+// Random blocks of a type attn only reads (no quantiser): random code bytes,
+// the f16 scale fields (the block's first two, or Q4_1's d and m) set to
+// small values of either sign.
+Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
+  Tensor q = Tensor::zeros(type, {rows, k});
+  auto* bytes = q.mutable_data_as<uint8_t>();
+  std::mt19937 rng(seed);
+  for (size_t i = 0; i < q.nbytes(); ++i) bytes[i] = static_cast<uint8_t>(rng());
+  std::normal_distribution<float> scale(0.f, 0.01f);
+  for (size_t b = 0; b < q.nbytes() / dtype_block_bytes(type); ++b) {
+    const uint16_t fields[2] = {f32_to_f16(std::fabs(scale(rng)) + 1e-4f), f32_to_f16(scale(rng))};
+    std::memcpy(bytes + b * dtype_block_bytes(type), fields, sizeof fields);
+  }
+  return q;
+}
+
+}  // namespace
+
 TEST_CASE("block GEMVs: double-precision reference at odd sizes, bit-identical across ISAs and row splits") {
   const std::vector<std::pair<int64_t, int64_t>> blocks_of_32{{1, 32}, {3, 96}, {7, 160}, {13, 352}, {5, 4128}};
   const std::vector<std::pair<int64_t, int64_t>> super_blocks{{1, 256}, {3, 768}, {37, 256}, {5, 2304}, {13, 1280}};
@@ -129,41 +193,18 @@ TEST_CASE("block GEMVs: double-precision reference at odd sizes, bit-identical a
       // Extremes: a first block of equal weights (codes at an end of their
       // range) times activations at +-127. (Q4_0: test_q4_0.)
       for (int64_t i = 0; i < 32; ++i) w[i] = -1.f, x[i] = i % 2 ? -3.f : 3.f;
-      const Tensor q = convert_weight(Tensor(DType::F32, {rows, k}, w.data()), type);
-      const Tensor dequantized = q.to_f32();
-      std::vector<float> first;
-      std::vector<std::byte> first_activations;
-      for (const auto* table : tables()) {
-        const kernels::BlockGemv& gemv = *table->blocks.for_dtype(type);
-        std::vector<std::byte> activations(gemv.activation_row_bytes(k));
-        gemv.quantize_activations(x.data(), activations.data(), k);
-        std::vector<float> y(rows), y_split(rows);
-        gemv.gemv_rows(q.data(), activations.data(), y.data(), 0, rows, k);
-        for (int64_t begin = 0; begin < rows; begin += 3) {
-          gemv.gemv_rows(q.data(), activations.data(), y_split.data(), begin, std::min(rows, begin + 3), k);
-        }
-        CHECK(y_split == y);
-        if (first.empty()) first = y, first_activations = activations;
-        CHECK(y == first);  // scalar and AVX2 agree bit for bit
-        CHECK(activations == first_activations);
-        const std::vector<double> xq = dequantized_activations(type, activations, k);
-        for (int64_t r = 0; r < rows; ++r) {
-          // Dequantised weights times dequantised activations in double: only
-          // the kernel's f32 steps (scale products, one rounding per block
-          // and lane) differ.
-          double exact = 0, magnitude = 0, unquantised = 0, activation_error = 0;
-          for (int64_t i = 0; i < k; ++i) {
-            const double wi = dequantized.data_as<float>()[r * k + i];
-            exact += wi * xq[i];
-            magnitude += std::fabs(wi * xq[i]);
-            unquantised += wi * x[i];
-            activation_error += std::fabs(wi * (xq[i] - x[i]));
-          }
-          CHECK(std::fabs(y[r] - exact) <= 1e-5 * magnitude + 1e-30);
-          // And against the float activations: off by what rounding them cost.
-          CHECK(std::fabs(y[r] - unquantised) <= activation_error + 1e-5 * magnitude + 1e-30);
-        }
-      }
+      check_block_gemv(convert_weight(Tensor(DType::F32, {rows, k}, w.data()), type), x);
+    }
+  }
+  // The types attn reads from GGUF files only: random blocks, all codes and both signs of min.
+  for (DType type : {DType::Q4_1, DType::Q5_K}) {
+    for (auto [rows, k] : dtype_block_elements(type) == 32 ? blocks_of_32 : super_blocks) {
+      CAPTURE(dtype_name(type));
+      CAPTURE(rows);
+      CAPTURE(k);
+      auto x = random_vector(k, static_cast<uint32_t>(k), 1.5f);
+      for (int64_t i = 0; i < 32; ++i) x[i] = i % 2 ? -3.f : 3.f;
+      check_block_gemv(random_blocks(type, rows, k, static_cast<uint32_t>(rows * 31 + k)), x);
     }
   }
 }

@@ -275,19 +275,50 @@ TEST_CASE("broken GGUF files are refused with the problem, never read out of bou
 
 TEST_CASE("a GGUF with a tensor type attn does not read names the tensor and its type") {
   attn::test::TempDir dir;
-  // A llama header and a Q4_K token embedding [2, 256].
+  // A llama header and an IQ4_XS token embedding [2, 256] (a type with no kernel in attn).
   Bytes b = header(3, 1, 5);
   b.str("general.architecture").put<uint32_t>(8).str("llama");
   for (const char* key : {"llama.embedding_length", "llama.block_count", "llama.feed_forward_length",
                           "llama.attention.head_count"}) {
     b.str(key).put<uint32_t>(4).put<uint32_t>(256);
   }
-  b.str("token_embd.weight").put<uint32_t>(2).put<uint64_t>(256).put<uint64_t>(2).put<uint32_t>(12).put<uint64_t>(0);
+  b.str("token_embd.weight").put<uint32_t>(2).put<uint64_t>(256).put<uint64_t>(2).put<uint32_t>(23).put<uint64_t>(0);
   b.data.resize((b.data.size() + 31) / 32 * 32, '\0');
-  b.data.append(2 * 144, '\0');
-  attn::test::write_file(dir / "q4k.gguf", b.data);
-  CHECK_THROWS_WITH_AS(Model::load(dir / "q4k.gguf"),
-                       doctest::Contains("tensor 'token_embd.weight' is stored as ggml type Q4_K"), Error);
+  b.data.append(2 * 136, '\0');
+  attn::test::write_file(dir / "iq4_xs.gguf", b.data);
+  CHECK_THROWS_WITH_AS(Model::load(dir / "iq4_xs.gguf"),
+                       doctest::Contains("tensor 'token_embd.weight' is stored as ggml type IQ4_XS, which attn does not read"),
+                       Error);
+}
+
+TEST_CASE("control tokens written in the text are those tokens in SentencePiece GGUFs, as in llama.cpp") {
+  // llama.cpp's vocab-only llama-spm file with Phi-3's <|user|> and <|end|> added as control tokens (type 3).
+  const GgufFile gguf = read_gguf(attn::test::shared_dir() / "tokenizers/llama2/llamacpp-vocab/ggml-vocab-llama-spm.gguf");
+  json metadata = json::object();
+  for (const auto& [key, value] : gguf.metadata.items()) {
+    if (key.starts_with("tokenizer.")) metadata[key] = value;
+  }
+  const auto plain = tokenizer_from_gguf(metadata, "spm");
+  const auto user = static_cast<TokenId>(metadata["tokenizer.ggml.tokens"].size());
+  for (const char* token : {"<|user|>", "<|end|>"}) {
+    metadata["tokenizer.ggml.tokens"].push_back(token);
+    metadata["tokenizer.ggml.scores"].push_back(0.0);
+    metadata["tokenizer.ggml.token_type"].push_back(3);
+  }
+  const auto tokenizer = tokenizer_from_gguf(metadata, "spm");
+  const auto text = [&](const std::string& t) { return plain->encode(t, false); };
+  // llama.cpp (llama-vocab.cpp, SPM): the text is split at special tokens, longest first, and each
+  // stretch between them is encoded on its own with the space prefix; BOS, <s> and </s> are control tokens too.
+  std::vector<TokenId> expected{1, user};
+  for (TokenId id : text("\nHello")) expected.push_back(id);
+  expected.push_back(user + 1);
+  for (TokenId id : text("there")) expected.push_back(id);
+  expected.push_back(2);
+  CHECK(tokenizer->encode("<|user|>\nHello<|end|>there</s>") == expected);
+  CHECK(tokenizer->encode("a<|end|><|end|>", false) == std::vector<TokenId>{text("a")[0], user + 1, user + 1});
+  // Text without them is encoded as before.
+  CHECK(tokenizer->encode("Hello world <|user") == plain->encode("Hello world <|user"));
+  CHECK(tokenizer->decode(tokenizer->encode("<|user|>Hi", false)) == plain->decode(text("Hi")));
 }
 
 TEST_CASE("the chat template comes from tokenizer.chat_template, with the file's special tokens") {

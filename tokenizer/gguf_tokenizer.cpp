@@ -146,8 +146,16 @@ std::shared_ptr<const Tokenizer> sentencepiece_tokenizer(const Keys& keys, const
   put_int(normalizer, 4, keys.flag("tokenizer.ggml.remove_extra_whitespaces", false));
   put_int(normalizer, 5, 1);  // escape_whitespaces: spaces become U+2581
   put_bytes(model, 3, normalizer);
+  // Control, user-defined and unknown tokens written in the text are those tokens (Phi-3's <|user|>), as in llama.cpp.
+  std::vector<std::pair<std::string, TokenId>> special_tokens;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (types[i] == kControl || types[i] == kUserDefined || types[i] == kUnknown) {
+      special_tokens.emplace_back(tokens[i], static_cast<TokenId>(i));
+    }
+  }
   return std::make_shared<SentencePieceTokenizer>(model, keys.flag("tokenizer.ggml.add_bos_token", true),
-                                                  keys.flag("tokenizer.ggml.add_eos_token", false), source);
+                                                  keys.flag("tokenizer.ggml.add_eos_token", false), source,
+                                                  std::move(special_tokens));
 }
 
 // --- Hugging Face tokenizer.json documents.
@@ -305,6 +313,38 @@ std::shared_ptr<const Tokenizer> tokenizer_from_gguf(const json& metadata, const
   }
   keys.fail("tokenizer.ggml.model", "is '" + model + "'; attn reads llama (SentencePiece), gpt2 (BPE) and bert "
             "(WordPiece) vocabularies; pass a tokenizer with --tokenizer PATH");
+}
+
+namespace {
+
+// A pre-tokenizer's splitting rules in order: its regexes and whether its
+// byte-level step splits too.
+void collect_splits(const json& node, std::vector<std::string>& out) {
+  if (node.is_array()) {
+    for (const json& step : node) collect_splits(step, out);
+    return;
+  }
+  if (!node.is_object()) return;
+  if (node.value("type", "") == "ByteLevel") out.push_back(node.value("use_regex", true) ? "<byte-level split>" : "<byte-level>");
+  if (node.contains("Regex") && node["Regex"].is_string()) out.push_back(node["Regex"].get<std::string>());
+  for (const auto& [key, value] : node.items()) {
+    if (key != "Regex") collect_splits(value, out);
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> gguf_pre_tokenizer_name(const json& tokenizer_json) {
+  if (!tokenizer_json.is_object() || !tokenizer_json.contains("pre_tokenizer")) return std::nullopt;
+  std::vector<std::string> splits;
+  collect_splits(tokenizer_json["pre_tokenizer"], splits);
+  for (const char* name : {"gpt-2", "llama-bpe", "qwen2", "gpt-4o", "deepseek-v3"}) {
+    const json metadata = {{"tokenizer.ggml.pre", name}};
+    std::vector<std::string> known;
+    collect_splits(bpe_flavour(Keys(metadata, "")).pre_tokenizer, known);
+    if (known == splits) return name;
+  }
+  return std::nullopt;
 }
 
 }  // namespace attn

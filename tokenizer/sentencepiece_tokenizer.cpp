@@ -2,6 +2,7 @@
 
 #include <sentencepiece_processor.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -50,10 +51,18 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::filesystem::path& mode
 }
 
 SentencePieceTokenizer::SentencePieceTokenizer(const std::string& serialized_model, bool add_bos, bool add_eos,
-                                               const std::string& source)
-    : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()), add_bos_(add_bos), add_eos_(add_eos) {
+                                               const std::string& source,
+                                               std::vector<std::pair<std::string, TokenId>> special_tokens)
+    : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()),
+      add_bos_(add_bos),
+      add_eos_(add_eos),
+      special_tokens_(std::move(special_tokens)) {
   const auto status = processor_->LoadFromSerializedProto(serialized_model);
   if (!status.ok()) throw Error(source + ": the SentencePiece vocabulary is invalid (" + status.message() + ")");
+  std::erase_if(special_tokens_, [](const auto& token) { return token.first.empty(); });
+  std::stable_sort(special_tokens_.begin(), special_tokens_.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  for (const auto& token : special_tokens_) special_first_byte_[static_cast<unsigned char>(token.first[0])] = true;
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
@@ -64,11 +73,35 @@ std::vector<TokenId> SentencePieceTokenizer::encode(std::string_view text, bool 
     throw Error("invalid UTF-8 at byte offset " + std::to_string(*offset) +
                 " of the text to tokenize; the input must be UTF-8");
   }
+  std::vector<TokenId> ids;
+  size_t start = 0;  // of the text not yet encoded
+  for (size_t at = 0; at < text.size() && !special_tokens_.empty();) {
+    if (!special_first_byte_[static_cast<unsigned char>(text[at])]) {
+      ++at;
+      continue;
+    }
+    const auto match = std::find_if(special_tokens_.begin(), special_tokens_.end(),
+                                    [&](const auto& token) { return text.substr(at).starts_with(token.first); });
+    if (match == special_tokens_.end()) {
+      ++at;
+      continue;
+    }
+    // llama.cpp encodes each stretch between special tokens as a text of its own (with its space prefix).
+    encode_text(text.substr(start, at - start), ids);
+    ids.push_back(match->second);
+    at += match->first.size();
+    start = at;
+  }
+  encode_text(text.substr(start), ids);
+  return add_special ? add_special_tokens(std::move(ids), nullptr).ids : ids;
+}
+
+void SentencePieceTokenizer::encode_text(std::string_view text, std::vector<TokenId>& ids) const {
+  if (text.empty()) return;
   std::vector<int> pieces;
   const auto status = processor_->Encode(text, &pieces);
   if (!status.ok()) throw Error(std::string("SentencePiece could not encode the text: ") + status.message());
-  std::vector<TokenId> ids(pieces.begin(), pieces.end());
-  return add_special ? add_special_tokens(std::move(ids), nullptr).ids : ids;
+  ids.insert(ids.end(), pieces.begin(), pieces.end());
 }
 
 Encoding SentencePieceTokenizer::add_special_tokens(std::vector<TokenId> first,

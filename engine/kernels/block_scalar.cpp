@@ -1,6 +1,6 @@
 // The scalar block kernels: the AVX2 kernels' exact sequence of operations
-// (block_kernels.h), written one lane at a time, shared by the four weight
-// types through the functions reading their codes and scales.
+// (block_kernels.h), written one lane at a time, shared by the weight types
+// through the functions reading their codes, scales and mins.
 #include <algorithm>
 #include <cmath>
 
@@ -11,16 +11,19 @@
 namespace attn::kernels {
 namespace {
 
-// Blocks of 32 codes with one f16 scale (Q4_0, Q8_0) times q8_0 blocks:
+// Blocks of 32 codes with one f16 scale (Q4_0, Q4_1, Q8_0) times q8_0 blocks:
 // lane l sums the products of values 4l .. 4l + 3 of each block in int32.
-template <typename Block, int (*code)(const Block&, int)>
+// Q4_1's mins, m * d_x * (sum of the block's activation codes), go into a
+// sum of their own, added at the end.
+template <typename Block, int (*code)(const Block&, int), float (*mins)(const Block&, const BlockQ8_0&)>
 void gemv_blocks_of_32(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   const int64_t blocks = k / kBlockElements;
   const auto* activations = static_cast<const BlockQ8_0*>(x);
   for (int64_t r = row_begin; r < row_end; ++r) {
     const Block* row = static_cast<const Block*>(w) + r * blocks;
-    float lanes[8] = {};
+    float lanes[8] = {}, min_sum = 0;
     for (int64_t b = 0; b < blocks; ++b) {
+      min_sum += mins(row[b], activations[b]);
       const float d = f16_to_f32(row[b].d) * f16_to_f32(activations[b].d);
       for (int lane = 0; lane < 8; ++lane) {
         int32_t sum = 0;
@@ -28,14 +31,19 @@ void gemv_blocks_of_32(const void* w, const void* x, float* y, int64_t row_begin
         lanes[lane] = std::fma(d, static_cast<float>(sum), lanes[lane]);
       }
     }
-    y[r] = reduce_lanes_scalar(lanes);
+    y[r] = reduce_lanes_scalar(lanes) + min_sum;
   }
 }
 
 int q4_0_code(const BlockQ4_0& b, int i) { return (i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4) - 8; }
+int q4_1_code(const BlockQ4_1& b, int i) { return i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4; }
 int q8_0_code(const BlockQ8_0& b, int i) { return b.qs[i]; }
+template <typename Block>
+float no_mins_32(const Block&, const BlockQ8_0&) {
+  return 0.f;
+}
 
-// Super-blocks of 256 (Q4_K, Q6_K) times q8_K blocks: lane l sums
+// Super-blocks of 256 (Q4_K, Q5_K, Q6_K) times q8_K blocks: lane l sums
 // scale(i) * code(i) * q(i) over values i = 32 v + 4 l .. + 3 of the eight
 // vectors v of 32 in int32, then adds it times d_w * d_x; Q4_K's mins,
 // dmin * sum of min_j * (the activations of sub-block j), go into a sum of
@@ -67,13 +75,16 @@ int q4_k_scale(const BlockQ4_K& b, int i) {
   return sc;
 }
 
-int q6_k_code(const BlockQ6_K& b, int i) { return q6_k_value(b, i) - 32; }
-int q6_k_scale(const BlockQ6_K& b, int i) { return b.scales[i / 16]; }
-float no_mins(const BlockQ6_K&, const BlockQ8_K&) { return 0.f; }
+int q5_k_code(const BlockQ5_K& b, int i) { return q5_k_value(b, i); }
+int q5_k_scale(const BlockQ5_K& b, int i) {
+  uint8_t sc, m;
+  q4_k_scale_min(b.scales, i / 32, sc, m);
+  return sc;
+}
 
-}  // namespace
-
-float q4_k_mins(const BlockQ4_K& b, const BlockQ8_K& x) {
+// Q4_K's and Q5_K's min term (their scales and mins are packed alike).
+template <typename Block>
+float super_block_mins(const Block& b, const BlockQ8_K& x) {
   int32_t sum = 0;
   for (int j = 0; j < 8; ++j) {
     uint8_t sc, m;
@@ -83,14 +94,34 @@ float q4_k_mins(const BlockQ4_K& b, const BlockQ8_K& x) {
   return f16_to_f32(b.dmin) * x.d * static_cast<float>(sum);
 }
 
+int q6_k_code(const BlockQ6_K& b, int i) { return q6_k_value(b, i) - 32; }
+int q6_k_scale(const BlockQ6_K& b, int i) { return b.scales[i / 16]; }
+float no_mins(const BlockQ6_K&, const BlockQ8_K&) { return 0.f; }
+
+}  // namespace
+
+float q4_1_mins(const BlockQ4_1& b, const BlockQ8_0& x) {
+  int32_t sum = 0;
+  for (int i = 0; i < kBlockElements; ++i) sum += x.qs[i];
+  return f16_to_f32(b.m) * f16_to_f32(x.d) * static_cast<float>(sum);
+}
+float q4_k_mins(const BlockQ4_K& b, const BlockQ8_K& x) { return super_block_mins(b, x); }
+float q5_k_mins(const BlockQ5_K& b, const BlockQ8_K& x) { return super_block_mins(b, x); }
+
 void gemv_q4_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
-  gemv_blocks_of_32<BlockQ4_0, q4_0_code>(w, x, y, row_begin, row_end, k);
+  gemv_blocks_of_32<BlockQ4_0, q4_0_code, no_mins_32<BlockQ4_0>>(w, x, y, row_begin, row_end, k);
+}
+void gemv_q4_1_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  gemv_blocks_of_32<BlockQ4_1, q4_1_code, q4_1_mins>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q8_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
-  gemv_blocks_of_32<BlockQ8_0, q8_0_code>(w, x, y, row_begin, row_end, k);
+  gemv_blocks_of_32<BlockQ8_0, q8_0_code, no_mins_32<BlockQ8_0>>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q4_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   gemv_super_blocks<BlockQ4_K, q4_k_code, q4_k_scale, q4_k_mins>(w, x, y, row_begin, row_end, k);
+}
+void gemv_q5_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  gemv_super_blocks<BlockQ5_K, q5_k_code, q5_k_scale, q5_k_mins>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q6_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   gemv_super_blocks<BlockQ6_K, q6_k_code, q6_k_scale, no_mins>(w, x, y, row_begin, row_end, k);

@@ -21,12 +21,18 @@ enum class DType : int32_t {
   // high nibbles 16-31), weight = (q - 8) * d. A tensor's last dimension is
   // a multiple of 32.
   Q4_0 = 1002,
+  // ggml's block_q4_1: 32 weights as an f16 scale d, an f16 min m and 16
+  // bytes of 4-bit q (as Q4_0's), weight = q * d + m. Read from GGUF files.
+  Q4_1 = 1003,
   // ggml's block_q8_0: 32 weights as an f16 scale d and 32 int8 values q, weight = q * d.
   Q8_0 = 1008,
   // ggml's block_q4_K: super-blocks of 256 weights in 8 sub-blocks of 32,
   // each with a 6-bit scale and min; weight = d * scale * q - dmin * min
   // with 4-bit q (engine/quant_blocks.h).
   Q4_K = 1012,
+  // ggml's block_q5_K: Q4_K's layout plus a fifth bit per weight (qh);
+  // weight = d * scale * q - dmin * min with 5-bit q. Read from GGUF files.
+  Q5_K = 1013,
   // ggml's block_q6_K: super-blocks of 256 weights in 16 sub-blocks of 16,
   // each with an int8 scale; weight = d * scale * (q - 32) with 6-bit q.
   Q6_K = 1014,
@@ -34,9 +40,9 @@ enum class DType : int32_t {
 
 // Bytes per element; 0 for block types (see dtype_row_bytes).
 size_t dtype_size(DType dtype);
-// Elements per block: 32 for Q4_0 and Q8_0, 256 for Q4_K and Q6_K, 1 for the others.
+// Elements per block: 32 for Q4_0, Q4_1 and Q8_0, 256 for the K types, 1 for the others.
 int64_t dtype_block_elements(DType dtype);
-// Bytes per block: 18 (Q4_0), 34 (Q8_0), 144 (Q4_K), 210 (Q6_K), dtype_size for the others.
+// Bytes per block: 18 (Q4_0), 20 (Q4_1), 34 (Q8_0), 144 (Q4_K), 176 (Q5_K), 210 (Q6_K), dtype_size for the others.
 size_t dtype_block_bytes(DType dtype);
 // Bytes holding `elements` consecutive values (a whole number of blocks).
 size_t dtype_row_bytes(DType dtype, int64_t elements);

@@ -23,11 +23,15 @@ struct QuantizeOptions {
   // With type Q4_K: llama.cpp's Q4_K_M, Q6_K for the value and down
   // projections of the layers llama.cpp picks (engine/weight_conversion.h).
   bool q4_k_m = false;
+  // Write one GGUF file, as llama.cpp's (also when the output ends in
+  // .gguf): Llama, Mistral, Qwen2 and Qwen3 models, any type but int8.
+  bool gguf = false;
 };
 
-// Reads the model at `input` (a Hugging Face directory or a llama2.c .bin)
-// and writes `output` (created if missing): model.safetensors, config.json,
-// generation_config.json and the tokenizer and other non-weight files.
+// Reads the model at `input` (a Hugging Face directory, a GGUF file or a
+// llama2.c .bin) and writes `output` (created if missing): model.safetensors,
+// config.json, generation_config.json and the tokenizer and other
+// non-weight files, or with `gguf` that one file (models/quantize_gguf.h).
 // Throws attn::Error when the input cannot be loaded or `output` cannot be
 // written (or is the input itself).
 void quantize_model(const std::filesystem::path& input, const std::filesystem::path& output,
