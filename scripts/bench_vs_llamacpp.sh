@@ -12,7 +12,9 @@
 # LLAMA_CPP_DIR is a llama.cpp source tree kept outside this repository; the
 # script never downloads anything. Its tools are built once, in
 # LLAMA_CPP_DIR/build-attn-bench (Release, CPU only, GGML_NATIVE, only the
-# targets needed), unless LLAMA_CPP_BIN names a directory that has them.
+# targets needed; the graph builders of architectures other than llama at -O0,
+# scripts/llamacpp_build_fast.cmake), unless LLAMA_CPP_BIN names a directory
+# that has them. An interrupted build resumes where it stopped.
 #
 # Each pair of runs is interleaved, llama.cpp then attn, ROUNDS times (median
 # of the rounds, one repetition per run after each tool's own warm-up), at
@@ -59,7 +61,8 @@ if [ ! -x "$bin/llama-bench" ] || [ ! -x "$bin/llama-quantize" ]; then
   echo "building llama.cpp in $llama/build-attn-bench" >&2
   nice cmake -S "$llama" -B "$llama/build-attn-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON \
     -DGGML_CPU=ON -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF \
-    -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF >&2
+    -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF \
+    -DCMAKE_PROJECT_INCLUDE="$repo/scripts/llamacpp_build_fast.cmake" >&2
   targets=(llama-bench llama-quantize llama-simple)
   # llama-gguf (examples/gguf) is only a GGUF dump/check tool; built when the tree has it.
   [ -d "$llama/examples/gguf" ] && targets+=(llama-gguf)
