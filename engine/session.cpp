@@ -263,6 +263,13 @@ void Session::copy_from(const Session& other) {
   s.tokens = o.tokens;
 }
 
+Session Session::sibling() const {
+  const KvCache& cache = data_->state.kv_cache();
+  return Session(data_->model, SessionOptions{.context_length = data_->context_length,
+                                              .cache_type_k = cache.key_type(),
+                                              .cache_type_v = cache.value_type()});
+}
+
 std::span<const float> Session::Data::run(std::span<const TokenId> tokens, bool all_rows_out, bool packed) {
   const int threads = num_threads();
   omp_set_num_threads(threads);  // per calling thread: an app may run sessions on several

@@ -95,7 +95,7 @@ Checkpoint load_hf_directory(const fs::path& dir) {
   add_weights(dir, checkpoint.weights);
   if (is_file(dir / "tokenizer.json") || is_file(dir / "tokenizer.model") || is_file(dir / "source.spm") ||
       is_file(dir / "spiece.model") || is_file(dir / "sentencepiece.bpe.model")) {
-    // source.spm: Marian's (tokenizer/marian_tokenizer.h); spiece.model: T5's; sentencepiece.bpe.model: M2M-100's
+    // source.spm: Marian's (tokenizer/marian_tokenizer.h); spiece.model: T5's; sentencepiece.bpe.model: M2M-100's and NLLB's
     checkpoint.tokenizer = dir;
   }
   return checkpoint;

@@ -132,7 +132,15 @@ void longrope(RopeFrequencies& f, const ConfigReader& config, const ScalingReade
 
 }  // namespace
 
+// Far above any real head (64-576 today): a damaged config.json or GGUF fails
+// here at once instead of after seconds spent sizing tables from it.
+constexpr int kMaxHeadDim = 1 << 14;
+
 RopeFrequencies rope_frequencies(const ConfigReader& config, int head_dim, double theta, bool scaling) {
+  if (head_dim > kMaxHeadDim) {
+    config.fail("a head of " + std::to_string(head_dim) + " dimensions (head_dim, or hidden_size / num_attention_heads) " +
+                "is implausible; at most " + std::to_string(kMaxHeadDim) + " is accepted");
+  }
   const double partial = config.get_double("partial_rotary_factor", 1.0);
   const int rotary_dim = static_cast<int>(head_dim * partial);
   if (!(partial > 0 && partial <= 1) || rotary_dim < 2 || rotary_dim % 2 != 0) {

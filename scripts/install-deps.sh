@@ -12,9 +12,6 @@ packages=(
   libpcre2-dev           # Unicode-aware regular expressions for pre-tokenizers
   nlohmann-json3-dev     # config.json, tokenizer.json, safetensors headers
   libcli11-dev           # the command line
-  libprotobuf-dev        # ONNX import: static protobuf-lite runtime
-  protobuf-compiler      # ONNX import: protoc generates the ONNX messages
-  libonnx-dev            # ONNX import: onnx.proto
   doctest-dev            # the tests
   clang                  # the tests: the fuzz targets (libFuzzer is clang's), built in their own tree
   libclang-rt-14-dev     # the tests: clang's libFuzzer, AddressSanitizer and UBSan runtimes

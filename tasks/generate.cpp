@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "attn/error.h"
+#include "tasks/generate_beam.h"
 
 namespace attn {
 namespace {
@@ -72,6 +73,8 @@ GenerateResult generate(Session& session, std::string_view prompt, const Generat
 
 GenerateResult generate(Session& session, std::span<const TokenId> prompt_tokens, const GenerateOptions& options,
                         const TextCallback& on_text) {
+  if (options.beam_size < 0) throw Error("beam_size must be >= 1 (0: no beam search)");
+  if (options.beam_size > 0) return generate_beams(session, prompt_tokens, options, on_text);
   Generation generation(session, prompt_tokens, options, on_text);
   GenerateTimings timings;
   auto start = Clock::now();

@@ -5,10 +5,10 @@
 
 #include "attn/error.h"
 #include "attn/generate.h"
+#include "tasks/generation_checks.h"
 #include "tasks/stop_strings.h"
 
 namespace attn {
-namespace {
 
 void check_fits(std::span<const TokenId> ids, int context_length) {
   if (ids.empty()) throw Error("generate: the prompt has no tokens");
@@ -25,8 +25,6 @@ void check_generates(const Model& model) {
                 " is an encoder and cannot generate text; use `attn embed` / attn::embed");
   }
 }
-
-}  // namespace
 
 struct Generation::State {
   State(Session& session, std::span<const TokenId> prompt, const GenerateOptions& options, TextCallback on_text)

@@ -9,17 +9,27 @@
 namespace attn {
 namespace {
 
-// Language tokens by code: Marian's multilingual models name target
-// languages ">>xx<<", M2M-100's tokenizer "__xx__".
+// Language tokens by code: M2M-100's and NLLB's tokenizers know theirs;
+// Marian's multilingual models name target languages ">>xx<<" in the vocabulary.
 std::map<std::string, TokenId> language_tokens(const Tokenizer& tokenizer, Seq2SeqConfig::Languages scheme) {
-  const bool marian = scheme == Seq2SeqConfig::Languages::TargetTokenInSource;
-  const std::string_view open = marian ? ">>" : "__", close = marian ? "<<" : "__";
+  if (scheme == Seq2SeqConfig::Languages::SourceCodeAndForcedTarget) return tokenizer.language_codes();
   std::map<std::string, TokenId> tokens;
   for (TokenId id = 0; id < tokenizer.vocab_size(); ++id) {
     const std::string piece = tokenizer.token_text(id);
-    if (piece.size() > 4 && piece.starts_with(open) && piece.ends_with(close)) tokens[piece.substr(2, piece.size() - 4)] = id;
+    if (piece.size() > 4 && piece.starts_with(">>") && piece.ends_with("<<")) tokens[piece.substr(2, piece.size() - 4)] = id;
   }
   return tokens;
+}
+
+// "a, b, c" or, for many (NLLB has 202), the first few and the count.
+std::string code_list(const std::map<std::string, TokenId>& languages) {
+  std::string list;
+  size_t shown = 0;
+  for (const auto& [code, id] : languages) {
+    if (shown++ == 8) return list + ", ... (" + std::to_string(languages.size()) + " codes)";
+    list += (list.empty() ? "" : ", ") + code;
+  }
+  return list;
 }
 
 BeamSearchSettings settings_for(const ModelInfo& info, const TranslateOptions& options) {
@@ -74,11 +84,9 @@ const Model& Translator::model() const { return *data_->model; }
 TokenId Translator::language_token(const std::string& code) const {
   const auto it = data_->languages.find(code);
   if (it != data_->languages.end()) return it->second;
-  std::string known;
-  for (const auto& [name, id] : data_->languages) known += (known.empty() ? "" : ", ") + name;
   throw Error("unknown language code '" + code + "': " +
-              (known.empty() ? "this model translates into one language and takes no language codes"
-                             : "the model knows " + known));
+              (data_->languages.empty() ? "this model translates into one language and takes no language codes"
+                                        : "the model knows " + code_list(data_->languages)));
 }
 
 std::vector<TokenId> Translator::encode_source(std::string_view text, const TranslateOptions& options) const {
@@ -90,7 +98,7 @@ std::vector<TokenId> Translator::encode_source(std::string_view text, const Tran
                 " takes no source language");
   }
   std::vector<TokenId> ids;
-  // Marian: the target's token leads the source. M2M-100: checked here, forced at decoding.
+  // Marian: the target's token leads the source. M2M-100, NLLB: checked here, forced at decoding.
   if (!options.target_language.empty()) {
     const TokenId target = language_token(options.target_language);
     if (!source_code) ids.push_back(target);
@@ -98,10 +106,11 @@ std::vector<TokenId> Translator::encode_source(std::string_view text, const Tran
     throw Error(info.architecture + " needs a target language (--tgt-lang, e.g. " +
                 (data_->languages.empty() ? std::string("de") : data_->languages.begin()->first) + ")");
   }
-  const std::vector<TokenId> text_ids = data_->model->tokenizer().encode(text, true);
+  // M2M-100, NLLB: the tokenizer places the source language's code.
+  const std::vector<TokenId> text_ids = source_code
+                                            ? data_->model->tokenizer().encode_source(text, options.source_language)
+                                            : data_->model->tokenizer().encode(text, true);
   ids.insert(ids.end(), text_ids.begin(), text_ids.end());
-  // M2M100Tokenizer puts its src_lang's code first; another source language replaces it.
-  if (source_code && !options.source_language.empty()) ids.front() = language_token(options.source_language);
   const int positions = info.seq2seq->source_positions;
   if (static_cast<int>(ids.size()) > positions) {
     throw Error("the source is " + std::to_string(ids.size()) + " tokens; the model's encoder takes at most " +

@@ -18,7 +18,7 @@ for needed in attn_model_load attn_generate attn_embed attn_version; do
   echo "$symbols" | grep -qx "$needed" || { echo "check_exports: $needed is not exported" >&2; exit 1; }
 done
 echo "$demangled" | grep -q '^attn::Model::load(' || { echo "check_exports: attn::Model::load is not exported" >&2; exit 1; }
-leaks=$(echo "$demangled" | grep -E '^attn::(capi|Graph|StopStringFilter|WeightStore|Tensor)\b' || true)
+leaks=$(echo "$demangled" | grep -E '^attn::(capi|Graph|StopStringFilter|WeightStore|Tensor|onnx|protobuf)\b' || true)
 if [ -n "$leaks" ]; then
   echo "check_exports: internal symbols exported:" >&2
   echo "$leaks" | head -n 20 >&2

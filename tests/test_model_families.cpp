@@ -169,6 +169,9 @@ TEST_CASE("unknown rope types and malformed rope_scaling are refused naming the 
   json config = {{"rope_theta", 10000.0}, {"partial_rotary_factor", 0.1}};
   CHECK_THROWS_WITH_AS(rope_frequencies(ConfigReader(config, "config.json"), 16, 10000.0),
                        doctest::Contains("partial_rotary_factor"), Error);
+  // Found by fuzz_gguf: a 671088648-wide head took 25 s and 2 GB before the weights refused it.
+  CHECK_THROWS_WITH_AS(rope_frequencies(ConfigReader(config, "config.json"), 671088648, 10000.0),
+                       doctest::Contains("671088648 dimensions"), Error);
 }
 
 TEST_CASE("a mixture of experts reads its router and top_k experts per token, in the stored or converted type") {

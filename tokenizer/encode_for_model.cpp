@@ -41,4 +41,10 @@ Encoding encode_for_model(const Tokenizer& tokenizer, std::string_view first, st
   return tokenizer.add_special_tokens(std::move(a), pair);
 }
 
+// Tokenizers without language codes read no source language.
+std::vector<TokenId> Tokenizer::encode_source(std::string_view text, const std::string& language) const {
+  if (!language.empty()) throw Error("unknown language code '" + language + "': this tokenizer has no language codes");
+  return encode(text, true);
+}
+
 }  // namespace attn

@@ -7,6 +7,7 @@
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/m2m100_tokenizer.h"
 #include "tokenizer/marian_tokenizer.h"
+#include "tokenizer/nllb_tokenizer.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 #include "tokenizer/t5_tokenizer.h"
 
@@ -37,6 +38,8 @@ std::string looked_for() {
 std::shared_ptr<const Tokenizer> load_tokenizer_directory(const fs::path& dir) {
   // Marian's and M2M-100's vocab.json map SentencePiece pieces, not a BPE's.
   if (is_marian_tokenizer_directory(dir)) return std::make_shared<MarianTokenizer>(dir);
+  // NLLB's tokenizer_config.json names it; its tokenizer.json is the same tokenizer, converted.
+  if (is_nllb_tokenizer_directory(dir)) return std::make_shared<NllbTokenizer>(dir);
   if (is_m2m100_tokenizer_directory(dir)) return std::make_shared<M2M100Tokenizer>(dir);
   for (const auto name : kTokenizerFiles) {
     const fs::path candidate = dir / name;

@@ -1,6 +1,7 @@
 // attn generate: stream a continuation of a prompt to stdout; with --chat,
 // -sys or --messages, the answer to a conversation rendered with the model's
 // chat template.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -28,11 +29,13 @@ struct GenerateArgs {
   std::string system_prompt;
   std::string messages_file;
   std::string chat_template;
+  bool temperature_given = false;
+  bool beam_settings_given = false;  // --length-penalty, --early-stopping, --no-repeat-ngram-size
 };
 
-nlohmann::json result_json(const GenerateResult& result, uint64_t seed) {
+nlohmann::json result_json(const GenerateResult& result, uint64_t seed, bool beam_search) {
   const auto& t = result.timings;
-  return {{"text", result.text},
+  nlohmann::json json = {{"text", result.text},
           {"tokens", result.tokens},
           {"prompt_tokens", result.prompt_tokens},
           {"stop_reason", to_string(result.stop_reason)},
@@ -44,6 +47,8 @@ nlohmann::json result_json(const GenerateResult& result, uint64_t seed) {
             {"decode_tokens", t.decode_steps},
             {"decode_seconds", t.decode_seconds},
             {"decode_tokens_per_second", t.decode_tokens_per_second()}}}};
+  if (beam_search) json["score"] = result.score;  // Hugging Face's sequences_scores
+  return json;
 }
 
 std::string read_all(std::istream& in) {
@@ -112,8 +117,18 @@ GenerateResult run_generation(const GenerateArgs& args, Session& session, Genera
   return generate(session, ids, options, print);
 }
 
+// Beam search picks tokens by score: without --temp it does not sample, and
+// its settings mean nothing without it.
+void resolve_beam_options(const GenerateArgs& args, GenerateOptions& options) {
+  if (options.beam_size > 0 && !args.temperature_given) options.sampling.temperature = 0;
+  if (options.beam_size == 0 && args.beam_settings_given) {
+    throw Error("--length-penalty, --early-stopping and --no-repeat-ngram-size need --beam-size");
+  }
+}
+
 void run(GenerateArgs& args) {
   args.generation.resolve_seed();
+  resolve_beam_options(args, args.generation.options);
   const auto model = args.model.load();
   Session session(model, args.cache.session(args.generation.context_length));
   TextCallback print;
@@ -125,7 +140,7 @@ void run(GenerateArgs& args) {
   }
   const GenerateResult result = run_generation(args, session, args.generation.options, print);
   if (args.json) {
-    std::printf("%s\n", result_json(result, *args.generation.seed)
+    std::printf("%s\n", result_json(result, *args.generation.seed, args.generation.options.beam_size > 0)
                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                             .c_str());
   } else {
@@ -154,8 +169,23 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--sys,--system", args->system_prompt, "system prompt (implies --chat; llama.cpp's -sys)");
   cmd->add_option("--messages", args->messages_file, "JSON file of the conversation to answer (OpenAI-style list)");
   cmd->add_option("--chat-template", args->chat_template, "a .jinja chat template instead of the model's");
-  cmd->add_flag("--json", args->json, "print one JSON object at the end instead of streaming");
-  cmd->callback([args] { run(*args); });
+  GenerateOptions& o = args->generation.options;
+  cmd->add_option("--beam-size", o.beam_size, "beam search with N beams, the best printed at the end (implies --temp 0)")
+      ->check(number_in(1, 1e6, ">= 1"));
+  CLI::Option* beam_settings[] = {
+      cmd->add_option("--length-penalty", o.length_penalty, "beam scores divide by length^this (default 1)"),
+      cmd->add_option("--early-stopping", o.early_stopping, "beam search: true, false or never (default false)")
+          ->check(CLI::IsMember({"true", "false", "never"})),
+      cmd->add_option("--no-repeat-ngram-size", o.no_repeat_ngram_size, "beam search never repeats an n-gram of this size")
+          ->check(number_in(0, 1e6, ">= 0"))};
+  cmd->add_flag("--json", args->json, "print one JSON object at the end instead of streaming (with --beam-size: its score)");
+  CLI::Option* temperature = cmd->get_option("--temp");
+  cmd->callback([args, temperature, beam_settings] {
+    args->temperature_given = temperature->count() > 0;
+    args->beam_settings_given = std::any_of(std::begin(beam_settings), std::end(beam_settings),
+                                            [](const CLI::Option* option) { return option->count() > 0; });
+    run(*args);
+  });
 }
 
 }  // namespace attn::cli

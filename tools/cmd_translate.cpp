@@ -54,13 +54,13 @@ void run(TranslateArgs& args) {
 
 void add_translate_command(CLI::App& app) {
   auto args = std::make_shared<TranslateArgs>();
-  CLI::App* cmd = app.add_subcommand("translate", "Translate input lines (encoder-decoder models: MarianMTModel, T5, M2M-100)");
+  CLI::App* cmd = app.add_subcommand("translate", "Translate input lines (encoder-decoder models: MarianMTModel, T5, M2M-100, NLLB)");
   args->model.add_to(*cmd);
   args->model.add_dtype_to(*cmd);
   add_batch_job_options(*cmd, args->job);
   TranslateOptions& o = args->options;
-  cmd->add_option("--src-lang", o.source_language, "source language code (M2M-100: e.g. en; default: the tokenizer's src_lang)");
-  cmd->add_option("--tgt-lang", o.target_language, "target language code (Marian's >>fra<< as fra; M2M-100, required: e.g. de)");
+  cmd->add_option("--src-lang", o.source_language, "source language code (M2M-100: e.g. en, NLLB: eng_Latn; default: the tokenizer's src_lang)");
+  cmd->add_option("--tgt-lang", o.target_language, "target language code (Marian's >>fra<< as fra; M2M-100, NLLB, required: e.g. de, deu_Latn)");
   cmd->add_option("--beam-size", o.beam_size, "beams (1: greedy; default: the model's num_beams)")->check(number_in(1, 1e6, ">= 1"));
   cmd->add_option("-n,--max-new-tokens", o.max_new_tokens, "target tokens at most (default: the model's max_length)")
       ->check(number_in(1, 1e9, ">= 1"));

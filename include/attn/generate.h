@@ -35,6 +35,17 @@ struct GenerateOptions {
   // end-of-turn token); they are not part of the result.
   std::vector<TokenId> stop_tokens;
   bool echo_prompt = true;                // stream the prompt text first
+  // Beam search with Hugging Face's semantics (generate(num_beams=N), as
+  // attn::translate; tasks/beam_search.h): beam_size hypotheses advance
+  // together and the best is returned, streamed when the search ends, with
+  // its score. 1 is greedy decoding through the same search; 0: off (the
+  // sampler). It does not sample: sampling.temperature must be 0 and
+  // repeat_penalty 1, and stop_strings must be empty (stop_tokens end
+  // hypotheses like EOS). `cancel` is read before the search only.
+  int beam_size = 0;
+  float length_penalty = 1.f;            // a beam's score: sum of log-probabilities / length^length_penalty
+  std::string early_stopping = "false";  // "true", "false" or "never", as Hugging Face's early_stopping
+  int no_repeat_ngram_size = 0;          // beam search never repeats an n-gram of this size; 0: off
   TokenCallback on_token;
   // Generation stops (StopReason::Cancelled) soon after this becomes true,
   // e.g. from a SIGINT handler or another thread.
@@ -59,6 +70,9 @@ struct GenerateResult {
   // Prompt tokens already in the session's cache, not prefilled again.
   int reused_prompt_tokens = 0;
   StopReason stop_reason = StopReason::MaxLength;
+  // Beam search: the returned beam's score as Hugging Face's sequences_scores
+  // (its length counts the prompt). 0 otherwise.
+  double score = 0;
   GenerateTimings timings;
 };
 

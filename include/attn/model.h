@@ -190,6 +190,9 @@ class Session {
   // its sequence, KV cache and source (shared, not copied). Beam search
   // forks hypotheses this way.
   void copy_from(const Session& other);
+  // A new, empty session of the same model with the same options (context
+  // length, KV cache types): another beam of a beam search.
+  Session sibling() const;
 
   // Forgets the sequence; keeps planned buffers.
   void reset();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -47,6 +48,15 @@ class Tokenizer {
   virtual TokenId eos_id() const = 0;
   // The piece as stored in the vocabulary (e.g. "▁the", "<0x0A>").
   virtual std::string token_text(TokenId id) const = 0;
+
+  // Translation tokenizers that mark languages with tokens (M2M-100's
+  // "__de__", NLLB's "deu_Latn"): each language code's token. Empty for others.
+  virtual std::map<std::string, TokenId> language_codes() const { return {}; }
+  // encode(text) as the source of a translation from `language` (a key of
+  // language_codes(); empty: the tokenizer's own src_lang), the language's
+  // token where the model reads it. Throws attn::Error naming an unknown
+  // code, or any code for a tokenizer without language codes.
+  virtual std::vector<TokenId> encode_source(std::string_view text, const std::string& language) const;
 };
 
 // Encodes a text, or a pair of texts, the way a model takes it: with special

@@ -22,10 +22,11 @@ struct TranslateOptions {
   std::optional<std::string> early_stopping;  // "true", "false" or "never"
   std::optional<int> no_repeat_ngram_size;
   // Multilingual models: the language to translate into (Marian: the
-  // ">>xx<<" token put before the source; M2M-100: "__xx__" forced as the
-  // first target token, required). Empty: the model's only one.
+  // ">>xx<<" token put before the source; M2M-100's "__xx__" and NLLB's
+  // "xxx_Xxxx" tokens forced as the first target token, required). Empty:
+  // the model's only one.
   std::string target_language;
-  // M2M-100: the source's language code (default: the tokenizer's src_lang).
+  // M2M-100, NLLB: the source's language code (default: the tokenizer's src_lang).
   std::string source_language;
   int batch_size = 32;  // sentences decoded together (each with beam_size beams)
 };

@@ -1,7 +1,9 @@
-// Reads ONNX files (onnx::ModelProto) into the interpreter's GraphIR.
-// Initializers stay where the bytes already are: views into the parsed
-// protobuf's raw_data (the parser's one copy) or into the memory-mapped
-// external data files (`model.onnx_data`), never copied again.
+// Reads ONNX files (onnx.proto's ModelProto) into the interpreter's GraphIR.
+// The file is memory-mapped and decoded in place (onnx_messages.h), so
+// initializers stay where the bytes already are: views into the mapped
+// .onnx file's raw_data or into the mapped external data files
+// (`model.onnx_data`), copied only when their address does not suit the
+// element type.
 #pragma once
 
 #include <filesystem>
@@ -15,7 +17,7 @@ namespace attn {
 // files, bad tensors and external data outside its file.
 std::shared_ptr<const interpreter::ModelIR> read_onnx_model(const std::filesystem::path& path);
 
-// One serialized onnx::TensorProto (the backend tests' input_N.pb / output_N.pb).
+// One serialized TensorProto (the backend tests' input_N.pb / output_N.pb).
 interpreter::Array read_onnx_tensor(const std::filesystem::path& path);
 
 }  // namespace attn

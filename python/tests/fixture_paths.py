@@ -9,6 +9,7 @@ SHARED = Path(os.environ.get("ATTN_SHARED_DIR", HERE.parents[1] / ".." / "shared
 FIXTURES = Path(os.environ.get("ATTN_FIXTURES_DIR", HERE.parents[1] / "tests" / "fixtures"))
 CLI = os.environ.get("ATTN_CLI", "attn")
 STORIES = SHARED / "models" / "stories260K-hf"
+STORIES_ONNX = SHARED / "models" / "stories260K-onnx"
 BERT = FIXTURES / "family" / "bert"
 CLASSIFIER = FIXTURES / "family" / "bert_classifier"
 MARIAN = FIXTURES / "translation" / "marian"

@@ -11,7 +11,7 @@ import pytest
 
 import attn
 
-from fixture_paths import BERT, CLASSIFIER, CLI, MARIAN, SHARED, STORIES
+from fixture_paths import BERT, CLASSIFIER, CLI, MARIAN, SHARED, STORIES, STORIES_ONNX
 
 SENTENCES = ["The cat sat on the mat.", "Hello world", "A third, somewhat longer sentence about nothing."]
 CHAT_TEMPLATE = SHARED / "chat_templates" / "deepseek-ai-DeepSeek-V3.1.jinja"
@@ -45,6 +45,20 @@ def test_greedy_text_equals_the_cli(stories):
     assert generation.stop_reason == expected["stop_reason"]
     assert generation.tokens == expected["tokens"]
     assert generation.prompt_tokens == len(expected["prompt_tokens"])
+
+
+def test_onnx_greedy_text_equals_the_cli():
+    # The shared library reads ONNX files as the attn command does (the
+    # same weights as STORIES, exported by torch.onnx).
+    expected = json.loads(cli("generate", "-m", str(STORIES_ONNX), "-p", "Once upon a time", "--max-length", "256",
+                              "--temperature", "0", "--json"))
+    assert len(expected["tokens"]) > 100
+    with attn.Model(STORIES_ONNX) as model:
+        assert model.architecture == "LlamaForCausalLM"
+        generation = model.generate("Once upon a time", max_length=256)
+        assert "".join(generation) == expected["text"]
+        assert generation.tokens == expected["tokens"]
+        assert generation.stop_reason == expected["stop_reason"]
 
 
 def test_cache_types_equal_the_cli():
