@@ -50,11 +50,26 @@ void refuse_while_draining(const ServerState& state) {
   if (state.draining) throw ApiError(503, "the server is shutting down", "server_error", std::nullopt, "shutting_down");
 }
 
-// Runs a handler, turning what it throws into OpenAI's JSON errors.
+bool authorized(const ServerState& state, const httplib::Request& req) {
+  if (state.options.api_key.empty() || req.path == "/health") return true;
+  return req.get_header_value("Authorization") == "Bearer " + state.options.api_key;
+}
+
+ApiError unauthorized() {
+  return ApiError(401, "Incorrect or missing API key: send the header 'Authorization: Bearer KEY'",
+                  "invalid_request_error", std::nullopt, "invalid_api_key");
+}
+
+// Runs a handler, turning what it throws into OpenAI's JSON errors. The API
+// key is checked here, after httplib has read the body, and not in a
+// pre-routing handler: a refusal there leaves the body unread on a keep-alive
+// connection, where httplib would parse it as the next request (a 400 for
+// whatever the client sends next on that connection).
 template <typename Handler>
 httplib::Server::Handler guarded(ServerState& state, const char* endpoint, Handler handler) {
   return [&state, endpoint, handler](const httplib::Request& req, httplib::Response& res) {
     try {
+      if (!authorized(state, req)) throw unauthorized();
       handler(req, res);
     } catch (const ApiError& e) {
       send_error(res, e);
@@ -123,24 +138,16 @@ json models(const ServerState& state) {
                                  {"owned_by", "attn"}}})}};
 }
 
-bool authorized(const ServerState& state, const httplib::Request& req) {
-  if (state.options.api_key.empty() || req.path == "/health") return true;
-  return req.get_header_value("Authorization") == "Bearer " + state.options.api_key;
-}
-
 }  // namespace
 
 void add_routes(httplib::Server& http, ServerState& state) {
-  http.set_pre_routing_handler([&state](const httplib::Request& req, httplib::Response& res) {
-    if (authorized(state, req)) return httplib::Server::HandlerResponse::Unhandled;
-    send_error(res, ApiError(401, "Incorrect or missing API key: send the header 'Authorization: Bearer KEY'",
-                             "invalid_request_error", std::nullopt, "invalid_api_key"));
-    state.metrics.count_request(req.path, 401);
-    return httplib::Server::HandlerResponse::Handled;
-  });
   // Statuses httplib sets itself (unknown path, body too large, ...) get an OpenAI-style body too.
   http.set_error_handler(httplib::Server::HandlerWithResponse([&state](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 404 && !authorized(state, req)) {  // an unknown path is not told apart without the key
+      send_error(res, unauthorized());
+      return httplib::Server::HandlerResponse::Handled;
+    }
     std::string message = "HTTP " + std::to_string(res.status) + " for " + req.method + " " + req.path;
     if (res.status == 404) message = "no such endpoint: " + req.method + " " + req.path;
     if (res.status == 413)

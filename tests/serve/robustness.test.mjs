@@ -7,9 +7,29 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import http from "node:http";
 import { STORIES, TEMPLATE, eventually, metrics, openaiClient, startServer } from "./helpers.mjs";
 
 const SYNTHETIC = process.env.ATTN_SERVE_SYNTHETIC;
+
+// One request through `agent` (node:http, so the connection it uses is
+// known). A body is sent 100 ms after the headers, in its own TCP segment:
+// what a server that answers from the headers alone has not read yet.
+function rawRequest(url, agent, method, path, body, headers) {
+  return new Promise((resolve, reject) => {
+    const length = body === undefined ? {} : { "Content-Length": Buffer.byteLength(body) };
+    const req = http.request(`${url}${path}`, { method, agent, headers: { "Content-Type": "application/json", ...length, ...headers } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode, body: text, reusedSocket: req.reusedSocket }));
+    });
+    req.on("error", reject);
+    if (body === undefined) return req.end();
+    req.flushHeaders();
+    setTimeout(() => req.end(body), 100);
+  });
+}
 
 async function firstChunk(iterator) {
   const { value } = await iterator.next();
@@ -31,6 +51,20 @@ test("--api-key: 401 without the key or with another, 200 with it; /health stays
     const client = openaiClient(server.url, { apiKey: "sesame" });
     assert.equal((await client.completions.create(body)).usage.completion_tokens, 3);
     assert.equal((await fetch(`${server.url}/health`)).status, 200);
+    // A refused request's body must not be left on a keep-alive connection
+    // for the next request there to be parsed after it (that one was a 400).
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const refused = await rawRequest(server.url, agent, "POST", "/v1/completions", JSON.stringify(body), {});
+      assert.equal(refused.status, 401);
+      await new Promise((r) => setTimeout(r, 200));  // the body has reached the server
+      const next = await rawRequest(server.url, agent, "GET", "/v1/models", undefined, { Authorization: "Bearer sesame" });
+      assert.ok(next.reusedSocket, "the second request reuses the keep-alive connection");
+      assert.equal(next.status, 200, next.body);
+      assert.equal(JSON.parse(next.body).data[0].id, "stories260K-hf");
+    } finally {
+      agent.destroy();
+    }
   } finally {
     assert.equal(await server.stop(), 0);
   }
