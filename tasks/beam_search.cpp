@@ -11,42 +11,38 @@ namespace {
 
 constexpr double kNegativeInfinity = -std::numeric_limits<double>::infinity();
 
-// The finished hypotheses of one sequence: the best num_beams by score.
+// The finished hypotheses of one sequence: the num_beams best by score.
 class FinishedHypotheses {
  public:
-  FinishedHypotheses(const BeamSearchSettings& settings) : settings_(settings) {}
+  explicit FinishedHypotheses(int num_beams) : num_beams_(num_beams) {}
 
-  void add(const std::vector<TokenId>& hypothesis, double sum_logprobs) {
-    const double score = sum_logprobs / std::pow(static_cast<double>(hypothesis.size()), settings_.length_penalty);
-    if (static_cast<int>(beams_.size()) >= settings_.num_beams && score <= worst_score_) return;
-    beams_.push_back({score, hypothesis});
-    if (static_cast<int>(beams_.size()) > settings_.num_beams) {
-      auto worst = std::min_element(beams_.begin(), beams_.end(), [](auto& a, auto& b) { return a.first < b.first; });
-      beams_.erase(worst);
-      worst_score_ = std::min_element(beams_.begin(), beams_.end(), [](auto& a, auto& b) { return a.first < b.first; })->first;
-    } else {
-      worst_score_ = std::min(score, worst_score_);
-    }
+  void add(std::vector<TokenId> tokens, double score) {
+    if (full() && score <= worst()) return;
+    const auto at = std::find_if(beams_.begin(), beams_.end(), [&](const auto& b) { return b.first < score; });
+    beams_.insert(at, {score, std::move(tokens)});
+    if (static_cast<int>(beams_.size()) > num_beams_) beams_.pop_back();
   }
 
-  // Whether no live hypothesis can beat the finished ones any more.
-  bool is_done(double best_sum_logprobs, int current_length) const {
-    if (static_cast<int>(beams_.size()) < settings_.num_beams) return false;
-    if (settings_.early_stopping == "true") return true;
-    const int length = settings_.early_stopping == "never" && settings_.length_penalty > 0 ? settings_.max_length
-                                                                                            : current_length;
-    return worst_score_ >= best_sum_logprobs / std::pow(static_cast<double>(length), settings_.length_penalty);
-  }
-
-  const std::pair<double, std::vector<TokenId>>& best() const {
-    return *std::max_element(beams_.begin(), beams_.end(), [](auto& a, auto& b) { return a.first < b.first; });
-  }
+  bool full() const { return static_cast<int>(beams_.size()) == num_beams_; }
+  double worst() const { return beams_.back().first; }
+  bool empty() const { return beams_.empty(); }
+  const std::pair<double, std::vector<TokenId>>& best() const { return beams_.front(); }
 
  private:
-  const BeamSearchSettings& settings_;
-  std::vector<std::pair<double, std::vector<TokenId>>> beams_;
-  double worst_score_ = 1e9;
+  int num_beams_;
+  std::vector<std::pair<double, std::vector<TokenId>>> beams_;  // best first
 };
+
+// Whether no running beam can beat the finished hypotheses any more, as
+// transformers' early-stop heuristic judges it from the best running beam.
+bool is_done(const FinishedHypotheses& finished, double best_running, int generated, int prompt_length,
+             const BeamSearchSettings& settings) {
+  if (!finished.full()) return false;
+  if (settings.early_stopping == "true") return true;
+  const bool longest = settings.early_stopping == "never" && settings.length_penalty > 0;
+  const int length = longest ? settings.max_length - prompt_length : generated;
+  return best_running / std::pow(length, settings.length_penalty) <= finished.worst();
+}
 
 struct Sequence {
   std::vector<std::vector<TokenId>> hypotheses;  // live, by beam
@@ -130,11 +126,13 @@ std::vector<BeamResult> beam_search(std::span<std::vector<Session*>> beams,
     if (s > 0 && static_cast<int>(prompts[s].size()) != length) throw Error("beam_search: prompts differ in length");
     length = static_cast<int>(prompts[s].size());
     Sequence sequence{std::vector<std::vector<TokenId>>(k, prompts[s]), std::vector<double>(k, -1e9),
-                      FinishedHypotheses(settings)};
+                      FinishedHypotheses(k)};
     sequence.scores[0] = 0;  // only the first beam expands at the first step
     sequences.push_back(std::move(sequence));
   }
 
+  const int prompt_length = length - settings.generated_prompt_tokens;  // Hugging Face's decoder_prompt_len
+  const int beams_to_keep = std::max<int>(2, 1 + static_cast<int>(settings.eos_ids.size())) * k;
   std::vector<Session*> step_sessions;
   std::vector<TokenId> step_tokens;
   std::vector<double> logprobs;
@@ -164,27 +162,42 @@ std::vector<BeamResult> beam_search(std::span<std::vector<Session*>> beams,
           candidates.push_back({logprobs[t] + sequence.scores[b], static_cast<int64_t>(b * vocab + t)});
         }
       }
-      // torch.topk(2 * num_beams), sorted by score; equal scores by index.
-      const size_t top = std::min(candidates.size(), static_cast<size_t>(2 * k));
-      std::partial_sort(candidates.begin(), candidates.begin() + top, candidates.end(),
+      // torch.topk(max(2, 1 + eos count) * num_beams): enough that num_beams
+      // continuations remain after the ending ones. Sorted by score, equal scores by index.
+      const size_t keep = std::min(candidates.size(), static_cast<size_t>(beams_to_keep));
+      std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(),
                         [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+      const bool last_step = length + 1 >= settings.max_length;
+      const int generated = length + 1 - prompt_length;  // tokens after the prompt, this one included
+      const auto beam_of = [&](size_t rank) { return static_cast<int>(candidates[rank].second / static_cast<int64_t>(vocab)); };
+      const auto token_of = [&](size_t rank) { return static_cast<TokenId>(candidates[rank].second % static_cast<int64_t>(vocab)); };
+      const auto extended = [&](size_t rank) {
+        std::vector<TokenId> tokens = sequence.hypotheses[beam_of(rank)];
+        tokens.push_back(token_of(rank));
+        return tokens;
+      };
+      // Continuations among the top num_beams that end become finished hypotheses.
+      for (size_t rank = 0; rank < std::min(keep, static_cast<size_t>(k)); ++rank) {
+        if ((last_step || is_eos(settings, token_of(rank))) && candidates[rank].first > kNegativeInfinity) {
+          sequence.finished.add(extended(rank), candidates[rank].first / std::pow(generated, settings.length_penalty));
+        }
+      }
+      if (last_step) {
+        sequence.done = true;
+        continue;
+      }
+      // The best continuations that do not end are the next beams.
       std::vector<std::vector<TokenId>> next;
       std::vector<double> next_scores;
       std::vector<int> parents;
-      for (size_t rank = 0; rank < top && static_cast<int>(next.size()) < k; ++rank) {
-        const int beam = static_cast<int>(candidates[rank].second / static_cast<int64_t>(vocab));
-        const TokenId token = static_cast<TokenId>(candidates[rank].second % static_cast<int64_t>(vocab));
-        if (is_eos(settings, token)) {
-          if (static_cast<int>(rank) < k) sequence.finished.add(sequence.hypotheses[beam], candidates[rank].first);
-          continue;
-        }
-        next.push_back(sequence.hypotheses[beam]);
-        next.back().push_back(token);
+      for (size_t rank = 0; rank < keep && static_cast<int>(next.size()) < k; ++rank) {
+        if (is_eos(settings, token_of(rank))) continue;
+        next.push_back(extended(rank));
         next_scores.push_back(candidates[rank].first);
-        parents.push_back(beam);
+        parents.push_back(beam_of(rank));
       }
       if (static_cast<int>(next.size()) < k) throw Error("beam search: too few candidates (the vocabulary is smaller than 2 beams)");
-      sequence.done = sequence.finished.is_done(candidates.front().first, length);
+      sequence.done = is_done(sequence.finished, next_scores.front(), generated, prompt_length, settings);
       if (!sequence.done) reorder_sessions(beams[s], parents);
       sequence.hypotheses = std::move(next);
       sequence.scores = std::move(next_scores);
@@ -195,16 +208,10 @@ std::vector<BeamResult> beam_search(std::span<std::vector<Session*>> beams,
   std::vector<BeamResult> results;
   for (size_t s = 0; s < sequences.size(); ++s) {
     Sequence& sequence = sequences[s];
-    if (!sequence.done) {
-      for (int b = 0; b < k; ++b) sequence.finished.add(sequence.hypotheses[b], sequence.scores[b]);
-    }
+    if (sequence.finished.empty()) throw Error("beam search: no hypothesis has a finite score");
     const auto& [score, best] = sequence.finished.best();
     BeamResult result;
     result.tokens.assign(best.begin() + static_cast<std::ptrdiff_t>(prompts[s].size()), best.end());
-    // Hugging Face appends the EOS to hypotheses shorter than max_length (the ones that ended).
-    if (static_cast<int>(best.size()) < settings.max_length && !settings.eos_ids.empty()) {
-      result.tokens.push_back(settings.eos_ids.front());
-    }
     result.score = score;
     results.push_back(std::move(result));
   }

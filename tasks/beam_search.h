@@ -1,7 +1,9 @@
-// Beam search with Hugging Face's semantics (BeamSearchScorer and
-// BeamHypotheses as in transformers 4.30-4.38, with the logits processors
-// generate() builds from the options below), for several sequences at once:
-// every live beam of every sequence decodes in one Session::decode_step.
+// Beam search with Hugging Face's semantics (generate(num_beams=N) as
+// transformers runs it since 4.50, with the logits processors it builds from
+// the options below), for several sequences at once: every live beam of
+// every sequence decodes in one Session::decode_step. A hypothesis' score is
+// its summed log-probabilities over (tokens after the prompt, its eos
+// included)^length_penalty.
 #pragma once
 
 #include <span>
@@ -21,11 +23,15 @@ struct BeamSearchSettings {
   std::vector<TokenId> eos_ids;
   std::vector<TokenId> suppressed_ids;  // never generated (single-token bad_words_ids)
   TokenId forced_eos_id = -1;           // the only choice at max_length - 1; -1: none
+  // The prompt's last tokens that count as generated in a hypothesis' length
+  // (M2M-100's target-language token: Hugging Face forces it as the first
+  // generated token, attn feeds it with the decoder start token).
+  int generated_prompt_tokens = 0;
 };
 
 struct BeamResult {
-  std::vector<TokenId> tokens;  // generated ids, the closing EOS included when there is one
-  double score = 0;             // sum of log-probabilities / length^length_penalty, as sequences_scores
+  std::vector<TokenId> tokens;  // generated ids, the eos that ended them included when there is one
+  double score = 0;             // as sequences_scores
 };
 
 // beams[s] holds num_beams sessions of one model for sequence s, each at the

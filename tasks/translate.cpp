@@ -123,7 +123,7 @@ std::vector<Translation> Translator::translate_ids(std::span<const std::vector<T
                                                    const TranslateOptions& options) {
   Data& d = *data_;
   const ModelInfo& info = d.model->info();
-  const BeamSearchSettings settings = settings_for(info, options);
+  BeamSearchSettings settings = settings_for(info, options);
   if (sources.empty()) return {};
   const int beams = settings.num_beams;
   if (d.session_context != settings.max_length) {  // the decoder never holds more than max_length tokens
@@ -137,6 +137,7 @@ std::vector<Translation> Translator::translate_ids(std::span<const std::vector<T
     if (options.target_language.empty()) throw Error(info.architecture + " needs a target language (--tgt-lang)");
     prompt.push_back(language_token(options.target_language));
     if (settings.max_length < 3) throw Error("max_new_tokens must be at least 2 with a forced target language");
+    settings.generated_prompt_tokens = 1;
   }
   std::vector<Translation> translations;
   for (size_t first = 0; first < sources.size(); first += options.batch_size) {

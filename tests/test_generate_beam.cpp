@@ -7,6 +7,8 @@
 // beam sizes 1, 2, 3 and 4, with and without hypotheses ending (an extra EOS).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "attn/attn.h"
@@ -49,15 +51,18 @@ GenerateOptions options_for(const json& c, const json& settings) {
   return options;
 }
 
-// The reference's ids without the EOS Hugging Face pads finished beams with.
-std::vector<TokenId> generated_ids(const json& beam) {
-  auto ids = beam["tokens"].get<std::vector<TokenId>>();
-  if (!ids.empty() && ids.back() == stories()->tokenizer().eos_id()) ids.pop_back();
-  return ids;
+// Whether the reference's beam ended: its last id is one of the case's eos ids.
+bool finished(const json& c, const json& beam) {
+  const auto eos = c["eos_token_id"].get<std::vector<TokenId>>();
+  return std::find(eos.begin(), eos.end(), beam["tokens"].back().get<TokenId>()) != eos.end();
 }
 
-bool finished(const json& beam) {
-  return beam["tokens"].back().get<TokenId>() == stories()->tokenizer().eos_id();
+// The reference's ids without the eos that ended them (attn, as when
+// sampling, does not return the eos or stop token).
+std::vector<TokenId> generated_ids(const json& c, const json& beam) {
+  auto ids = beam["tokens"].get<std::vector<TokenId>>();
+  if (finished(c, beam)) ids.pop_back();
+  return ids;
 }
 
 }  // namespace
@@ -75,12 +80,12 @@ TEST_CASE("beam search ids, stop reasons and scores equal Hugging Face's generat
       std::string streamed;
       const GenerateResult result =
           generate(session, prompt, options_for(c, beam["settings"]), [&](std::string_view piece) { streamed += piece; });
-      CHECK(result.tokens == generated_ids(beam));
-      CHECK(result.stop_reason == (finished(beam) ? StopReason::Eos : StopReason::MaxLength));
+      CHECK(result.tokens == generated_ids(c, beam));
+      CHECK(result.stop_reason == (finished(c, beam) ? StopReason::Eos : StopReason::MaxLength));
       CHECK(result.score == doctest::Approx(beam["score"].get<double>()).epsilon(1e-4));
       CHECK(result.text == streamed);
       CHECK(result.prompt_tokens == prompt);
-      ended += finished(beam) ? 1 : 0;
+      ended += finished(c, beam) ? 1 : 0;
     }
   }
   CHECK(ended > 0);
@@ -142,7 +147,7 @@ TEST_CASE("attn generate --beam-size N --json prints the beam's ids and score; b
       const auto run = test::run_command(command + flags + " --json -p " + test::quote(c["prompt"].get<std::string>()));
       REQUIRE(run.exit_code == 0);
       const json out = json::parse(run.out);
-      CHECK(out["tokens"].get<std::vector<TokenId>>() == generated_ids(beam));
+      CHECK(out["tokens"].get<std::vector<TokenId>>() == generated_ids(c, beam));
       CHECK(out["score"].get<double>() == doctest::Approx(beam["score"].get<double>()).epsilon(1e-4));
     }
   }
