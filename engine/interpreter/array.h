@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "attn/error.h"
 #include "engine/tensor.h"
 
 namespace attn::interpreter {
@@ -95,9 +96,15 @@ decltype(auto) visit_type(DType type, F&& f) {
     case DType::U32: return f(uint32_t{});
     case DType::U64: return f(uint64_t{});
     case DType::Bool: return f(bool{});
-    case DType::Q4_0: break;  // weight storage only; no ONNX value has it
+    case DType::Q4_0:
+    case DType::Q4_1:
+    case DType::Q8_0:
+    case DType::Q4_K:
+    case DType::Q5_K:
+    case DType::Q6_K:
+      break;  // weight storage only; no ONNX value has them
   }
-  return f(float{});
+  throw Error("the interpreter has no arithmetic for " + std::string(dtype_name(type)) + " values");
 }
 
 template <typename T>
