@@ -289,6 +289,19 @@ TEST_CASE("malformed tokenizer files and input give clear errors") {
                               {"special_tokens", nlohmann::json::object()}};
     CHECK(contains(load_error(json.dump()), "\"type_id\": expected an integer"));
   }
+  // A fuzz finding: encode returned an id no token has (the template's).
+  SUBCASE("post-processor special token ids outside the vocabulary") {
+    auto json = tiny_bpe();
+    const int size = static_cast<int>(json["model"]["vocab"].size());
+    json["post_processor"] = {{"type", "TemplateProcessing"},
+                              {"single", {{{"SpecialToken", {{"id", "<x>"}, {"type_id", 0}}}},
+                                          {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+                              {"special_tokens", {{"<x>", {{"id", "<x>"}, {"ids", {size}}, {"tokens", {"<x>"}}}}}}};
+    CHECK(contains(load_error(json.dump()), "special token id " + std::to_string(size) + " is outside the vocabulary"));
+    json["post_processor"] = {{"type", "Sequence"},
+                              {"processors", {{{"type", "RobertaProcessing"}, {"cls", {"a", 0}}, {"sep", {"b", -3}}}}}};
+    CHECK(contains(load_error(json.dump()), "special token id -3 is outside the vocabulary"));
+  }
   SUBCASE("a number too large for a double") {
     CHECK(contains(load_error(R"({"model": {"type": "BPE", "vocab": {"a": 1e5360}, "merges": []}})"), "not valid JSON"));
   }

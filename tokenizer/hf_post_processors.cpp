@@ -21,6 +21,13 @@ using Template = std::vector<TemplatePiece>;
 class TemplateProcessor final : public PostProcessor {
  public:
   TemplateProcessor(Template single, Template pair) : single_(std::move(single)), pair_(std::move(pair)) {}
+  std::vector<TokenId> inserted_ids() const override {
+    std::vector<TokenId> ids;
+    for (const Template* pieces : {&single_, &pair_}) {
+      for (const TemplatePiece& piece : *pieces) ids.insert(ids.end(), piece.special_ids.begin(), piece.special_ids.end());
+    }
+    return ids;
+  }
   void process(Encoding& encoding, size_t first_length, bool pair) const override {
     Encoding out;
     const std::span<const TokenId> texts(encoding.ids);
@@ -130,6 +137,14 @@ class Sequence final : public PostProcessor {
       if (processor->joins_pair()) return true;
     }
     return false;
+  }
+  std::vector<TokenId> inserted_ids() const override {
+    std::vector<TokenId> ids;
+    for (const auto& processor : processors_) {
+      const std::vector<TokenId> more = processor->inserted_ids();
+      ids.insert(ids.end(), more.begin(), more.end());
+    }
+    return ids;
   }
 
  private:

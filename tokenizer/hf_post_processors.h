@@ -20,6 +20,8 @@ class PostProcessor {
   virtual void process(Encoding& encoding, size_t first_length, bool pair) const = 0;
   // Whether a pair comes out as one sequence (templates) or still two.
   virtual bool joins_pair() const { return true; }
+  // Every id it inserts (checked against the vocabulary at load).
+  virtual std::vector<TokenId> inserted_ids() const { return {}; }
 };
 
 // nullptr for a null config. Throws attn::Error on an unknown type.

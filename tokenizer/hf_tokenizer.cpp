@@ -50,6 +50,13 @@ HfTokenizer::HfTokenizer(const Json& tokenizer, const TokenizerConfig& config)
     special_[token.id] = token.special;
   }
   added_ = std::make_unique<AddedVocabulary>(std::move(added), normalizer_.get());
+  // Every id encode() can return must name a token.
+  for (const TokenId id : post_processor_ ? post_processor_->inserted_ids() : std::vector<TokenId>{}) {
+    if (id < 0 || static_cast<size_t>(id) >= size) {
+      throw Error("post_processor: special token id " + std::to_string(id) + " is outside the vocabulary (0.." +
+                  std::to_string(size - 1) + ")");
+    }
+  }
   bos_id_ = find_token(config.bos_token);
   eos_id_ = find_token(config.eos_token);
 }
