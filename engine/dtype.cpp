@@ -19,10 +19,13 @@ size_t dtype_size(DType dtype) {
     case DType::U64: return 8;
     case DType::Q4_0:
     case DType::Q4_1:
+    case DType::Q5_1:
     case DType::Q8_0:
     case DType::Q4_K:
     case DType::Q5_K:
-    case DType::Q6_K: return 0;
+    case DType::Q6_K:
+    case DType::Q8_K:
+    case DType::IQ4_XS: return 0;
   }
   return 0;
 }
@@ -31,10 +34,13 @@ int64_t dtype_block_elements(DType dtype) {
   switch (dtype) {
     case DType::Q4_0:
     case DType::Q4_1:
+    case DType::Q5_1:
     case DType::Q8_0: return 32;
     case DType::Q4_K:
     case DType::Q5_K:
-    case DType::Q6_K: return 256;
+    case DType::Q6_K:
+    case DType::Q8_K:
+    case DType::IQ4_XS: return 256;
     default: return 1;
   }
 }
@@ -43,10 +49,13 @@ size_t dtype_block_bytes(DType dtype) {
   switch (dtype) {
     case DType::Q4_0: return 18;
     case DType::Q4_1: return 20;
+    case DType::Q5_1: return 24;
     case DType::Q8_0: return 34;
     case DType::Q4_K: return 144;
     case DType::Q5_K: return 176;
     case DType::Q6_K: return 210;
+    case DType::Q8_K: return 292;
+    case DType::IQ4_XS: return 136;
     default: return dtype_size(dtype);
   }
 }
@@ -72,10 +81,13 @@ std::string_view dtype_name(DType dtype) {
     case DType::Bool: return "BOOL";
     case DType::Q4_0: return "Q4_0";
     case DType::Q4_1: return "Q4_1";
+    case DType::Q5_1: return "Q5_1";
     case DType::Q8_0: return "Q8_0";
     case DType::Q4_K: return "Q4_K";
     case DType::Q5_K: return "Q5_K";
     case DType::Q6_K: return "Q6_K";
+    case DType::Q8_K: return "Q8_K";
+    case DType::IQ4_XS: return "IQ4_XS";
   }
   return "?";
 }

@@ -67,6 +67,14 @@ void dequantize_q4_1(const BlockQ4_1* blocks, float* out, int64_t k) {
   }
 }
 
+// ggml's dequantize_row_q5_1: code * d + m.
+void dequantize_q5_1(const BlockQ5_1* blocks, float* out, int64_t k) {
+  for (int64_t b = 0; b < k / kBlockElements; ++b) {
+    const float d = f16_to_f32(blocks[b].d), m = f16_to_f32(blocks[b].m);
+    for (int j = 0; j < kBlockElements; ++j) out[b * 32 + j] = static_cast<float>(q5_1_value(blocks[b], j)) * d + m;
+  }
+}
+
 void dequantize_q8_0(const BlockQ8_0* blocks, float* out, int64_t k) {
   for (int64_t b = 0; b < k / kBlockElements; ++b) {
     const float d = f16_to_f32(blocks[b].d);
@@ -88,10 +96,13 @@ void dequantize_blocks(DType type, const void* blocks, float* out, int64_t k) {
   switch (type) {
     case DType::Q4_0: return dequantize_q4_0(static_cast<const BlockQ4_0*>(blocks), out, k);
     case DType::Q4_1: return dequantize_q4_1(static_cast<const BlockQ4_1*>(blocks), out, k);
+    case DType::Q5_1: return dequantize_q5_1(static_cast<const BlockQ5_1*>(blocks), out, k);
     case DType::Q8_0: return dequantize_q8_0(static_cast<const BlockQ8_0*>(blocks), out, k);
     case DType::Q4_K: return dequantize_q4_k(static_cast<const BlockQ4_K*>(blocks), out, k);
     case DType::Q5_K: return dequantize_q5_k(static_cast<const BlockQ5_K*>(blocks), out, k);
     case DType::Q6_K: return dequantize_q6_k(static_cast<const BlockQ6_K*>(blocks), out, k);
+    case DType::Q8_K: return dequantize_q8_k(static_cast<const BlockQ8_K*>(blocks), out, k);
+    case DType::IQ4_XS: return dequantize_iq4_xs(static_cast<const BlockIQ4_XS*>(blocks), out, k);
     default: throw std::logic_error("dequantize_blocks: " + std::string(dtype_name(type)) + " is not a block type");
   }
 }

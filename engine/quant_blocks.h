@@ -27,6 +27,15 @@ struct BlockQ4_1 {
 };
 static_assert(sizeof(BlockQ4_1) == 20, "ggml's block_q4_1 is 20 bytes");
 
+// ggml's block_q5_1: weight j is code j * d + m, the code's low 4 bits in
+// Q4_1's nibble order and its fifth in bit j of the little-endian qh.
+struct BlockQ5_1 {
+  uint16_t d, m;   // f16 scale and min
+  uint8_t qh[4];
+  uint8_t qs[16];
+};
+static_assert(sizeof(BlockQ5_1) == 24, "ggml's block_q5_1 is 24 bytes");
+
 // ggml's block_q8_0: weight j is qs[j] * d. Also the activation blocks the
 // Q4_0 and Q8_0 kernels dot weights with.
 struct BlockQ8_0 {
@@ -67,14 +76,30 @@ struct BlockQ6_K {
 };
 static_assert(sizeof(BlockQ6_K) == 210, "ggml's block_q6_K is 210 bytes");
 
-// ggml's block_q8_K, the activation blocks of the K-type kernels: value j is
-// qs[j] * d; bsums[i] is the sum of qs[16i .. 16i + 15].
+// ggml's block_q8_K, the activation blocks of the K-type kernels (and a
+// weight type of GGUF files): value j is qs[j] * d; bsums[i] is the sum of
+// qs[16i .. 16i + 15].
 struct BlockQ8_K {
   float d;
   int8_t qs[256];
   int16_t bsums[16];
 };
 static_assert(sizeof(BlockQ8_K) == 292, "ggml's block_q8_K is 292 bytes");
+
+// ggml's block_iq4_xs: 8 sub-blocks of 32, weight i = d * (scale_j - 32) *
+// kIq4NlValues[index_i] for j = i / 32, the 6-bit scale_j's low 4 bits in
+// scales_l, its high 2 in scales_h (iq4_xs_scale), each sub-block's 4-bit
+// indices in 16 bytes of qs in Q4_0's nibble order (iq4_xs_index).
+struct BlockIQ4_XS {
+  uint16_t d;  // f16
+  uint16_t scales_h;
+  uint8_t scales_l[4];
+  uint8_t qs[128];
+};
+static_assert(sizeof(BlockIQ4_XS) == 136, "ggml's block_iq4_xs is 136 bytes");
+
+// ggml-common.h's kvalues_iq4nl, the non-linear codes of IQ4_NL and IQ4_XS.
+inline constexpr int8_t kIq4NlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
 // ggml's quantize_row_q4_0_ref: per block, d = m / -8 where m is the value of
 // largest magnitude (the first one on ties), q = min(15, trunc(x / d + 8.5)).
@@ -95,9 +120,12 @@ void quantize_q8_k(const float* x, BlockQ8_K* blocks, int64_t k);
 void dequantize_q4_0(const BlockQ4_0* blocks, float* out, int64_t k);
 void dequantize_q8_0(const BlockQ8_0* blocks, float* out, int64_t k);
 void dequantize_q4_1(const BlockQ4_1* blocks, float* out, int64_t k);
+void dequantize_q5_1(const BlockQ5_1* blocks, float* out, int64_t k);
 void dequantize_q4_k(const BlockQ4_K* blocks, float* out, int64_t k);
 void dequantize_q5_k(const BlockQ5_K* blocks, float* out, int64_t k);
 void dequantize_q6_k(const BlockQ6_K* blocks, float* out, int64_t k);
+void dequantize_q8_k(const BlockQ8_K* blocks, float* out, int64_t k);
+void dequantize_iq4_xs(const BlockIQ4_XS* blocks, float* out, int64_t k);
 
 // Sub-block j's (0-7) 6-bit scale and min in a Q4_K block (ggml's get_scale_min_k4).
 void q4_k_scale_min(const uint8_t* scales, int j, uint8_t& scale, uint8_t& min);
@@ -115,10 +143,24 @@ inline int q6_k_value(const BlockQ6_K& b, int i) {
   const int high = (b.qh[32 * half + l] >> (2 * quarter)) & 3;
   return low | (high << 4);
 }
+// Weight j's (0-31) 5-bit code in a Q5_1 block.
+inline int q5_1_value(const BlockQ5_1& b, int j) {
+  const uint32_t high = b.qh[0] | (b.qh[1] << 8) | (b.qh[2] << 16) | (static_cast<uint32_t>(b.qh[3]) << 24);
+  return ((j < 16 ? b.qs[j] : b.qs[j - 16] >> 4) & 15) | (((high >> j) & 1) << 4);
+}
+// Sub-block j's (0-7) 6-bit scale (0-63, 32 is zero) and weight i's (0-255)
+// 4-bit index in an IQ4_XS block: bytes 16j .. 16j + 15 of qs hold values
+// 32j .. 32j + 15 in their low nibbles and 32j + 16 .. 32j + 31 in their high ones.
+inline int iq4_xs_scale(const BlockIQ4_XS& b, int j) {
+  return ((b.scales_l[j / 2] >> (4 * (j % 2))) & 15) | (((b.scales_h >> (2 * j)) & 3) << 4);
+}
+inline int iq4_xs_index(const BlockIQ4_XS& b, int i) {
+  return (b.qs[i / 32 * 16 + i % 16] >> (i % 32 / 16 * 4)) & 15;
+}
 
 // The block weight types by DType: `k` values, a whole number of the
-// type's blocks. Q4_1 and Q5_K, which attn only reads (from GGUF files),
-// have no quantiser.
+// type's blocks. Q4_1, Q5_1, Q5_K, Q8_K and IQ4_XS, which attn only reads
+// (from GGUF files), have no quantiser.
 void quantize_blocks(DType type, const float* x, void* blocks, int64_t k);
 void dequantize_blocks(DType type, const void* blocks, float* out, int64_t k);
 

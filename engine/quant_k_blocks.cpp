@@ -284,4 +284,22 @@ void dequantize_q6_k(const BlockQ6_K* blocks, float* out, int64_t k) {
   }
 }
 
+// ggml's dequantize_row_q8_K: d * q, d in f32.
+void dequantize_q8_k(const BlockQ8_K* blocks, float* out, int64_t k) {
+  for (int64_t b = 0; b < k / kSuperBlockElements; ++b) {
+    for (int i = 0; i < 256; ++i) out[256 * b + i] = blocks[b].d * static_cast<float>(blocks[b].qs[i]);
+  }
+}
+
+// ggml's dequantize_row_iq4_xs: (d * (scale - 32)) * table value.
+void dequantize_iq4_xs(const BlockIQ4_XS* blocks, float* out, int64_t k) {
+  for (int64_t b = 0; b < k / kSuperBlockElements; ++b) {
+    const float d = f16_to_f32(blocks[b].d);
+    for (int i = 0; i < 256; ++i) {
+      const float dl = d * static_cast<float>(iq4_xs_scale(blocks[b], i / 32) - 32);
+      out[256 * b + i] = dl * static_cast<float>(kIq4NlValues[iq4_xs_index(blocks[b], i)]);
+    }
+  }
+}
+
 }  // namespace attn

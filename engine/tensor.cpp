@@ -109,9 +109,12 @@ Tensor Tensor::to_f32() const {
     case DType::Q4_0:
     case DType::Q8_0:
     case DType::Q4_1:
+    case DType::Q5_1:
     case DType::Q4_K:
     case DType::Q5_K:
     case DType::Q6_K:
+    case DType::Q8_K:
+    case DType::IQ4_XS:
       dequantize_blocks(dtype_, data_, dst, n);
       break;
     case DType::F32:

@@ -258,10 +258,13 @@ std::optional<DType> dtype_of(GgmlType type) {
     case GgmlType::BF16: return DType::BF16;
     case GgmlType::Q4_0: return DType::Q4_0;
     case GgmlType::Q4_1: return DType::Q4_1;
+    case GgmlType::Q5_1: return DType::Q5_1;
     case GgmlType::Q8_0: return DType::Q8_0;
     case GgmlType::Q4_K: return DType::Q4_K;
     case GgmlType::Q5_K: return DType::Q5_K;
     case GgmlType::Q6_K: return DType::Q6_K;
+    case GgmlType::Q8_K: return DType::Q8_K;
+    case GgmlType::IQ4_XS: return DType::IQ4_XS;
     default: return std::nullopt;
   }
 }
@@ -277,8 +280,8 @@ Tensor tensor_of(const GgufFile& gguf, const GgufTensorInfo& info, const Shape& 
     return out;
   }
   throw Error(gguf.source + ": tensor '" + info.name + "' is stored as ggml type " + ggml_type_name(info.type) +
-              ", which attn does not read (it reads F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K and "
-              "IQ4_NL)");
+              ", which attn does not read (it reads F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, "
+              "Q8_K, IQ4_NL and IQ4_XS)");
 }
 
 void map_tensors(const GgufFile& gguf, const std::string& arch, WeightStore& weights) {

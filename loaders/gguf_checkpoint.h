@@ -9,8 +9,8 @@
 // - RoPE frequency factors stored as tensors (Llama 3's rope_freqs, Phi-3's
 //   rope_factors_long/short) become the config's rope_scaling.
 // - 3-D expert tensors become per-expert views.
-// Tensors of ggml's block types attn has kernels for (Q4_0, Q4_1, Q8_0,
-// Q4_K, Q5_K, Q6_K) are views of the mapping as the same DTypes; Q5_0 and
+// Tensors of ggml's block types attn has kernels for (Q4_0, Q4_1, Q5_1,
+// Q8_0, Q4_K, Q5_K, Q6_K, Q8_K, IQ4_XS) are views of the mapping as the same DTypes; Q5_0 and
 // IQ4_NL are repacked once into Q8_0, which holds their values exactly
 // (gguf_repack.h); any other type is refused, naming the tensor and type.
 #pragma once

@@ -19,9 +19,6 @@ struct BlockIQ4_NL {
 };
 static_assert(sizeof(BlockIQ4_NL) == 18, "ggml's block_iq4_nl is 18 bytes");
 
-// ggml-common.h's kvalues_iq4nl.
-constexpr int8_t kIq4NlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
-
 void repack_q5_0(const std::byte* data, BlockQ8_0* out, int64_t blocks) {
   for (int64_t b = 0; b < blocks; ++b) {
     BlockQ5_0 in;

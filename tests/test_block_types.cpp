@@ -1,5 +1,5 @@
-// ggml's Q8_0, Q4_K and Q6_K weights (and Q4_1 and Q5_K, read from GGUF
-// files only, for the GEMVs): the reference quantisers against the
+// ggml's Q8_0, Q4_K and Q6_K weights (and Q4_1, Q5_1, Q5_K, Q8_K and
+// IQ4_XS, read from GGUF files only, for the GEMVs): the reference quantisers against the
 // bytes of an independent numpy transcription of ggml's algorithm
 // (gen_k_quant_fixtures.py), the q8_K activation quantiser against ggml's
 // rule, every block GEMV (scalar and AVX2) against a double-precision
@@ -162,9 +162,12 @@ void check_block_gemv(const Tensor& q, const std::vector<float>& x) {
   }
 }
 
-// Random blocks of a type attn only reads (no quantiser): random code bytes,
-// the f16 scale fields (the block's first two, or Q4_1's d and m) set to
-// small values of either sign.
+// Random blocks of a type attn only reads (no quantiser): random code and
+// sub-block scale bytes, the scale fields set to small values: Q8_K's f32
+// d, IQ4_XS's f16 d, or the first two f16 fields (Q4_1's and Q5_1's d and
+// m, Q5_K's d and dmin), the second of either sign. The first block's
+// first 32 codes are at their extreme: Q8_K's -128, IQ4_XS's table value
+// -127 at the sub-block scale -32.
 Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
   Tensor q = Tensor::zeros(type, {rows, k});
   auto* bytes = q.mutable_data_as<uint8_t>();
@@ -172,8 +175,24 @@ Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
   for (size_t i = 0; i < q.nbytes(); ++i) bytes[i] = static_cast<uint8_t>(rng());
   std::normal_distribution<float> scale(0.f, 0.01f);
   for (size_t b = 0; b < q.nbytes() / dtype_block_bytes(type); ++b) {
-    const uint16_t fields[2] = {f32_to_f16(std::fabs(scale(rng)) + 1e-4f), f32_to_f16(scale(rng))};
-    std::memcpy(bytes + b * dtype_block_bytes(type), fields, sizeof fields);
+    uint8_t* block = bytes + b * dtype_block_bytes(type);
+    if (type == DType::Q8_K) {
+      const float d = scale(rng) * 0.01f;
+      std::memcpy(block, &d, sizeof d);
+    } else if (type == DType::IQ4_XS) {
+      const uint16_t d = f32_to_f16(scale(rng) * 0.1f);
+      std::memcpy(block, &d, sizeof d);
+    } else {
+      const uint16_t fields[2] = {f32_to_f16(std::fabs(scale(rng)) + 1e-4f), f32_to_f16(scale(rng))};
+      std::memcpy(block, fields, sizeof fields);
+    }
+  }
+  if (type == DType::Q8_K) std::fill_n(q.mutable_data_as<BlockQ8_K>()->qs, 32, int8_t{-128});
+  if (type == DType::IQ4_XS) {
+    BlockIQ4_XS& first = *q.mutable_data_as<BlockIQ4_XS>();
+    first.scales_l[0] &= 0xF0;
+    first.scales_h &= 0xFFFC;
+    std::fill_n(first.qs, 16, uint8_t{0});
   }
   return q;
 }
@@ -197,7 +216,7 @@ TEST_CASE("block GEMVs: double-precision reference at odd sizes, bit-identical a
     }
   }
   // The types attn reads from GGUF files only: random blocks, all codes and both signs of min.
-  for (DType type : {DType::Q4_1, DType::Q5_K}) {
+  for (DType type : {DType::Q4_1, DType::Q5_1, DType::Q5_K, DType::Q8_K, DType::IQ4_XS}) {
     for (auto [rows, k] : dtype_block_elements(type) == 32 ? blocks_of_32 : super_blocks) {
       CAPTURE(dtype_name(type));
       CAPTURE(rows);

@@ -266,6 +266,10 @@ TEST_CASE("broken GGUF files are refused with the problem, never read out of bou
   refused(one_tensor_file(0, 16, 512), "tensor 't' starts at data offset 16, not a multiple of the alignment 32");
   refused(one_tensor_file(5, 0, 512), "tensor 't' has unknown ggml type 5");
   refused(one_tensor_file(12, 0, 512), "tensor 't' of type Q4_K has 32 elements per row, not a multiple of its block of 256");
+  // The block types read natively since: a truncated Q5_1 tensor, rows too narrow for Q8_K's and IQ4_XS's 256.
+  refused(one_tensor_file(7, 0, 40), "tensor 't' (48 bytes at data offset 0) ends past the end of the file");
+  refused(one_tensor_file(15, 0, 1024), "tensor 't' of type Q8_K has 32 elements per row, not a multiple of its block of 256");
+  refused(one_tensor_file(23, 0, 512), "tensor 't' of type IQ4_XS has 32 elements per row, not a multiple of its block of 256");
   {
     Bytes b = header(3, 1, 0);
     b.str("a_tensor_name_long_enough_to_count").put<uint32_t>(5);
@@ -275,19 +279,19 @@ TEST_CASE("broken GGUF files are refused with the problem, never read out of bou
 
 TEST_CASE("a GGUF with a tensor type attn does not read names the tensor and its type") {
   attn::test::TempDir dir;
-  // A llama header and an IQ4_XS token embedding [2, 256] (a type with no kernel in attn).
+  // A llama header and a Q2_K token embedding [2, 256] (a type with no kernel in attn).
   Bytes b = header(3, 1, 5);
   b.str("general.architecture").put<uint32_t>(8).str("llama");
   for (const char* key : {"llama.embedding_length", "llama.block_count", "llama.feed_forward_length",
                           "llama.attention.head_count"}) {
     b.str(key).put<uint32_t>(4).put<uint32_t>(256);
   }
-  b.str("token_embd.weight").put<uint32_t>(2).put<uint64_t>(256).put<uint64_t>(2).put<uint32_t>(23).put<uint64_t>(0);
+  b.str("token_embd.weight").put<uint32_t>(2).put<uint64_t>(256).put<uint64_t>(2).put<uint32_t>(10).put<uint64_t>(0);
   b.data.resize((b.data.size() + 31) / 32 * 32, '\0');
-  b.data.append(2 * 136, '\0');
-  attn::test::write_file(dir / "iq4_xs.gguf", b.data);
-  CHECK_THROWS_WITH_AS(Model::load(dir / "iq4_xs.gguf"),
-                       doctest::Contains("tensor 'token_embd.weight' is stored as ggml type IQ4_XS, which attn does not read"),
+  b.data.append(2 * 84, '\0');
+  attn::test::write_file(dir / "q2_k.gguf", b.data);
+  CHECK_THROWS_WITH_AS(Model::load(dir / "q2_k.gguf"),
+                       doctest::Contains("tensor 'token_embd.weight' is stored as ggml type Q2_K, which attn does not read"),
                        Error);
 }
 

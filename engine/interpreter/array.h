@@ -98,10 +98,13 @@ decltype(auto) visit_type(DType type, F&& f) {
     case DType::Bool: return f(bool{});
     case DType::Q4_0:
     case DType::Q4_1:
+    case DType::Q5_1:
     case DType::Q8_0:
     case DType::Q4_K:
     case DType::Q5_K:
     case DType::Q6_K:
+    case DType::Q8_K:
+    case DType::IQ4_XS:
       break;  // weight storage only; no ONNX value has them
   }
   throw Error("the interpreter has no arithmetic for " + std::string(dtype_name(type)) + " values");

@@ -4,6 +4,8 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
+
 namespace attn::kernels::avx2 {
 
 // Products of signed bytes summed in int16 pairs: the u8 x s8 multiply-add
@@ -11,6 +13,13 @@ namespace attn::kernels::avx2 {
 // (every code here is at most 128 in magnitude, activations 127).
 inline __m256i signed_pairs(__m256i a, __m256i b) {
   return _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+}
+
+// 16 bytes of nibbles as 32 values in order (Q4_0's, Q4_1's, IQ4_XS's
+// layout): the low nibbles are values 0-15, the high ones 16-31.
+inline __m256i nibbles_of_32(const uint8_t* qs) {
+  const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(15));
 }
 
 // The int16 pairs summed into eight int32 lanes, each times `scales` (int16 per pair).

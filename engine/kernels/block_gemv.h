@@ -11,16 +11,22 @@ namespace attn::kernels {
 
 void gemv_q4_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q4_1_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_q5_1_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q8_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q4_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q5_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q6_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_q8_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_iq4_xs_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q4_0_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q4_1_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_q5_1_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q8_0_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q4_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q5_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q6_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_q8_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_iq4_xs_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 
 // Activations as ggml quantises them on x86: q8_0 blocks with d = max|x| /
 // 127 stored as f16 and q = round_half_even(x * (127 / max|x|)) (its AVX2
@@ -31,12 +37,13 @@ void quantize_q8_k_activations(const float* x, void* blocks, int64_t k);
 
 // A Q4_K or Q5_K block's min term against q8_K activations: dmin * d_x *
 // (sum over sub-blocks j of min_j * the sum of j's activation codes); a
-// Q4_1 block's against q8_0 activations: m * d_x * (the sum of the codes).
-// Defined once (block_scalar.cpp, built without FMA), so both instruction
-// sets round them alike.
+// Q4_1 or Q5_1 block's against q8_0 activations: m * d_x * (the sum of the
+// codes). Defined once (block_scalar.cpp, built without FMA), so both
+// instruction sets round them alike.
 float q4_k_mins(const BlockQ4_K& w, const BlockQ8_K& x);
 float q5_k_mins(const BlockQ5_K& w, const BlockQ8_K& x);
 float q4_1_mins(const BlockQ4_1& w, const BlockQ8_0& x);
+float q5_1_mins(const BlockQ5_1& w, const BlockQ8_0& x);
 
 // The AVX2 kernels' reduction of eight f32 lanes, in scalar code:
 // (0+4, 1+5, 2+6, 3+7), then (first + third, second + fourth), then their sum.

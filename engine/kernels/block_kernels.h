@@ -1,12 +1,12 @@
 // Kernels for weights in ggml's block types (engine/quant_blocks.h). Each
 // input row is first quantised into the activation blocks ggml pairs with
-// the weight type (q8_0 per 32 values for Q4_0, Q4_1 and Q8_0, q8_K per 256
-// for the K types); every weight row is then dotted with it in integers:
+// the weight type (q8_0 per 32 values for Q4_0, Q4_1, Q5_1 and Q8_0, q8_K
+// per 256 for the K types and IQ4_XS); every weight row is then dotted with it in integers:
 // exact int32 sums of four products per lane, eight lanes, the sub-block
-// scales of the K types applied in int32 too. Each block (32-value types)
-// or super-block (K types) adds its lanes into eight f32 lanes with one
-// fused multiply-add by the two scales' product; the mins (Q4_1, Q4_K,
-// Q5_K) go into one f32 sum of their own; the lanes are reduced in one
+// scales of the K types and IQ4_XS applied in int32 too. Each block
+// (32-value types) or super-block (256-value types) adds its lanes into eight f32 lanes with one
+// fused multiply-add by the two scales' product; the mins (Q4_1, Q5_1,
+// Q4_K, Q5_K) go into one f32 sum of their own; the lanes are reduced in one
 // fixed order. The scalar and AVX2 kernels follow that same sequence, so
 // they give bit-identical results, whatever the row split.
 #pragma once
@@ -33,16 +33,19 @@ struct BlockGemv {
 };
 
 struct BlockKernels {
-  BlockGemv q4_0, q4_1, q8_0, q4_k, q5_k, q6_k;
+  BlockGemv q4_0, q4_1, q5_1, q8_0, q4_k, q5_k, q6_k, q8_k, iq4_xs;
   // The kernels for weights of `type`; nullptr when it is not a block type.
   const BlockGemv* for_dtype(DType type) const {
     switch (type) {
       case DType::Q4_0: return &q4_0;
       case DType::Q4_1: return &q4_1;
+      case DType::Q5_1: return &q5_1;
       case DType::Q8_0: return &q8_0;
       case DType::Q4_K: return &q4_k;
       case DType::Q5_K: return &q5_k;
       case DType::Q6_K: return &q6_k;
+      case DType::Q8_K: return &q8_k;
+      case DType::IQ4_XS: return &iq4_xs;
       default: return nullptr;
     }
   }

@@ -11,10 +11,10 @@
 namespace attn::kernels {
 namespace {
 
-// Blocks of 32 codes with one f16 scale (Q4_0, Q4_1, Q8_0) times q8_0 blocks:
-// lane l sums the products of values 4l .. 4l + 3 of each block in int32.
-// Q4_1's mins, m * d_x * (sum of the block's activation codes), go into a
-// sum of their own, added at the end.
+// Blocks of 32 codes with one f16 scale (Q4_0, Q4_1, Q5_1, Q8_0) times q8_0
+// blocks: lane l sums the products of values 4l .. 4l + 3 of each block in
+// int32. Q4_1's and Q5_1's mins, m * d_x * (sum of the block's activation
+// codes), go into a sum of their own, added at the end.
 template <typename Block, int (*code)(const Block&, int), float (*mins)(const Block&, const BlockQ8_0&)>
 void gemv_blocks_of_32(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   const int64_t blocks = k / kBlockElements;
@@ -37,13 +37,18 @@ void gemv_blocks_of_32(const void* w, const void* x, float* y, int64_t row_begin
 
 int q4_0_code(const BlockQ4_0& b, int i) { return (i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4) - 8; }
 int q4_1_code(const BlockQ4_1& b, int i) { return i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4; }
+int q5_1_code(const BlockQ5_1& b, int i) { return q5_1_value(b, i); }
 int q8_0_code(const BlockQ8_0& b, int i) { return b.qs[i]; }
 template <typename Block>
 float no_mins_32(const Block&, const BlockQ8_0&) {
   return 0.f;
 }
 
-// Super-blocks of 256 (Q4_K, Q5_K, Q6_K) times q8_K blocks: lane l sums
+// A super-block's scale: f16, or Q8_K's f32.
+float super_block_scale(uint16_t d) { return f16_to_f32(d); }
+float super_block_scale(float d) { return d; }
+
+// Super-blocks of 256 (Q4_K, Q5_K, Q6_K, Q8_K, IQ4_XS) times q8_K blocks: lane l sums
 // scale(i) * code(i) * q(i) over values i = 32 v + 4 l .. + 3 of the eight
 // vectors v of 32 in int32, then adds it times d_w * d_x; Q4_K's mins,
 // dmin * sum of min_j * (the activations of sub-block j), go into a sum of
@@ -60,7 +65,7 @@ void gemv_super_blocks(const void* w, const void* x, float* y, int64_t row_begin
       for (int i = 0; i < kSuperBlockElements; ++i) {
         sums[i % 32 / 4] += scale(row[b], i) * code(row[b], i) * activations[b].qs[i];
       }
-      const float d = f16_to_f32(row[b].d) * activations[b].d;
+      const float d = super_block_scale(row[b].d) * activations[b].d;
       for (int lane = 0; lane < 8; ++lane) lanes[lane] = std::fma(d, static_cast<float>(sums[lane]), lanes[lane]);
       min_sum += mins(row[b], activations[b]);
     }
@@ -96,15 +101,29 @@ float super_block_mins(const Block& b, const BlockQ8_K& x) {
 
 int q6_k_code(const BlockQ6_K& b, int i) { return q6_k_value(b, i) - 32; }
 int q6_k_scale(const BlockQ6_K& b, int i) { return b.scales[i / 16]; }
-float no_mins(const BlockQ6_K&, const BlockQ8_K&) { return 0.f; }
+template <typename Block>
+float no_mins(const Block&, const BlockQ8_K&) {
+  return 0.f;
+}
 
-}  // namespace
+int q8_k_code(const BlockQ8_K& b, int i) { return b.qs[i]; }
+int q8_k_scale(const BlockQ8_K&, int) { return 1; }
 
-float q4_1_mins(const BlockQ4_1& b, const BlockQ8_0& x) {
+int iq4_xs_code(const BlockIQ4_XS& b, int i) { return kIq4NlValues[iq4_xs_index(b, i)]; }
+int iq4_xs_scale_of(const BlockIQ4_XS& b, int i) { return iq4_xs_scale(b, i / 32) - 32; }
+
+// Q4_1's and Q5_1's min term.
+template <typename Block>
+float offset_mins(const Block& b, const BlockQ8_0& x) {
   int32_t sum = 0;
   for (int i = 0; i < kBlockElements; ++i) sum += x.qs[i];
   return f16_to_f32(b.m) * f16_to_f32(x.d) * static_cast<float>(sum);
 }
+
+}  // namespace
+
+float q4_1_mins(const BlockQ4_1& b, const BlockQ8_0& x) { return offset_mins(b, x); }
+float q5_1_mins(const BlockQ5_1& b, const BlockQ8_0& x) { return offset_mins(b, x); }
 float q4_k_mins(const BlockQ4_K& b, const BlockQ8_K& x) { return super_block_mins(b, x); }
 float q5_k_mins(const BlockQ5_K& b, const BlockQ8_K& x) { return super_block_mins(b, x); }
 
@@ -113,6 +132,9 @@ void gemv_q4_0_scalar(const void* w, const void* x, float* y, int64_t row_begin,
 }
 void gemv_q4_1_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   gemv_blocks_of_32<BlockQ4_1, q4_1_code, q4_1_mins>(w, x, y, row_begin, row_end, k);
+}
+void gemv_q5_1_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  gemv_blocks_of_32<BlockQ5_1, q5_1_code, q5_1_mins>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q8_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   gemv_blocks_of_32<BlockQ8_0, q8_0_code, no_mins_32<BlockQ8_0>>(w, x, y, row_begin, row_end, k);
@@ -124,7 +146,13 @@ void gemv_q5_k_scalar(const void* w, const void* x, float* y, int64_t row_begin,
   gemv_super_blocks<BlockQ5_K, q5_k_code, q5_k_scale, q5_k_mins>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q6_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
-  gemv_super_blocks<BlockQ6_K, q6_k_code, q6_k_scale, no_mins>(w, x, y, row_begin, row_end, k);
+  gemv_super_blocks<BlockQ6_K, q6_k_code, q6_k_scale, no_mins<BlockQ6_K>>(w, x, y, row_begin, row_end, k);
+}
+void gemv_q8_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  gemv_super_blocks<BlockQ8_K, q8_k_code, q8_k_scale, no_mins<BlockQ8_K>>(w, x, y, row_begin, row_end, k);
+}
+void gemv_iq4_xs_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  gemv_super_blocks<BlockIQ4_XS, iq4_xs_code, iq4_xs_scale_of, no_mins<BlockIQ4_XS>>(w, x, y, row_begin, row_end, k);
 }
 
 void quantize_q8_0_activations_scalar(const float* x, void* blocks, int64_t k) {

@@ -13,10 +13,13 @@ const BlockKernels& scalar_block_kernels() {
   static const BlockKernels table{
       {kQ8_0Block, sizeof(BlockQ8_0), quantize_q8_0_activations_scalar, gemv_q4_0_scalar},
       {kQ8_0Block, sizeof(BlockQ8_0), quantize_q8_0_activations_scalar, gemv_q4_1_scalar},
+      {kQ8_0Block, sizeof(BlockQ8_0), quantize_q8_0_activations_scalar, gemv_q5_1_scalar},
       {kQ8_0Block, sizeof(BlockQ8_0), quantize_q8_0_activations_scalar, gemv_q8_0_scalar},
       {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_q4_k_scalar},
       {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_q5_k_scalar},
       {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_q6_k_scalar},
+      {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_q8_k_scalar},
+      {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_iq4_xs_scalar},
   };
   return table;
 }
@@ -27,10 +30,13 @@ const BlockKernels& avx2_block_kernels() {
   static const BlockKernels table{
       {kQ8_0Block, sizeof(BlockQ8_0), quantize_q8_0_activations_avx2, gemv_q4_0_avx2},
       {kQ8_0Block, sizeof(BlockQ8_0), quantize_q8_0_activations_avx2, gemv_q4_1_avx2},
+      {kQ8_0Block, sizeof(BlockQ8_0), quantize_q8_0_activations_avx2, gemv_q5_1_avx2},
       {kQ8_0Block, sizeof(BlockQ8_0), quantize_q8_0_activations_avx2, gemv_q8_0_avx2},
       {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_q4_k_avx2},
       {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_q5_k_avx2},
       {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_q6_k_avx2},
+      {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_q8_k_avx2},
+      {kQ8_KBlock, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv_iq4_xs_avx2},
   };
   return table;
 }

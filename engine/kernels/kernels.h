@@ -1,6 +1,6 @@
 // The engine's own kernels: vectorised building blocks for the memory-bound
 // ops (norms, activations, softmax, attention over the KV cache), the decode
-// GEMVs and the int8 and block-type (Q4_0, Q8_0, Q4_K, Q6_K) kernels. One table per instruction set; the one the
+// GEMVs and the int8 and block-type (engine/quant_blocks.h) kernels. One table per instruction set; the one the
 // engine uses is chosen once per process from the CPU's features (or
 // ATTN_KERNELS=scalar|avx2|avx512), so results never depend on the thread
 // count and CPUs without AVX2 still run (scalar code).

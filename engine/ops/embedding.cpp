@@ -26,9 +26,12 @@ void EmbeddingOp::run(const RunContext& context, std::span<const ActivationView>
       case DType::Q4_0:  // a table shared with a block-type LM head
       case DType::Q8_0:
       case DType::Q4_1:
+      case DType::Q5_1:
       case DType::Q4_K:
       case DType::Q5_K:
       case DType::Q6_K:
+      case DType::Q8_K:
+      case DType::IQ4_XS:
         dequantize_blocks(table_.dtype(), table_.data_as<std::byte>() + dtype_row_bytes(table_.dtype(), offset), out,
                           width);
         break;
