@@ -20,6 +20,7 @@ std::optional<attn::DType> weight_type(attn_dtype dtype) {
     case ATTN_DTYPE_Q8_0: return attn::DType::Q8_0;
     case ATTN_DTYPE_Q4_K: return attn::DType::Q4_K;
     case ATTN_DTYPE_Q6_K: return attn::DType::Q6_K;
+    case ATTN_DTYPE_Q4_K_M: return attn::DType::Q4_K;
   }
   throw InvalidArgument{"options->dtype: not an attn_dtype value"};
 }
@@ -28,6 +29,7 @@ attn::LoadOptions load_options(const attn_load_options& options) {
   attn::LoadOptions converted;
   if (options.tokenizer_path) converted.tokenizer = options.tokenizer_path;
   converted.dtype = weight_type(options.dtype);
+  converted.q4_k_m = options.dtype == ATTN_DTYPE_Q4_K_M;
   if (options.progress) {
     converted.progress = [callback = options.progress, user_data = options.progress_user_data](
                              std::string_view stage, float fraction) {

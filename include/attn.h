@@ -120,7 +120,8 @@ typedef enum attn_dtype {
   ATTN_DTYPE_Q4_0 = 5, /* ggml's 4-bit blocks of 32 */
   ATTN_DTYPE_Q8_0 = 6, /* ggml's 8-bit blocks of 32 */
   ATTN_DTYPE_Q4_K = 7, /* ggml's 4-bit super-blocks of 256 */
-  ATTN_DTYPE_Q6_K = 8  /* ggml's 6-bit super-blocks of 256 */
+  ATTN_DTYPE_Q6_K = 8, /* ggml's 6-bit super-blocks of 256 */
+  ATTN_DTYPE_Q4_K_M = 9 /* llama.cpp's Q4_K_M: Q4_K, and Q6_K for the tensors llama.cpp picks */
 } attn_dtype;
 
 /* stage names what loading is doing; fraction goes from 0 to 1 (the last

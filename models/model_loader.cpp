@@ -182,6 +182,7 @@ std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::s
 
 std::shared_ptr<const Model> load_model(const std::filesystem::path& path, const LoadOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  if (options.q4_k_m && options.dtype != DType::Q4_K) throw Error("LoadOptions::q4_k_m needs dtype Q4_K");
   report_progress(options, path, "reading the checkpoint", 0.f);
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
   auto loaded = [&](std::shared_ptr<const Model> model) {
@@ -213,8 +214,8 @@ std::shared_ptr<const Model> load_model(const std::filesystem::path& path, const
     BuiltModel built = architecture.build(checkpoint);
     if (dtype) {
       report_progress(options, path, "converting the weights", 0.7f);
-      convert_linear_weights(built.graph, *dtype);  // the --dtype pass over the built graph
-      if (built.encoder) convert_linear_weights(*built.encoder, *dtype);
+      convert_linear_weights(built.graph, *dtype, options.q4_k_m);  // the --dtype pass over the built graph
+      if (built.encoder) convert_linear_weights(*built.encoder, *dtype, options.q4_k_m);
     }
     report_progress(options, path, "loading the tokenizer", 0.9f);
     auto tokenizer = checked_tokenizer(checkpoint, built.info.vocab_size);

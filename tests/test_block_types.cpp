@@ -370,7 +370,7 @@ TEST_CASE("Q4_K and Q6_K in a whole model: --dtype q4_k against f32 on the same 
   CHECK(attn::test::max_abs_diff(decode, prefill) < 1e-3f);
 }
 
-TEST_CASE("quantize --type q4_k_m: Q6_K where llama.cpp's Q4_K_M puts it, and loads back as converted") {
+TEST_CASE("quantize --type q4_k_m: Q6_K where llama.cpp's Q4_K_M puts it; the same as --dtype q4_k_m at load") {
   attn::test::TempDir original, out;
   write_wide_llama(original.path(), [](const std::string&, const Tensor& w) { return w; });
   QuantizeOptions options;
@@ -389,6 +389,14 @@ TEST_CASE("quantize --type q4_k_m: Q6_K where llama.cpp's Q4_K_M puts it, and lo
   CHECK(written->info().parameters_by_dtype.at("Q6_K") == 512 * 256 + 128 * 256 + 256 * 512);
   const std::vector<TokenId> ids{1, 403, 407, 261};
   CHECK(prefill_logits(written, ids).size() == 4 * 512);
+  LoadOptions at_load;
+  at_load.dtype = DType::Q4_K;
+  at_load.q4_k_m = true;
+  const auto converted = Model::load(original.path(), at_load);
+  CHECK(converted->info().parameters_by_dtype == written->info().parameters_by_dtype);
+  CHECK(prefill_logits(converted, ids) == prefill_logits(written, ids));
+  at_load.dtype = DType::Q6_K;
+  CHECK_THROWS_WITH_AS(Model::load(original.path(), at_load), "LoadOptions::q4_k_m needs dtype Q4_K", Error);
 }
 
 namespace {

@@ -193,6 +193,24 @@ TEST_CASE("c api: load progress reaches 'loaded'; a progress callback can cancel
   }
 }
 
+TEST_CASE("c api: options.dtype converts as LoadOptions does, q4_k_m included; an unknown value is refused") {
+  attn_load_options options = attn_load_options_defaults();
+  options.dtype = ATTN_DTYPE_Q4_K_M;
+  attn_model* model = nullptr;
+  REQUIRE_MESSAGE(attn_model_load(kStories.c_str(), &options, &model) == ATTN_OK, thread_error());
+  attn_model_info info;
+  REQUIRE(attn_model_get_info(model, &info) == ATTN_OK);
+  attn::LoadOptions cpp_options;
+  cpp_options.dtype = attn::DType::Q4_K;
+  cpp_options.q4_k_m = true;
+  CHECK(info.weight_bytes == attn::Model::load(kStories, cpp_options)->info().weight_bytes);
+  attn_model_free(model);
+  options.dtype = static_cast<attn_dtype>(42);
+  model = nullptr;
+  CHECK(attn_model_load(kStories.c_str(), &options, &model) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(model == nullptr);
+}
+
 TEST_CASE("c api: the log callback gets the library's messages at or above its level") {
   struct Log {
     std::vector<std::pair<attn_log_level, std::string>> lines;

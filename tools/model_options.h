@@ -27,15 +27,16 @@ struct ModelOptions {
   }
 
   void add_dtype_to(CLI::App& command) {
-    command.add_option("--dtype", dtype, "convert Linear weights at load: f32, f16, bf16, int8, q4_0, q8_0, q4_k or q6_k (default: as stored)")
-        ->check(weight_type({"f32", "f16", "bf16", "int8", "q4_0", "q8_0", "q4_k", "q6_k"}));
+    command.add_option("--dtype", dtype, "convert Linear weights at load: f32, f16, bf16, int8, q4_0, q8_0, q4_k, q4_k_m (llama.cpp's mix of q4_k and q6_k) or q6_k (default: as stored)")
+        ->check(weight_type({"f32", "f16", "bf16", "int8", "q4_0", "q8_0", "q4_k", "q4_k_m", "q6_k"}));
   }
 
   std::shared_ptr<const Model> load() const {
     if (threads > 0) set_num_threads(threads);
     LoadOptions options;
     if (!tokenizer.empty()) options.tokenizer = tokenizer;
-    if (!dtype.empty()) options.dtype = parse_weight_type(dtype);
+    options.q4_k_m = dtype == "q4_k_m";
+    if (!dtype.empty()) options.dtype = options.q4_k_m ? DType::Q4_K : parse_weight_type(dtype);
     return Model::load(model, options);
   }
 };

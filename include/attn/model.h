@@ -34,6 +34,9 @@ struct LoadOptions {
   // Embeddings, norms and biases keep their stored type. A tied embedding
   // table is the LM head, so it is converted too.
   std::optional<DType> dtype = std::nullopt;
+  // With dtype Q4_K: llama.cpp's Q4_K_M mix, Q6_K for the value and down
+  // projections of the layers it picks (as QuantizeOptions::q4_k_m).
+  bool q4_k_m = false;
   // Called as loading proceeds, with what it is doing and the fraction done
   // (0 to 1, ending with "loaded", 1). Returning false stops loading, which
   // then throws attn::Cancelled and keeps nothing.

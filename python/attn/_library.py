@@ -18,7 +18,7 @@ ATTN_STOP = 1
 ATTN_NO_TOKEN = -1
 
 STOP_REASONS = ("eos", "stop_string", "max_length", "context_full", "aborted")
-DTYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "int8": 4, "q4_0": 5, "q8_0": 6, "q4_k": 7, "q6_k": 8}
+DTYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "int8": 4, "q4_0": 5, "q8_0": 6, "q4_k": 7, "q6_k": 8, "q4_k_m": 9}
 CACHE_TYPES = {"f32": 0, "f16": 1, "bf16": 2, "q8_0": 3}
 POOLINGS = {None: 0, "mean": 1, "cls": 2, "max": 3, "last": 4}
 RECORD_TASKS = {"score": 0, "embed": 1, "translate": 2}

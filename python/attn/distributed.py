@@ -278,7 +278,7 @@ def main(argv=None) -> int:
     parser.add_argument("--lines-per-partition", type=int, default=100_000)
     parser.add_argument("--input-format", choices=("auto", "text", "jsonl"), default="auto")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--dtype", choices=("f32", "f16", "bf16", "int8", "q4_0", "q8_0", "q4_k", "q6_k"))
+    parser.add_argument("--dtype", choices=("f32", "f16", "bf16", "int8", "q4_0", "q8_0", "q4_k", "q4_k_m", "q6_k"))
     parser.add_argument("-t", "--threads", type=int, default=1, help="attn threads per worker process")
     parser.add_argument("--tokenizer")
     parser.add_argument("--truncate", action=argparse.BooleanOptionalAction, default=None)
