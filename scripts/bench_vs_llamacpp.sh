@@ -29,7 +29,9 @@
 # /tmp/attn-vs-llamacpp), ROUNDS (3), THREADS ("1 2"), PP (128), TG (64),
 # DEPTH (4096; 0 skips), PAIRS and DEPTH_PAIRS (attn:llama.cpp type pairs),
 # ATTN_BEFORE (another attn binary, e.g. a build of main: it runs between
-# the two in every round, and the table adds attn's speed-up over it).
+# the two in every round, and the table adds attn's speed-up over it),
+# SAME_FILES=1 (attn also reads llama.cpp's GGUF file of each pair, instead of
+# the Hugging Face folder: the GGUF issue's side-by-side on the same files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -93,7 +95,8 @@ for pair in $pairs $depth_pairs; do
   [ -f "$(gguf "$type")" ] || nice "$bin/llama-quantize" "$(gguf F32)" "$(gguf "$type")" "$type" >/dev/null 2>&1 \
     || die "llama-quantize could not make $type"
 done
-attn_model() {  # the HF folder and the --dtype for one attn weight type
+attn_model() {  # the HF folder and the --dtype for one attn weight type (or the pair's GGUF file)
+  if [ "${SAME_FILES:-0}" = 1 ]; then echo "-m $(gguf "$2")"; return; fi
   case "$1" in
     q4_k_m)
       [ -f "$work/hf-q4_k_m/config.json" ] || "$attn" quantize -m "$hf" -o "$work/hf-q4_k_m" --type q4_k_m >/dev/null
@@ -129,11 +132,11 @@ run_pair() {  # attn type, llama.cpp type, round, llama-bench args, attn bench a
     | record llama.cpp "$ours" "$theirs" "$rnd"
   if [ -n "$before" ]; then
     # shellcheck disable=SC2086
-    "$before" bench $(attn_model "$ours") -t "$thread_list" -r 1 --json $attn_args \
+    "$before" bench $(attn_model "$ours" "$theirs") -t "$thread_list" -r 1 --json $attn_args \
       | record attn-before "$ours" "$theirs" "$rnd"
   fi
   # shellcheck disable=SC2086
-  "$attn" bench $(attn_model "$ours") -t "$thread_list" -r 1 --json $attn_args | record attn "$ours" "$theirs" "$rnd"
+  "$attn" bench $(attn_model "$ours" "$theirs") -t "$thread_list" -r 1 --json $attn_args | record attn "$ours" "$theirs" "$rnd"
 }
 for ((rnd = 1; rnd <= rounds; ++rnd)); do
   for pair in $pairs; do
