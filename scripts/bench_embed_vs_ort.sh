@@ -11,7 +11,10 @@
 # was run. ORT gets token ids (tokenization untimed) in batches of 32 padded
 # to their longest sentence, once in input order and once sorted by length
 # (the best case for padding); attn packs each batch of 32 without padding,
-# in input order, and its time includes tokenization.
+# in input order, and its time includes tokenization. attn also runs with
+# --dtype bf16 and --dtype int8 (the encoder's Linear weights converted at
+# load); their embeddings' cosine similarity to f32's is printed (minimum
+# over the sentences).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$(realpath "${1:-build}")
@@ -23,7 +26,7 @@ scripts=$(pwd)/scripts
 
 [ -f "$work/model.onnx" ] || /usr/bin/python3 tests/fixtures/gen_family_fixtures.py --benchmark "$work"
 "$attn" tokenize -m "$work" <"$work/sentences.txt" >"$work/ids.jsonl"
-python3 -c "
+/usr/bin/python3 -c "
 import json, sys
 lines = open('$work/ids.jsonl').read().split('\n')[:-1]
 open('$work/ids_sorted.jsonl', 'w').write('\n'.join(sorted(lines, key=lambda l: len(json.loads(l)['ids']))) + '\n')"
@@ -33,6 +36,9 @@ rate() { grep -o '([0-9.]* sentences/s' | tr -d '(' | cut -d' ' -f1; }
 for round in $(seq "$rounds"); do
   for threads in 1 2; do
     echo "attn $threads $("$attn" embed -m "$work" -i "$work/sentences.txt" --threads "$threads" 2>&1 >/dev/null | rate)" >>"$work/rates.txt"
+    for dtype in bf16 int8; do
+      echo "attn-$dtype $threads $("$attn" embed -m "$work" --dtype "$dtype" -i "$work/sentences.txt" --threads "$threads" 2>&1 >/dev/null | rate)" >>"$work/rates.txt"
+    done
     for order in input sorted; do
       ids="$work/ids.jsonl"; [ "$order" = sorted ] && ids="$work/ids_sorted.jsonl"
       echo "ort-$order $threads $(cd "$ort_dir" && node "$scripts/bench_embed_ort.mjs" "$work/model.onnx" "$ids" "$threads" 32 2>&1 | rate)" >>"$work/rates.txt"
@@ -41,15 +47,29 @@ for round in $(seq "$rounds"); do
   echo "round $round done" >&2
 done
 
-python3 - "$work/rates.txt" <<'PY'
-import statistics, sys
+for dtype in f32 bf16 int8; do
+  "$attn" embed -m "$work" --dtype "$dtype" -i "$work/sentences.txt" --format f32 -o "$work/embeddings-$dtype.f32" 2>/dev/null
+done
+
+/usr/bin/python3 - "$work" <<'PY'
+import json, statistics, sys
+import numpy as np
+work = sys.argv[1]
+hidden = json.load(open(f"{work}/config.json"))["hidden_size"]
 rates = {}
-for line in open(sys.argv[1]):
+for line in open(f"{work}/rates.txt"):
     engine, threads, rate = line.split()
     rates.setdefault((engine, int(threads)), []).append(float(rate))
-print("| threads | attn embed | ORT, input order | ORT, sorted by length | attn / ORT input | attn / ORT sorted |")
-print("| ------: | ---------: | ---------------: | --------------------: | ---------------: | ----------------: |")
+engines = ("attn", "attn-bf16", "attn-int8", "ort-input", "ort-sorted")
+print("sentences/s, medians:")
+print("| threads | attn f32 | attn bf16 | attn int8 | ORT, input order | ORT, sorted by length | f32 / ORT sorted | bf16 / ORT sorted | int8 / ORT sorted |")
+print("| ------: | -------: | --------: | --------: | ---------------: | --------------------: | ---------------: | ----------------: | ----------------: |")
 for t in (1, 2):
-    a, oi, os_ = (statistics.median(rates[(e, t)]) for e in ("attn", "ort-input", "ort-sorted"))
-    print(f"| {t} | {a:.1f} | {oi:.1f} | {os_:.1f} | {a / oi:.2f}x | {a / os_:.2f}x |")
+    a, b, i, oi, os_ = (statistics.median(rates[(e, t)]) for e in engines)
+    print(f"| {t} | {a:.1f} | {b:.1f} | {i:.1f} | {oi:.1f} | {os_:.1f} | {a / os_:.2f}x | {b / os_:.2f}x | {i / os_:.2f}x |")
+ref = np.fromfile(f"{work}/embeddings-f32.f32", dtype="<f4").reshape(-1, hidden)
+for dtype in ("bf16", "int8"):
+    other = np.fromfile(f"{work}/embeddings-{dtype}.f32", dtype="<f4").reshape(-1, hidden)
+    cos = np.sum(ref * other, 1) / (np.linalg.norm(ref, axis=1) * np.linalg.norm(other, axis=1))
+    print(f"{dtype}: cosine similarity to f32, minimum {cos.min():.5f}, median {np.median(cos):.5f} over {len(cos)} sentences")
 PY
