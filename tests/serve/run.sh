@@ -18,6 +18,6 @@ export ATTN_SERVE_SYNTHETIC="$work/synthetic"
 if ! [ -f "$ATTN_SERVE_SYNTHETIC/model.safetensors" ]; then
   mkdir -p "$work"
   /usr/bin/python3 "$here/../../scripts/make_synthetic_llama.py" --dim 384 --hidden 1024 --layers 6 --heads 6 \
-    --kv-heads 6 --vocab 512 --seq 1024 -o "$ATTN_SERVE_SYNTHETIC" >/dev/null
+    --kv-heads 6 --vocab 512 --seq 8192 -o "$ATTN_SERVE_SYNTHETIC" >/dev/null
 fi
 exec node --test "$@"
