@@ -357,6 +357,16 @@ TEST_CASE("errors name the input and the problem") {
       CHECK(message.find(culprit.string()) != std::string::npos);
     }
   }
+  // A fuzz_sentencepiece finding: libsentencepiece's trie builder threw its
+  // own exception ("zero-length key") for a piece of a NUL byte and 0x99.
+  SUBCASE("a model whose piece libsentencepiece cannot index") {
+    test::TempDir dir;
+    const char bytes[] = "\x0a\x0e\x0a\x05<unk>\x15\0\0\0\0\x18\x02\x0a\x0c\x0a\x03\0\x99>\x15\0\0\0\0H0";
+    test::write_file(dir / "tokenizer.model", std::string(bytes, sizeof bytes - 1));
+    const std::string message = error_message([&] { load_tokenizer(dir / "tokenizer.model"); });
+    CHECK(message.find("not a SentencePiece") != std::string::npos);
+    CHECK(message.find((dir / "tokenizer.model").string()) != std::string::npos);
+  }
   SUBCASE("a path that does not exist") {
     const fs::path missing = test::shared_dir() / "no-such-tokenizer.model";
     const std::string message = error_message([&] { load_tokenizer(missing); });

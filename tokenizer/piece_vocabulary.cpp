@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "attn/error.h"
+#include "tokenizer/sentencepiece_load.h"
 #include "json/checked.h"
 
 namespace attn {
@@ -35,7 +36,7 @@ std::unique_ptr<sentencepiece::SentencePieceProcessor> read_sentencepiece_model(
   std::ostringstream bytes;
   bytes << in.rdbuf();
   auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
-  if (!processor->LoadFromSerializedProto(bytes.str()).ok()) throw Error(path.string() + ": not a SentencePiece model");
+  if (!load_sentencepiece(*processor, bytes.str()).empty()) throw Error(path.string() + ": not a SentencePiece model");
   return processor;
 }
 

@@ -9,6 +9,7 @@
 
 #include "attn/error.h"
 #include "json/checked.h"
+#include "tokenizer/sentencepiece_load.h"
 #include "tokenizer/utf8.h"
 
 namespace attn {
@@ -35,8 +36,7 @@ bool config_flag(const nlohmann::json& config, const char* key, bool default_val
 
 SentencePieceTokenizer::SentencePieceTokenizer(const std::filesystem::path& model_path)
     : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
-  const auto status = processor_->LoadFromSerializedProto(read_bytes(model_path));
-  if (!status.ok()) {
+  if (!load_sentencepiece(*processor_, read_bytes(model_path)).empty()) {
     // SentencePiece's own message names its source lines, which helps nobody here.
     throw Error(model_path.string() + ": not a SentencePiece tokenizer model (llama2.c's tokenizer.bin is a "
                 "different format); pass a tokenizer.model file or a model directory that holds one");
@@ -57,8 +57,8 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& serialized_mod
       add_bos_(add_bos),
       add_eos_(add_eos),
       special_tokens_(std::move(special_tokens)) {
-  const auto status = processor_->LoadFromSerializedProto(serialized_model);
-  if (!status.ok()) throw Error(source + ": the SentencePiece vocabulary is invalid (" + status.message() + ")");
+  const std::string problem = load_sentencepiece(*processor_, serialized_model);
+  if (!problem.empty()) throw Error(source + ": the SentencePiece vocabulary is invalid (" + problem + ")");
   std::erase_if(special_tokens_, [](const auto& token) { return token.first.empty(); });
   std::stable_sort(special_tokens_.begin(), special_tokens_.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });

@@ -7,6 +7,7 @@
 
 #include "attn/error.h"
 #include "json/checked.h"
+#include "tokenizer/sentencepiece_load.h"
 #include "tokenizer/utf8.h"
 
 namespace attn {
@@ -26,7 +27,7 @@ std::string read_bytes(const std::filesystem::path& path) {
 
 T5Tokenizer::T5Tokenizer(const std::filesystem::path& model_path)
     : processor_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {
-  if (!processor_->LoadFromSerializedProto(read_bytes(model_path)).ok()) {
+  if (!load_sentencepiece(*processor_, read_bytes(model_path)).empty()) {
     throw Error(model_path.string() + ": not a SentencePiece model");
   }
   pieces_ = processor_->GetPieceSize();
