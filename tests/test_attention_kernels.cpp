@@ -13,6 +13,7 @@
 #include "engine/kernels/kernels.h"
 #include "engine/kv_rows.h"
 #include "engine/tensor.h"
+#include "kernel_tables.h"
 #include "test_support.h"
 
 using namespace attn;
@@ -97,13 +98,7 @@ std::vector<float> kernel(const kernels::KernelTable& table, const std::vector<f
   return out;
 }
 
-std::vector<const kernels::KernelTable*> tables() {
-  std::vector<const kernels::KernelTable*> found;
-  for (auto isa : {kernels::Isa::Scalar, kernels::Isa::Avx2}) {
-    if (const auto* t = kernels::table_for(isa)) found.push_back(t);
-  }
-  return found;
-}
+std::vector<const kernels::KernelTable*> tables() { return attn::test::kernel_tables(); }
 
 }  // namespace
 

@@ -23,6 +23,7 @@
 #include "engine/tensor.h"
 #include "engine/weight_conversion.h"
 #include "loaders/safetensors_writer.h"
+#include "kernel_tables.h"
 #include "test_support.h"
 
 using namespace attn;
@@ -33,11 +34,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<const kernels::KernelTable*> tables() {
-  std::vector<const kernels::KernelTable*> out{kernels::table_for(kernels::Isa::Scalar)};
-  if (const auto* avx2 = kernels::table_for(kernels::Isa::Avx2)) out.push_back(avx2);
-  return out;
-}
+std::vector<const kernels::KernelTable*> tables() { return attn::test::kernel_tables(); }
 
 std::vector<float> floats_from_bits(const json& bits) {
   std::vector<float> out;
@@ -120,6 +117,32 @@ TEST_CASE("q8_K activations: ggml's quantize_row_q8_K_ref rule on every ISA") {
 
 namespace {
 
+// gemm_rows over activation rows of x and variations of it (an odd count:
+// full tiles and a narrower one on every ISA; outputs at a stride wider
+// than a row; weight rows in slices of 5) gives every row gemv_rows' result
+// to the bit.
+void check_gemm_is_gemv(const kernels::BlockGemv& gemv, const Tensor& q, const std::vector<float>& x) {
+  const int64_t rows = q.dim(0), k = q.dim(1), x_rows = 7, y_stride = rows + 1;
+  const size_t row_bytes = gemv.activation_row_bytes(k);
+  std::vector<std::byte> activations(x_rows * row_bytes);
+  for (int64_t c = 0; c < x_rows; ++c) {
+    std::vector<float> variation(x);
+    for (int64_t i = 0; i < k; ++i) variation[i] = x[(i + 5 * c) % k] * (1.f + 0.25f * static_cast<float>(c));
+    gemv.quantize_activations(variation.data(), activations.data() + c * row_bytes, k);
+  }
+  std::vector<float> y(x_rows * y_stride, -1.f);
+  for (int64_t begin = 0; begin < rows; begin += 5) {
+    gemv.gemm_rows(q.data(), activations.data(), x_rows, y.data(), y_stride, begin, std::min(rows, begin + 5), k);
+  }
+  for (int64_t c = 0; c < x_rows; ++c) {
+    CAPTURE(c);
+    std::vector<float> single(rows);
+    gemv.gemv_rows(q.data(), activations.data() + c * row_bytes, single.data(), 0, rows, k);
+    CHECK(std::vector<float>(y.begin() + c * y_stride, y.begin() + c * y_stride + rows) == single);
+    CHECK(y[c * y_stride + rows] == -1.f);  // nothing written between output rows
+  }
+}
+
 // Every table's GEMV of `q` [rows, k] with x: bit-identical across ISAs and
 // row splits, and within f32 rounding of the dequantised weights times the
 // dequantised activations in double.
@@ -140,7 +163,8 @@ void check_block_gemv(const Tensor& q, const std::vector<float>& x) {
     }
     CHECK(y_split == y);
     if (first.empty()) first = y, first_activations = activations;
-    CHECK(y == first);  // scalar and AVX2 agree bit for bit
+    CHECK(y == first);  // every ISA agrees bit for bit
+    check_gemm_is_gemv(gemv, q, x);
     CHECK(activations == first_activations);
     const std::vector<double> xq = dequantized_activations(type, activations, k);
     for (int64_t r = 0; r < rows; ++r) {
@@ -165,8 +189,8 @@ void check_block_gemv(const Tensor& q, const std::vector<float>& x) {
 // Random blocks of a type attn only reads (no quantiser): random code and
 // sub-block scale bytes, the scale fields set to small values: Q8_K's f32
 // d, IQ4_XS's f16 d, or the first two f16 fields (Q4_1's and Q5_1's d and
-// m, Q5_K's d and dmin), the second of either sign. The first block's
-// first 32 codes are at their extreme: Q8_K's -128, IQ4_XS's table value
+// m, Q5_K's d and dmin, Q8_0's d and two codes), the second of either sign. The first block's
+// first 32 codes are at their extreme: Q8_K's and Q8_0's -128, IQ4_XS's table value
 // -127 at the sub-block scale -32.
 Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
   Tensor q = Tensor::zeros(type, {rows, k});
@@ -188,6 +212,7 @@ Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
     }
   }
   if (type == DType::Q8_K) std::fill_n(q.mutable_data_as<BlockQ8_K>()->qs, 32, int8_t{-128});
+  if (type == DType::Q8_0) std::fill_n(q.mutable_data_as<BlockQ8_0>()->qs, 32, int8_t{-128});
   if (type == DType::IQ4_XS) {
     BlockIQ4_XS& first = *q.mutable_data_as<BlockIQ4_XS>();
     first.scales_l[0] &= 0xF0;
@@ -202,7 +227,7 @@ Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
 TEST_CASE("block GEMVs: double-precision reference at odd sizes, bit-identical across ISAs and row splits") {
   const std::vector<std::pair<int64_t, int64_t>> blocks_of_32{{1, 32}, {3, 96}, {7, 160}, {13, 352}, {5, 4128}};
   const std::vector<std::pair<int64_t, int64_t>> super_blocks{{1, 256}, {3, 768}, {37, 256}, {5, 2304}, {13, 1280}};
-  for (DType type : {DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+  for (DType type : {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
     for (auto [rows, k] : dtype_block_elements(type) == 32 ? blocks_of_32 : super_blocks) {
       CAPTURE(dtype_name(type));
       CAPTURE(rows);
@@ -210,13 +235,14 @@ TEST_CASE("block GEMVs: double-precision reference at odd sizes, bit-identical a
       auto w = random_vector(rows * k, static_cast<uint32_t>(rows * 31 + k), 0.5f);
       auto x = random_vector(k, static_cast<uint32_t>(k), 1.5f);
       // Extremes: a first block of equal weights (codes at an end of their
-      // range) times activations at +-127. (Q4_0: test_q4_0.)
+      // range) times activations at +-127.
       for (int64_t i = 0; i < 32; ++i) w[i] = -1.f, x[i] = i % 2 ? -3.f : 3.f;
       check_block_gemv(convert_weight(Tensor(DType::F32, {rows, k}, w.data()), type), x);
     }
   }
-  // The types attn reads from GGUF files only: random blocks, all codes and both signs of min.
-  for (DType type : {DType::Q4_1, DType::Q5_1, DType::Q5_K, DType::Q8_K, DType::IQ4_XS}) {
+  // Random blocks, all codes and both signs of min: the types attn reads from
+  // GGUF files only, and Q8_0 with the code -128 ggml's quantiser never writes.
+  for (DType type : {DType::Q4_1, DType::Q5_1, DType::Q5_K, DType::Q8_K, DType::IQ4_XS, DType::Q8_0}) {
     for (auto [rows, k] : dtype_block_elements(type) == 32 ? blocks_of_32 : super_blocks) {
       CAPTURE(dtype_name(type));
       CAPTURE(rows);

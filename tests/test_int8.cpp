@@ -8,6 +8,7 @@
 
 #include "engine/kernels/kernels.h"
 #include "engine/weight_conversion.h"
+#include "kernel_tables.h"
 #include "test_support.h"
 
 using namespace attn;
@@ -16,8 +17,8 @@ using attn::test::random_vector;
 namespace {
 
 std::vector<const kernels::Int8Kernels*> int8_tables() {
-  std::vector<const kernels::Int8Kernels*> tables{&kernels::table_for(kernels::Isa::Scalar)->int8};
-  if (kernels::table_for(kernels::Isa::Avx2)) tables.push_back(&kernels::table_for(kernels::Isa::Avx2)->int8);
+  std::vector<const kernels::Int8Kernels*> tables;
+  for (const auto* table : attn::test::kernel_tables()) tables.push_back(&table->int8);
   return tables;
 }
 

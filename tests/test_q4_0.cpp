@@ -22,6 +22,7 @@
 #include "engine/weight_conversion.h"
 #include "loaders/safetensors.h"
 #include "loaders/safetensors_writer.h"
+#include "kernel_tables.h"
 #include "test_support.h"
 
 using namespace attn;
@@ -34,8 +35,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::vector<const kernels::BlockGemv*> q4_0_tables() {
-  std::vector<const kernels::BlockGemv*> tables{&kernels::table_for(kernels::Isa::Scalar)->blocks.q4_0};
-  if (kernels::table_for(kernels::Isa::Avx2)) tables.push_back(&kernels::table_for(kernels::Isa::Avx2)->blocks.q4_0);
+  std::vector<const kernels::BlockGemv*> tables;
+  for (const auto* table : attn::test::kernel_tables()) tables.push_back(&table->blocks.q4_0);
   return tables;
 }
 

@@ -25,6 +25,22 @@ inline __m256i nibbles_of_32(const uint8_t* qs) {
 // The int16 pairs summed into eight int32 lanes, each times `scales` (int16 per pair).
 inline __m256i scaled_quads(__m256i pairs, __m256i scales) { return _mm256_madd_epi16(pairs, scales); }
 
+// The int8 dot products of the AVX2 kernels, as the block tiles
+// (block_tiles.h) take them: eight int32 lanes, lane l the exact sum of the
+// products of bytes 4l .. 4l + 3.
+struct Avx2Dot {
+  // u: unsigned bytes (at most 128), s: signed bytes in [-127, 127].
+  static __m256i unsigned_dot(__m256i u, __m256i s) { return scaled_quads(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)); }
+  struct SignedActs {
+    __m256i acts;
+  };
+  static SignedActs prepare_signed(__m256i acts) { return {acts}; }
+  // w: any signed bytes.
+  static __m256i signed_dot(__m256i w, const SignedActs& s) {
+    return scaled_quads(signed_pairs(w, s.acts), _mm256_set1_epi16(1));
+  }
+};
+
 // Eight lanes to one: (0+4, 1+5, 2+6, 3+7), then (first + third, second + fourth), then their sum.
 inline float reduce_lanes(__m256 lanes) {
   __m128 half = _mm_add_ps(_mm256_castps256_ps128(lanes), _mm256_extractf128_ps(lanes, 1));

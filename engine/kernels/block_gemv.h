@@ -1,5 +1,6 @@
 // The block kernels of each instruction set, one file per weight type
-// (q4_0_scalar.cpp, q4_0_avx2.cpp, ...), assembled into BlockKernels by
+// (q4_0_avx2.cpp, q4_0_avx512.cpp, ...; the scalar ones share
+// block_scalar.cpp), assembled into BlockKernels by
 // block_tables.cpp.
 #pragma once
 
@@ -27,6 +28,33 @@ void gemv_q5_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, i
 void gemv_q6_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q8_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_iq4_xs_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_q4_0_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_q8_0_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_q4_k_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_q5_k_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+void gemv_q6_k_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+
+// BlockGemv::gemm_rows of the types with tile kernels (q8_0_tiles.h, k_quant_tiles.h).
+void gemm_q4_0_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                    int64_t row_end, int64_t k);
+void gemm_q8_0_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                    int64_t row_end, int64_t k);
+void gemm_q4_0_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                      int64_t row_end, int64_t k);
+void gemm_q8_0_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                      int64_t row_end, int64_t k);
+void gemm_q4_k_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                    int64_t row_end, int64_t k);
+void gemm_q4_k_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                      int64_t row_end, int64_t k);
+void gemm_q5_k_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                    int64_t row_end, int64_t k);
+void gemm_q5_k_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                      int64_t row_end, int64_t k);
+void gemm_q6_k_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                    int64_t row_end, int64_t k);
+void gemm_q6_k_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                      int64_t row_end, int64_t k);
 
 // Activations as ggml quantises them on x86: q8_0 blocks with d = max|x| /
 // 127 stored as f16 and q = round_half_even(x * (127 / max|x|)) (its AVX2

@@ -26,6 +26,12 @@ struct BlockGemv {
   // y[r] = W[r, :] . x for r in [row_begin, row_end); w points at row 0 of
   // [rows, k] weight blocks, x at the row's activation blocks.
   void (*gemv_rows)(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
+  // The same for x_rows activation rows back to back at x (prefill, or many
+  // sequences decoding), output row c at y + c * y_stride: each output is
+  // gemv_rows' to the bit, but a weight block is read and unpacked once for
+  // several rows where the type has a tile kernel.
+  void (*gemm_rows)(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                    int64_t row_end, int64_t k);
 
   size_t activation_row_bytes(int64_t k) const {
     return static_cast<size_t>(k / activation_block) * activation_block_bytes;

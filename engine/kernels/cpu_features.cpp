@@ -31,6 +31,7 @@ CpuFeatures detect() {
   f.avx512f = zmm_saved && (ebx & bit_AVX512F);
   f.avx512bw = f.avx512f && (ebx & bit_AVX512BW);
   f.avx512vl = f.avx512f && (ebx & bit_AVX512VL);
+  f.avx512vnni = f.avx512f && (ecx & bit_AVX512VNNI);
   return f;
 }
 

@@ -8,6 +8,7 @@ namespace attn::kernels {
 struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false;    // the AVX2 kernels need all three
   bool avx512f = false, avx512bw = false, avx512vl = false;
+  bool avx512vnni = false;  // vpdpbusd: the AVX-512 kernels' int8 dot product
 };
 
 const CpuFeatures& cpu_features();

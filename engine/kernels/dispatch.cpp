@@ -16,7 +16,7 @@ bool supported(Isa isa) {
   switch (isa) {
     case Isa::Scalar: return true;
     case Isa::Avx2: return avx2;
-    case Isa::Avx512: return avx2 && f.avx512f && f.avx512bw && f.avx512vl;
+    case Isa::Avx512: return avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni;
   }
   return false;
 }
@@ -26,9 +26,10 @@ const KernelTable& table(Isa isa) {
                                   scalar_int8_kernels(), scalar_block_kernels(), scalar_attention_kernels()};
   static const KernelTable avx2{avx2_vector_kernels(), Isa::Avx2, "avx2+fma", avx2_gemv_kernels(),
                                 avx2_int8_kernels(), avx2_block_kernels(), avx2_attention_kernels()};
-  // The AVX-512 slot runs the AVX2 kernels until it has kernels of its own.
-  static const KernelTable avx512{avx2_vector_kernels(), Isa::Avx512, "avx512 (avx2 kernels)", avx2_gemv_kernels(),
-                                  avx2_int8_kernels(), avx2_block_kernels(), avx2_attention_kernels()};
+  // AVX-512 with VNNI (Cascade Lake, Ice Lake, Zen 4 and later): its own
+  // int8 and Q4_0 / Q8_0 kernels; the rest, bandwidth-bound, are AVX2's.
+  static const KernelTable avx512{avx2_vector_kernels(), Isa::Avx512, "avx512-vnni", avx2_gemv_kernels(),
+                                  avx512_int8_kernels(), avx512_block_kernels(), avx2_attention_kernels()};
   switch (isa) {
     case Isa::Scalar: return scalar;
     case Isa::Avx2: return avx2;

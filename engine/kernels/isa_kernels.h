@@ -1,5 +1,5 @@
-// Each instruction set's kernels, defined in its own files (the AVX2 ones
-// are the only files built with AVX2 flags); dispatch.cpp assembles them
+// Each instruction set's kernels, defined in its own files (the AVX2 and
+// AVX-512 ones are the only files built with those flags); dispatch.cpp assembles them
 // into KernelTables.
 #pragma once
 
@@ -17,5 +17,7 @@ const GemvKernels& avx2_gemv_kernels();        // gemv_avx2.cpp
 const Int8Kernels& avx2_int8_kernels();        // int8_avx2.cpp
 const BlockKernels& avx2_block_kernels();      // block_tables.cpp
 const AttentionKernels& avx2_attention_kernels();    // attention_avx2.cpp
+const Int8Kernels& avx512_int8_kernels();      // int8_avx512.cpp
+const BlockKernels& avx512_block_kernels();    // block_tables.cpp
 
 }  // namespace attn::kernels

@@ -1,61 +1,23 @@
-// AVX2 Q8_0 x q8_0 GEMV (block_kernels.h), and the q8_0 activation
-// quantiser the Q4_0 and Q8_0 kernels share.
+// AVX2 Q8_0 x q8_0 kernels (block_kernels.h): the tiles of q8_0_tiles.h,
+// four weight rows by two activation rows; and the q8_0 activation quantiser
+// the 32-value block types share.
 #include <cmath>
 
-#include "engine/kernels/block_avx2.h"
 #include "engine/kernels/block_gemv.h"
+#include "engine/kernels/q8_0_tiles.h"
 #include "engine/tensor.h"
 
 namespace attn::kernels {
 
-namespace {
-
-constexpr int kRowsPerGroup = 4;
-
-// Four weight rows per pass over the activation blocks: each block is loaded
-// once and the rows' sums are independent chains; every row's operations are
-// the one-row kernel's, in the same order.
-template <int kRows>
-void gemv_q8_0_group(const BlockQ8_0* const* rows, const char* next, const BlockQ8_0* activations, int64_t blocks,
-                     float* y) {
-  const __m256i ones = _mm256_set1_epi16(1);
-  __m256 lanes[kRows];
-  for (int i = 0; i < kRows; ++i) lanes[i] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b) {
-    const __m256i acts = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(activations[b].qs));
-    const float dx = _cvtsh_ss(activations[b].d);
-    // The group reads kRows rows side by side, too short a stream each for the
-    // hardware prefetchers: the next group's bytes are fetched meanwhile.
-    for (int64_t line = 0; line < kRows * static_cast<int64_t>(sizeof(*rows[0])); line += 64) {
-      _mm_prefetch(next + b * kRows * static_cast<int64_t>(sizeof(*rows[0])) + line, _MM_HINT_T0);
-    }
-    for (int i = 0; i < kRows; ++i) {
-      const __m256i codes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[i][b].qs));
-      const __m256 sums = _mm256_cvtepi32_ps(avx2::scaled_quads(avx2::signed_pairs(codes, acts), ones));
-      const float d = _cvtsh_ss(rows[i][b].d) * dx;
-      lanes[i] = _mm256_fmadd_ps(_mm256_set1_ps(d), sums, lanes[i]);
-    }
-  }
-  for (int i = 0; i < kRows; ++i) y[i] = avx2::reduce_lanes(lanes[i]);
-}
-
-}  // namespace
+using Q8_0Avx2 = tiles::Q8_0Codes<avx2::Avx2Dot>;
 
 void gemv_q8_0_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
-  const int64_t blocks = k / kBlockElements;
-  const auto* weights = static_cast<const BlockQ8_0*>(w);
-  const auto* activations = static_cast<const BlockQ8_0*>(x);
-  int64_t r = row_begin;
-  for (; r + kRowsPerGroup <= row_end; r += kRowsPerGroup) {
-    const BlockQ8_0* rows[kRowsPerGroup];
-    for (int i = 0; i < kRowsPerGroup; ++i) rows[i] = weights + (r + i) * blocks;
-    const char* next = reinterpret_cast<const char*>(weights + (r + kRowsPerGroup) * blocks);
-    gemv_q8_0_group<kRowsPerGroup>(rows, next, activations, blocks, y + r);
-  }
-  for (; r < row_end; ++r) {
-    const BlockQ8_0* row = weights + r * blocks;
-    gemv_q8_0_group<1>(&row, reinterpret_cast<const char*>(row + blocks), activations, blocks, y + r);
-  }
+  tiles::gemv_rows<tiles::BlocksOf32<Q8_0Avx2>, 4>(w, x, y, row_begin, row_end, k);
+}
+
+void gemm_q8_0_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                    int64_t row_end, int64_t k) {
+  tiles::gemm_rows<tiles::BlocksOf32<Q8_0Avx2>, 4, 2>(w, x, x_rows, y, y_stride, row_begin, row_end, k);
 }
 
 void quantize_q8_0_activations_avx2(const float* x, void* blocks, int64_t k) {

@@ -106,12 +106,14 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
   const auto rows = [&](int64_t begin, int64_t end) {
     for (int64_t first = begin; first < end; first += block) {
       const int64_t last = std::min(end, first + block);
+      if (block_gemv) {
+        block_gemv->gemm_rows(weight_.data(), qx, x.rows, y.data, y.width, first, last, k);
+        continue;
+      }
       for (int64_t r = 0; r < x.rows; ++r) {
         if (int8) {
           int8_kernels.gemv_rows(weight_.data_as<int8_t>(), weight_.row_scales()->data_as<float>(), qx + r * k,
                                  x_scales[r], y.row(r), first, last, k);
-        } else if (block_gemv) {
-          block_gemv->gemv_rows(weight_.data(), qx + r * qx_stride, y.row(r), first, last, k);
         } else {
           gemv(weight_.data(), x.row(r), y.row(r), first, last, k);
         }
