@@ -26,7 +26,16 @@ Gpt2Shape read_shape(const Checkpoint& checkpoint) {
   s.heads = config.require_int("n_head");
   s.vocab = config.require_int("vocab_size");
   s.positions = config.require_int("n_positions");
-  s.inner = config.get_int("n_inner", 4 * s.hidden);
+  // n_inner defaults to 4 * n_embd, which must itself be a size (fuzz finding:
+  // an n_embd near 2^30 overflowed int).
+  if (config.is_null_or_absent("n_inner")) {
+    if (s.hidden > (1 << 28)) {
+      config.fail("n_embd " + std::to_string(s.hidden) + " is too large for the default n_inner (4 * n_embd)");
+    }
+    s.inner = 4 * s.hidden;
+  } else {
+    s.inner = config.require_int("n_inner");
+  }
   s.eps = static_cast<float>(config.get_double("layer_norm_epsilon", 1e-5));
   s.gelu = gelu_kind(config, config.get_string("activation_function", "gelu_new"));
   s.linear_layout = config.get_bool("conv1d_weights_as_linear", false);

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attn/error.h"
+#include "attn/model.h"
 #include "loaders/checkpoint.h"
 #include "loaders/safetensors.h"
 #include "loaders/safetensors_writer.h"
@@ -515,6 +516,12 @@ TEST_CASE("huggingface: directory errors name the file and the fix") {
     copy_config(dir);
     write_file(dir / "generation_config.json", R"({"temperature": -1e5360})");
     check_mentions(load_error(dir.path()), {"generation_config.json", "not valid JSON", "number overflow"});
+  }
+  SUBCASE("a GPT-2 n_embd whose default n_inner (4 * n_embd) is no int (fuzz_gguf finding: UBSan overflow)") {
+    write_file(dir / "config.json", R"({"model_type":"gpt2","architectures":["GPT2LMHeadModel"],"n_embd":721420296,)"
+                                    R"("n_layer":1,"n_head":1,"vocab_size":8,"n_positions":8})");
+    attn::write_safetensors(dir / "model.safetensors", {{"wte.weight", Tensor::zeros(DType::F32, {2})}});
+    check_mentions(error_of([&] { attn::Model::load(dir.path()); }), {"config.json", "n_embd 721420296", "n_inner"});
   }
   SUBCASE("no safetensors weights") {
     copy_config(dir);
