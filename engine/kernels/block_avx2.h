@@ -8,6 +8,11 @@
 
 namespace attn::kernels::avx2 {
 
+// Internal linkage: files built for different instruction sets include
+// this header, and one shared (ODR-merged) copy of a function could run
+// AVX-512 code on an AVX2-only CPU.
+namespace {
+
 // Products of signed bytes summed in int16 pairs: the u8 x s8 multiply-add
 // on |a| and sign(a) * b. Exact while |a| * |b| * 2 stays below 2^15
 // (every code here is at most 128 in magnitude, activations 127).
@@ -48,4 +53,5 @@ inline float reduce_lanes(__m256 lanes) {
   return _mm_cvtss_f32(_mm_add_ss(half, _mm_shuffle_ps(half, half, 1)));
 }
 
+}  // namespace
 }  // namespace attn::kernels::avx2

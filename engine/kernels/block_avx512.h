@@ -6,6 +6,11 @@
 
 namespace attn::kernels::avx512 {
 
+// Internal linkage: files built for different instruction sets include
+// this header, and one shared (ODR-merged) copy of a function could run
+// AVX-512 code on an AVX2-only CPU.
+namespace {
+
 // The int8 dot products of the block tiles (block_tiles.h) with vpdpbusd:
 // the same eight int32 lanes as Avx2Dot (lane l the exact sum of the
 // products of bytes 4l .. 4l + 3), in one instruction instead of two.
@@ -27,4 +32,5 @@ struct VnniDot {
   }
 };
 
+}  // namespace
 }  // namespace attn::kernels::avx512

@@ -1,7 +1,7 @@
-// The block kernels of each instruction set, one file per weight type
-// (q4_0_avx2.cpp, q4_0_avx512.cpp, ...; the scalar ones share
-// block_scalar.cpp), assembled into BlockKernels by
-// block_tables.cpp.
+// The one-row block kernels of each instruction set, one file per weight
+// type (q4_1_avx2.cpp, ...; the scalar ones share block_scalar.cpp), and the
+// activation quantisers; with the tile kernels (templates: q8_0_tiles.h,
+// k_quant_tiles.h) they are assembled into BlockKernels by block_tables*.cpp.
 #pragma once
 
 #include <cstdint>
@@ -19,42 +19,10 @@ void gemv_q5_k_scalar(const void* w, const void* x, float* y, int64_t row_begin,
 void gemv_q6_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q8_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_iq4_xs_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q4_0_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q4_1_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q5_1_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q8_0_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q4_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q5_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q6_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_q8_k_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
 void gemv_iq4_xs_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q4_0_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q8_0_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q4_k_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q5_k_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-void gemv_q6_k_avx512(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k);
-
-// BlockGemv::gemm_rows of the types with tile kernels (q8_0_tiles.h, k_quant_tiles.h).
-void gemm_q4_0_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                    int64_t row_end, int64_t k);
-void gemm_q8_0_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                    int64_t row_end, int64_t k);
-void gemm_q4_0_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                      int64_t row_end, int64_t k);
-void gemm_q8_0_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                      int64_t row_end, int64_t k);
-void gemm_q4_k_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                    int64_t row_end, int64_t k);
-void gemm_q4_k_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                      int64_t row_end, int64_t k);
-void gemm_q5_k_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                    int64_t row_end, int64_t k);
-void gemm_q5_k_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                      int64_t row_end, int64_t k);
-void gemm_q6_k_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                    int64_t row_end, int64_t k);
-void gemm_q6_k_avx512(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                      int64_t row_end, int64_t k);
 
 // Activations as ggml quantises them on x86: q8_0 blocks with d = max|x| /
 // 127 stored as f16 and q = round_half_even(x * (127 / max|x|)) (its AVX2
@@ -66,8 +34,9 @@ void quantize_q8_k_activations(const float* x, void* blocks, int64_t k);
 // A Q4_K or Q5_K block's min term against q8_K activations: dmin * d_x *
 // (sum over sub-blocks j of min_j * the sum of j's activation codes); a
 // Q4_1 or Q5_1 block's against q8_0 activations: m * d_x * (the sum of the
-// codes). Defined once (block_scalar.cpp, built without FMA), so both
-// instruction sets round them alike.
+// codes). Defined once (block_scalar.cpp, built without FMA), so every
+// instruction set rounds them alike (the K tiles repeat Q4_K's and Q5_K's
+// in their own code, built without contraction).
 float q4_k_mins(const BlockQ4_K& w, const BlockQ8_K& x);
 float q5_k_mins(const BlockQ5_K& w, const BlockQ8_K& x);
 float q4_1_mins(const BlockQ4_1& w, const BlockQ8_0& x);

@@ -12,6 +12,11 @@
 
 namespace attn::kernels::tiles {
 
+// Internal linkage: files built for different instruction sets include
+// this header, and one shared (ODR-merged) copy of a function could run
+// AVX-512 code on an AVX2-only CPU.
+namespace {
+
 // Weight rows [row_begin, row_end) against kCols activation rows.
 template <class Kernel, int kRows, int kCols>
 void rows_against(const typename Kernel::Block* weights, const typename Kernel::Activation* const* acts, float* const* y, int64_t row_begin,
@@ -71,4 +76,5 @@ void gemv_rows(const void* w, const void* x, float* y, int64_t row_begin, int64_
   rows_against<Kernel, kRows, 1>(static_cast<const typename Kernel::Block*>(w), acts, out, row_begin, row_end, blocks);
 }
 
+}  // namespace
 }  // namespace attn::kernels::tiles

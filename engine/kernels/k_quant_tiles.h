@@ -25,6 +25,11 @@
 
 namespace attn::kernels::tiles {
 
+// Internal linkage: files built for different instruction sets include
+// this header, and one shared (ODR-merged) copy of a function could run
+// AVX-512 code on an AVX2-only CPU.
+namespace {
+
 // The codes of sub-blocks 2g and 2g + 1 (codes(block, g)), 0-31 each.
 struct SubBlockPair {
   __m256i low, high;
@@ -179,4 +184,5 @@ struct Q6_KSuperBlocks {
   }
 };
 
+}  // namespace
 }  // namespace attn::kernels::tiles

@@ -22,6 +22,11 @@
 
 namespace attn::kernels::tiles {
 
+// Internal linkage: files built for different instruction sets include
+// this header, and one shared (ODR-merged) copy of a function could run
+// AVX-512 code on an AVX2-only CPU.
+namespace {
+
 // Q4_0's nibbles n = code + 8 multiply unsigned; 8 x the lane's activation
 // sum, once per activation block, is subtracted: sum(n a) - 8 sum(a).
 template <class Dot>
@@ -85,4 +90,5 @@ struct BlocksOf32 {
   }
 };
 
+}  // namespace
 }  // namespace attn::kernels::tiles

@@ -1,24 +1,11 @@
-// AVX2 Q8_0 x q8_0 kernels (block_kernels.h): the tiles of q8_0_tiles.h,
-// four weight rows by two activation rows; and the q8_0 activation quantiser
-// the 32-value block types share.
-#include <cmath>
+// The AVX2 q8_0 activation quantiser the 32-value block types share (on
+// AVX-512 too).
+#include <immintrin.h>
 
 #include "engine/kernels/block_gemv.h"
-#include "engine/kernels/q8_0_tiles.h"
 #include "engine/tensor.h"
 
 namespace attn::kernels {
-
-using Q8_0Avx2 = tiles::Q8_0Codes<avx2::Avx2Dot>;
-
-void gemv_q8_0_avx2(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
-  tiles::gemv_rows<tiles::BlocksOf32<Q8_0Avx2>, 4>(w, x, y, row_begin, row_end, k);
-}
-
-void gemm_q8_0_avx2(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
-                    int64_t row_end, int64_t k) {
-  tiles::gemm_rows<tiles::BlocksOf32<Q8_0Avx2>, 4, 2>(w, x, x_rows, y, y_stride, row_begin, row_end, k);
-}
 
 void quantize_q8_0_activations_avx2(const float* x, void* blocks, int64_t k) {
   auto* out = static_cast<BlockQ8_0*>(blocks);

@@ -1,0 +1,47 @@
+// Building BlockGemv entries (block_kernels.h) for the tables of
+// block_tables*.cpp: a weight type's activation quantiser, its GEMV, and
+// its gemm_rows, a tile kernel's (block_tiles.h) or activation rows one by one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/kernels/block_gemv.h"
+#include "engine/kernels/block_kernels.h"
+
+namespace attn::kernels::entries {
+
+// Internal linkage: the AVX2 and AVX-512 tables instantiate row_by_row
+// with the same arguments under different instruction sets.
+namespace {
+
+using GemvRows = void (*)(const void*, const void*, float*, int64_t, int64_t, int64_t);
+using GemmRows = decltype(BlockGemv::gemm_rows);
+using Quantize = void (*)(const float*, void*, int64_t);
+
+// gemm_rows for the types without a tile kernel: one activation row after another.
+template <GemvRows gemv, int64_t kActivationBlock, size_t kActivationBlockBytes>
+void row_by_row(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
+                int64_t row_end, int64_t k) {
+  const auto stride = static_cast<int64_t>(k / kActivationBlock * kActivationBlockBytes);
+  for (int64_t c = 0; c < x_rows; ++c) {
+    gemv(w, static_cast<const std::byte*>(x) + c * stride, y + c * y_stride, row_begin, row_end, k);
+  }
+}
+
+// Weights in blocks of 32 against q8_0 activations.
+template <Quantize quantize, GemvRows gemv, GemmRows gemm = row_by_row<gemv, kBlockElements, sizeof(BlockQ8_0)>>
+constexpr BlockGemv q8_0_activations() {
+  return {kBlockElements, sizeof(BlockQ8_0), quantize, gemv, gemm};
+}
+
+// Super-blocks of 256 against q8_K activations, which come from the
+// reference quantiser on every ISA (as in ggml on x86): one pass over the
+// input row, next to a GEMV over all rows.
+template <GemvRows gemv, GemmRows gemm = row_by_row<gemv, kSuperBlockElements, sizeof(BlockQ8_K)>>
+constexpr BlockGemv q8_k_activations() {
+  return {kSuperBlockElements, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv, gemm};
+}
+
+}  // namespace
+}  // namespace attn::kernels::entries
