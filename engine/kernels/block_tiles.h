@@ -7,6 +7,8 @@
 // bytes at `next` (the following group of rows) meanwhile.
 #pragma once
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -16,6 +18,15 @@ namespace attn::kernels::tiles {
 // this header, and one shared (ODR-merged) copy of a function could run
 // AVX-512 code on an AVX2-only CPU.
 namespace {
+
+// A tile reads kRows rows side by side, too short a stream each for the
+// hardware prefetchers: block b of the next group of rows (at `next`) is
+// fetched meanwhile.
+template <class Block, int kRows>
+void prefetch_next_group(const char* next, int64_t b) {
+  constexpr int64_t kGroupBytes = kRows * static_cast<int64_t>(sizeof(Block));
+  for (int64_t line = 0; line < kGroupBytes; line += 64) _mm_prefetch(next + b * kGroupBytes + line, _MM_HINT_T0);
+}
 
 // Weight rows [row_begin, row_end) against kCols activation rows.
 template <class Kernel, int kRows, int kCols>

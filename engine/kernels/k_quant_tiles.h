@@ -91,11 +91,7 @@ struct SuperBlocksWithMins {
       for (int c = 0; c < kCols; ++c) lanes[i][c] = _mm256_setzero_ps(), min_sums[i][c] = 0.f;
     }
     for (int64_t b = 0; b < blocks; ++b) {
-      // The group reads kRows rows side by side, too short a stream each for
-      // the hardware prefetchers: the next group's bytes are fetched meanwhile.
-      for (int64_t line = 0; line < kRows * static_cast<int64_t>(sizeof(Block)); line += 64) {
-        _mm_prefetch(next + b * kRows * static_cast<int64_t>(sizeof(Block)) + line, _MM_HINT_T0);
-      }
+      prefetch_next_group<Block, kRows>(next, b);
       for (int i = 0; i < kRows; ++i) {
         const Block& block = rows[i][b];
         uint8_t scales[8], mins[8];
@@ -146,9 +142,7 @@ struct Q6_KSuperBlocks {
       for (auto& lane : row) lane = _mm256_setzero_ps();
     }
     for (int64_t b = 0; b < blocks; ++b) {
-      for (int64_t line = 0; line < kRows * static_cast<int64_t>(sizeof(Block)); line += 64) {
-        _mm_prefetch(next + b * kRows * static_cast<int64_t>(sizeof(Block)) + line, _MM_HINT_T0);
-      }
+      prefetch_next_group<Block, kRows>(next, b);
       for (int i = 0; i < kRows; ++i) {
         const Block& block = rows[i][b];
         __m256i sums[kCols];

@@ -70,11 +70,7 @@ struct BlocksOf32 {
         prepared[c] = Codes::prepare(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acts[c][b].qs)));
         dx[c] = _cvtsh_ss(acts[c][b].d);
       }
-      // The rows are read side by side, too short a stream each for the
-      // hardware prefetchers: the next group's bytes are fetched meanwhile.
-      for (int64_t line = 0; line < kRows * static_cast<int64_t>(sizeof(Block)); line += 64) {
-        _mm_prefetch(next + b * kRows * static_cast<int64_t>(sizeof(Block)) + line, _MM_HINT_T0);
-      }
+      prefetch_next_group<Block, kRows>(next, b);
       for (int i = 0; i < kRows; ++i) {
         const __m256i codes = Codes::codes(rows[i][b]);
         const float dw = _cvtsh_ss(rows[i][b].d);
