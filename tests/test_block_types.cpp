@@ -24,9 +24,13 @@
 #include "engine/weight_conversion.h"
 #include "loaders/safetensors_writer.h"
 #include "kernel_tables.h"
+#include "quantized_model_support.h"
 #include "test_support.h"
 
 using namespace attn;
+using attn::test::load_as;
+using attn::test::logits_of;
+using attn::test::perplexity;
 using attn::test::random_vector;
 using attn::test::read_file;
 using nlohmann::json;
@@ -276,12 +280,6 @@ namespace {
 
 const fs::path kStoriesHf = attn::test::shared_dir() / "models" / "stories260K-hf";
 
-std::shared_ptr<const Model> load_as(const fs::path& path, std::optional<DType> dtype) {
-  LoadOptions options;
-  options.dtype = dtype;
-  return Model::load(path, options);
-}
-
 }  // namespace
 
 // stories260K is 64 wide (172 for the down projections' inputs): no row
@@ -355,12 +353,6 @@ void write_wide_llama(const fs::path& dir, const std::function<Tensor(const std:
   write_safetensors(dir / "model.safetensors", tensors);
 }
 
-std::vector<float> prefill_logits(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids) {
-  Session session(model);
-  const auto all = session.forward(ids, true);
-  return {all.begin(), all.end()};
-}
-
 }  // namespace
 
 // The same model with its weights replaced by their round trip through the
@@ -378,7 +370,7 @@ TEST_CASE("Q4_K and Q6_K in a whole model: --dtype q4_k against f32 on the same 
   CHECK(q4_k->info().parameters_by_dtype.at("Q6_K") == 512 * 256);
   const auto dequantized = load_as(reference.path(), std::nullopt);
   const std::vector<TokenId> ids{1, 403, 407, 261, 378, 300, 42, 17, 99, 250, 12, 480, 77};
-  const auto expected = prefill_logits(dequantized, ids), prefill = prefill_logits(q4_k, ids);
+  const auto expected = logits_of(dequantized, ids, false), prefill = logits_of(q4_k, ids, false);
   double error = 0, energy = 0;
   for (size_t i = 0; i < expected.size(); ++i) {
     error += std::pow(prefill[i] - expected[i], 2);
@@ -414,34 +406,16 @@ TEST_CASE("quantize --type q4_k_m: Q6_K where llama.cpp's Q4_K_M puts it; the sa
   const auto written = Model::load(out.path());
   CHECK(written->info().parameters_by_dtype.at("Q6_K") == 512 * 256 + 128 * 256 + 256 * 512);
   const std::vector<TokenId> ids{1, 403, 407, 261};
-  CHECK(prefill_logits(written, ids).size() == 4 * 512);
+  CHECK(logits_of(written, ids, false).size() == 4 * 512);
   LoadOptions at_load;
   at_load.dtype = DType::Q4_K;
   at_load.q4_k_m = true;
   const auto converted = Model::load(original.path(), at_load);
   CHECK(converted->info().parameters_by_dtype == written->info().parameters_by_dtype);
-  CHECK(prefill_logits(converted, ids) == prefill_logits(written, ids));
+  CHECK(logits_of(converted, ids, false) == logits_of(written, ids, false));
   at_load.dtype = DType::Q6_K;
   CHECK_THROWS_WITH_AS(Model::load(original.path(), at_load), "LoadOptions::q4_k_m needs dtype Q4_K", Error);
 }
-
-namespace {
-
-double perplexity_of(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids) {
-  const auto logits = prefill_logits(model, ids);
-  const size_t vocab = logits.size() / ids.size();
-  double nll = 0;
-  for (size_t p = 0; p + 1 < ids.size(); ++p) {
-    const float* row = logits.data() + p * vocab;
-    const double top = *std::max_element(row, row + vocab);
-    double sum = 0;
-    for (size_t v = 0; v < vocab; ++v) sum += std::exp(row[v] - top);
-    nll -= row[ids[p + 1]] - top - std::log(sum);
-  }
-  return std::exp(nll / static_cast<double>(ids.size() - 1));
-}
-
-}  // namespace
 
 // The issue's 3 % is not reachable on this 64-wide model (see
 // gen_k_quant_fixtures.py: no row fits Q4_K, so q4_k is Q4_0 with a Q8_0
@@ -462,10 +436,10 @@ TEST_CASE("stories260K perplexity with q4_0, q4_k and q4_k_m weights against the
   for (const auto& [text, expected] : reference.items()) {
     CAPTURE(text);
     const auto ids = f32->tokenizer().encode(read_file(attn::test::shared_dir() / "models" / "stories260K" / "reference" / text));
-    const double base = perplexity_of(f32, ids);
+    const double base = perplexity(logits_of(f32, ids, false), ids);
     CHECK(base == doctest::Approx(expected["f32"].get<double>()).epsilon(1e-4));
     for (const auto& [name, model] : models) {
-      const double ppl = perplexity_of(model, ids);
+      const double ppl = perplexity(logits_of(model, ids, false), ids);
       const double float64 = expected[name == "q4_k_m" ? "q4_k_m" : "q4_0_and_q4_k"].get<double>();
       MESSAGE(text << " " << name << ": ppl " << ppl << " vs f32 " << base << " (" << (ppl / base - 1) * 100
                    << " %); float64 on the same weights " << float64 << " (" << (float64 / base - 1) * 100 << " %)");

@@ -23,9 +23,14 @@
 #include "loaders/safetensors.h"
 #include "loaders/safetensors_writer.h"
 #include "kernel_tables.h"
+#include "quantized_model_support.h"
 #include "test_support.h"
 
 using namespace attn;
+using attn::test::argmax;
+using attn::test::load_as;
+using attn::test::logits_of;
+using attn::test::perplexity;
 using attn::test::random_vector;
 using attn::test::read_file;
 using attn::test::TempDir;
@@ -189,41 +194,6 @@ namespace {
 
 const fs::path kStories = attn::test::shared_dir() / "models" / "stories260K";
 const fs::path kStoriesHf = attn::test::shared_dir() / "models" / "stories260K-hf";
-
-std::shared_ptr<const Model> load_as(const fs::path& path, std::optional<DType> dtype) {
-  LoadOptions options;
-  options.dtype = dtype;
-  return Model::load(path, options);
-}
-
-std::vector<float> logits_of(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids, bool decode) {
-  Session session(model);
-  if (!decode) {
-    const auto all = session.forward(ids, true);
-    return {all.begin(), all.end()};
-  }
-  std::vector<float> rows;
-  for (TokenId id : ids) {
-    const auto row = session.forward(std::span<const TokenId>(&id, 1));
-    rows.insert(rows.end(), row.begin(), row.end());
-  }
-  return rows;
-}
-
-double perplexity(const std::vector<float>& logits, const std::vector<TokenId>& ids) {
-  const size_t vocab = logits.size() / ids.size();
-  double nll = 0;
-  for (size_t p = 0; p + 1 < ids.size(); ++p) {
-    const float* row = logits.data() + p * vocab;
-    const double top = *std::max_element(row, row + vocab);
-    double sum = 0;
-    for (size_t v = 0; v < vocab; ++v) sum += std::exp(row[v] - top);
-    nll -= row[ids[p + 1]] - top - std::log(sum);
-  }
-  return std::exp(nll / static_cast<double>(ids.size() - 1));
-}
-
-int argmax(const float* row, size_t n) { return static_cast<int>(std::max_element(row, row + n) - row); }
 
 }  // namespace
 

@@ -14,9 +14,14 @@
 #include "engine/ops/linear.h"
 #include "loaders/safetensors.h"
 #include "loaders/safetensors_writer.h"
+#include "quantized_model_support.h"
 #include "test_support.h"
 
 using namespace attn;
+using attn::test::argmax;
+using attn::test::load_as;
+using attn::test::logits_of;
+using attn::test::perplexity;
 using attn::test::read_f32;
 using attn::test::read_file;
 using attn::test::TempDir;
@@ -27,44 +32,6 @@ namespace {
 
 const fs::path kStories = attn::test::shared_dir() / "models" / "stories260K";
 const fs::path kStoriesHf = attn::test::shared_dir() / "models" / "stories260K-hf";
-
-std::shared_ptr<const Model> load_as(const fs::path& path, std::optional<DType> dtype) {
-  LoadOptions options;
-  options.dtype = dtype;
-  return Model::load(path, options);
-}
-
-// Logits of every position: in one prefill pass, or one token at a time
-// through the KV cache (the decode GEMV path).
-std::vector<float> logits_of(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids, bool decode) {
-  Session session(model);
-  if (!decode) {
-    const auto all = session.forward(ids, true);
-    return {all.begin(), all.end()};
-  }
-  std::vector<float> rows;
-  for (TokenId id : ids) {
-    const auto row = session.forward(std::span<const TokenId>(&id, 1));
-    rows.insert(rows.end(), row.begin(), row.end());
-  }
-  return rows;
-}
-
-double perplexity(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids, bool decode) {
-  const auto logits = logits_of(model, ids, decode);
-  const size_t vocab = logits.size() / ids.size();
-  double nll = 0;
-  for (size_t p = 0; p + 1 < ids.size(); ++p) {
-    const float* row = logits.data() + p * vocab;
-    const double top = *std::max_element(row, row + vocab);
-    double sum = 0;
-    for (size_t v = 0; v < vocab; ++v) sum += std::exp(row[v] - top);
-    nll -= row[ids[p + 1]] - top - std::log(sum);
-  }
-  return std::exp(nll / static_cast<double>(ids.size() - 1));
-}
-
-int argmax(const float* row, size_t n) { return static_cast<int>(std::max_element(row, row + n) - row); }
 
 }  // namespace
 
@@ -77,11 +44,11 @@ TEST_CASE("int8 stories260K: perplexity on the llama2.c greedy texts within 2 % 
     CAPTURE(name);
     const auto ids = f32->tokenizer().encode(read_file(kStories / "reference" / name));
     REQUIRE(ids.size() > 100);
-    const double reference = perplexity(f32, ids, false);
+    const double reference = perplexity(logits_of(f32, ids, false), ids);
     const auto f32_logits = logits_of(f32, ids, false);
     for (bool decode : {false, true}) {
       CAPTURE(decode);
-      const double quantized = perplexity(int8, ids, decode);
+      const double quantized = perplexity(logits_of(int8, ids, decode), ids);
       const auto int8_logits = logits_of(int8, ids, decode);
       const size_t vocab = f32->info().vocab_size;
       size_t agree = 0;
@@ -150,7 +117,8 @@ TEST_CASE("--dtype int8 converts GPT-2's Conv1D projections; perplexity within 2
     CAPTURE(decode);
     for (const auto& c : reference["cases"]) {
       const auto ids = c["ids"].get<std::vector<TokenId>>();
-      const double expected = perplexity(f32, ids, decode), quantized = perplexity(model, ids, decode);
+      const double expected = perplexity(logits_of(f32, ids, decode), ids),
+                 quantized = perplexity(logits_of(model, ids, decode), ids);
       INFO("ppl f32 " << expected << ", int8 " << quantized);
       CHECK(std::fabs(quantized / expected - 1) < 0.02);
     }
