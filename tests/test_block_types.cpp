@@ -24,7 +24,7 @@
 #include "engine/weight_conversion.h"
 #include "loaders/safetensors_writer.h"
 #include "kernel_tables.h"
-#include "quantized_model_support.h"
+#include "model_logits.h"
 #include "test_support.h"
 
 using namespace attn;

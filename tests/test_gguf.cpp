@@ -14,10 +14,13 @@
 
 #include "attn/attn.h"
 #include "loaders/gguf_file.h"
+#include "model_logits.h"
 #include "test_support.h"
 #include "tokenizer/gguf_tokenizer.h"
 
 using namespace attn;
+using attn::test::columns;
+using attn::test::greedy;
 using attn::test::max_abs_diff;
 using attn::test::read_f32;
 using attn::test::read_file;
@@ -30,26 +33,6 @@ fs::path gguf_fixtures() {
   const char* dir = std::getenv("ATTN_GGUF_FIXTURES");
   REQUIRE_MESSAGE(dir, "ATTN_GGUF_FIXTURES is unset: run through ctest, which converts the fixtures first");
   return dir;
-}
-
-std::vector<float> columns(std::span<const float> logits, int64_t vocab, const std::vector<int>& ids) {
-  std::vector<float> out;
-  for (size_t row = 0; row < logits.size() / vocab; ++row) {
-    for (int id : ids) out.push_back(logits[row * vocab + id]);
-  }
-  return out;
-}
-
-std::vector<TokenId> greedy(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& prompt, int count) {
-  Session session(model);
-  std::span<const float> logits = session.forward(prompt);
-  std::vector<TokenId> out;
-  for (int i = 0; i < count; ++i) {
-    const TokenId next = static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    out.push_back(next);
-    logits = session.forward(std::span<const TokenId>(&next, 1));
-  }
-  return out;
 }
 
 struct Fixture {

@@ -12,9 +12,12 @@
 
 #include "attn/attn.h"
 #include "loaders/gguf_file.h"
+#include "model_logits.h"
 #include "test_support.h"
 
 using namespace attn;
+using attn::test::all_logits;
+using attn::test::greedy;
 using attn::test::max_abs_diff;
 using attn::test::read_file;
 using nlohmann::json;
@@ -34,24 +37,6 @@ std::string type_of(const GgufFile& gguf, const std::string& key) {
   for (const auto& [name, type] : gguf.metadata_types)
     if (name == key) return type;
   return "";
-}
-
-std::vector<float> all_logits(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids) {
-  Session session(model);
-  const auto logits = session.forward(ids, true);
-  return {logits.begin(), logits.end()};
-}
-
-std::vector<TokenId> greedy(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& prompt, int count) {
-  std::vector<TokenId> out;
-  Session session(model);
-  std::span<const float> logits = session.forward(prompt);
-  for (int i = 0; i < count; ++i) {
-    const TokenId next = static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    out.push_back(next);
-    logits = session.forward(std::span<const TokenId>(&next, 1));
-  }
-  return out;
 }
 
 void check_with_numpy(const fs::path& gguf, const fs::path& source, const std::string& type) {

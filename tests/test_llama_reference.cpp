@@ -9,9 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "attn/attn.h"
+#include "model_logits.h"
 #include "test_support.h"
 
 using namespace attn;
+using attn::test::all_logits;
+using attn::test::greedy;
+using attn::test::incremental_logits;
 using attn::test::max_abs_diff;
 using attn::test::read_f32;
 using attn::test::read_file;
@@ -20,35 +24,6 @@ using nlohmann::json;
 namespace {
 
 std::vector<TokenId> ids_of(const json& array) { return array.get<std::vector<TokenId>>(); }
-
-std::vector<float> all_logits(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids) {
-  Session session(model);
-  const auto logits = session.forward(ids, true);
-  return {logits.begin(), logits.end()};
-}
-
-// Feeds the ids one at a time through the KV cache, collecting every row.
-std::vector<float> incremental_logits(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids) {
-  Session session(model);
-  std::vector<float> rows;
-  for (TokenId id : ids) {
-    const auto logits = session.forward(std::span<const TokenId>(&id, 1));
-    rows.insert(rows.end(), logits.begin(), logits.end());
-  }
-  return rows;
-}
-
-std::vector<TokenId> greedy(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& prompt, int count) {
-  Session session(model);
-  std::span<const float> logits = session.forward(prompt);
-  std::vector<TokenId> out;
-  for (int i = 0; i < count; ++i) {
-    const TokenId next = static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    out.push_back(next);
-    logits = session.forward(std::span<const TokenId>(&next, 1));
-  }
-  return out;
-}
 
 // Logits reach ~20 here; 3e-5 is a few float ulps of accumulated rounding.
 constexpr float kPathTolerance = 3e-5f;

@@ -14,9 +14,14 @@
 #include "attn/score.h"
 #include "models/config_reader.h"
 #include "models/rope_scaling.h"
+#include "model_logits.h"
 #include "test_support.h"
 
 using namespace attn;
+using attn::test::all_logits;
+using attn::test::columns;
+using attn::test::greedy;
+using attn::test::incremental_logits;
 using attn::test::max_abs_diff;
 using attn::test::read_f32;
 using attn::test::read_file;
@@ -32,43 +37,6 @@ const json& reference() {
 }
 
 std::vector<TokenId> ids_of(const json& array) { return array.get<std::vector<TokenId>>(); }
-
-// Every row's logits at the reference's columns.
-std::vector<float> columns(std::span<const float> logits, int64_t vocab, const std::vector<int>& ids) {
-  std::vector<float> out;
-  for (size_t row = 0; row < logits.size() / vocab; ++row) {
-    for (int id : ids) out.push_back(logits[row * vocab + id]);
-  }
-  return out;
-}
-
-std::vector<float> all_logits(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids) {
-  Session session(model);
-  const auto logits = session.forward(ids, true);
-  return {logits.begin(), logits.end()};
-}
-
-std::vector<float> incremental_logits(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& ids) {
-  Session session(model);
-  std::vector<float> rows;
-  for (TokenId id : ids) {
-    const auto logits = session.forward(std::span<const TokenId>(&id, 1));
-    rows.insert(rows.end(), logits.begin(), logits.end());
-  }
-  return rows;
-}
-
-std::vector<TokenId> greedy(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& prompt, int count) {
-  Session session(model);
-  std::span<const float> logits = session.forward(prompt);
-  std::vector<TokenId> out;
-  for (int i = 0; i < count; ++i) {
-    const TokenId next = static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    out.push_back(next);
-    logits = session.forward(std::span<const TokenId>(&next, 1));
-  }
-  return out;
-}
 
 // LongRoPE switches tables with the sequence length, as transformers does per
 // forward pass: one token at a time past the original context is not one

@@ -23,7 +23,7 @@
 #include "loaders/safetensors.h"
 #include "loaders/safetensors_writer.h"
 #include "kernel_tables.h"
-#include "quantized_model_support.h"
+#include "model_logits.h"
 #include "test_support.h"
 
 using namespace attn;

@@ -14,7 +14,7 @@
 #include "engine/ops/linear.h"
 #include "loaders/safetensors.h"
 #include "loaders/safetensors_writer.h"
-#include "quantized_model_support.h"
+#include "model_logits.h"
 #include "test_support.h"
 
 using namespace attn;
