@@ -17,7 +17,6 @@ const GemvKernels& avx2_gemv_kernels();        // gemv_avx2.cpp
 const Int8Kernels& avx2_int8_kernels();        // int8_avx2.cpp
 const BlockKernels& avx2_block_kernels();      // block_tables_avx2.cpp
 const AttentionKernels& avx2_attention_kernels();    // attention_avx2.cpp
-const Int8Kernels& avx512_int8_kernels();      // int8_avx512.cpp
 const BlockKernels& avx512_block_kernels();    // block_tables_avx512.cpp
 
 }  // namespace attn::kernels
