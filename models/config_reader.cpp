@@ -8,7 +8,10 @@ namespace attn {
 void ConfigReader::fail(const std::string& problem) const { throw Error(source_ + ": " + problem); }
 
 int ConfigReader::require_int(const char* key) const {
+  // A null counts as missing: get_int would return its fallback (fuzz finding:
+  // "num_attention_heads": null divided by zero).
   if (!config_.contains(key)) fail(std::string("missing required key '") + key + "'");
+  if (config_[key].is_null()) fail(std::string("required key '") + key + "' is null");
   return get_int(key, 0);
 }
 

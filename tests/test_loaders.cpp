@@ -523,6 +523,12 @@ TEST_CASE("huggingface: directory errors name the file and the fix") {
     attn::write_safetensors(dir / "model.safetensors", {{"wte.weight", Tensor::zeros(DType::F32, {2})}});
     check_mentions(error_of([&] { attn::Model::load(dir.path()); }), {"config.json", "n_embd 721420296", "n_inner"});
   }
+  SUBCASE("a required size that is null (fuzz_config_json finding: division by zero)") {
+    write_file(dir / "config.json", R"({"architectures":["LlamaForCausalLM"],"model_type":"llama","vocab_size":512,)"
+                                    R"("hidden_size":64,"intermediate_size":344,"num_hidden_layers":5,"num_attention_heads":null})");
+    attn::write_safetensors(dir / "model.safetensors", {{"lm_head.weight", Tensor::zeros(DType::F32, {2})}});
+    check_mentions(error_of([&] { attn::Model::load(dir.path()); }), {"config.json", "'num_attention_heads' is null"});
+  }
   SUBCASE("no safetensors weights") {
     copy_config(dir);
     write_file(dir / "pytorch_model.bin", "pickle");
