@@ -128,17 +128,18 @@ void dequantize_q8_k(const BlockQ8_K* blocks, float* out, int64_t k);
 void dequantize_iq4_xs(const BlockIQ4_XS* blocks, float* out, int64_t k);
 
 // Sub-block j's (0-7) 6-bit scale and min in a Q4_K block (ggml's get_scale_min_k4).
-void q4_k_scale_min(const uint8_t* scales, int j, uint8_t& scale, uint8_t& min);
+inline void q4_k_scale_min(const uint8_t* scales, int j, uint8_t& scale, uint8_t& min) {
+  if (j < 4) {
+    scale = scales[j] & 63;
+    min = scales[j + 4] & 63;
+  } else {
+    scale = static_cast<uint8_t>((scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4));
+    min = static_cast<uint8_t>((scales[j + 4] >> 4) | ((scales[j] >> 6) << 4));
+  }
+}
 // All eight at once, as the kernels read them per super-block.
 inline void q4_k_scales_and_mins(const uint8_t* packed, uint8_t scales[8], uint8_t mins[8]) {
-  for (int j = 0; j < 4; ++j) {
-    scales[j] = packed[j] & 63;
-    mins[j] = packed[j + 4] & 63;
-  }
-  for (int j = 4; j < 8; ++j) {
-    scales[j] = static_cast<uint8_t>((packed[j + 4] & 0xF) | ((packed[j - 4] >> 6) << 4));
-    mins[j] = static_cast<uint8_t>((packed[j + 4] >> 4) | ((packed[j] >> 6) << 4));
-  }
+  for (int j = 0; j < 8; ++j) q4_k_scale_min(packed, j, scales[j], mins[j]);
 }
 // Weight i's (0-255) 4-bit code in a Q4_K block, 5-bit code in a Q5_K
 // block, and 6-bit code (0-63, 32 is zero) in a Q6_K block.

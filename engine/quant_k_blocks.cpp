@@ -129,16 +129,6 @@ float fit_symmetric_scale(int n, int nmax, const float* x, int8_t* L) {
 
 }  // namespace
 
-void q4_k_scale_min(const uint8_t* scales, int j, uint8_t& scale, uint8_t& min) {
-  if (j < 4) {
-    scale = scales[j] & 63;
-    min = scales[j + 4] & 63;
-  } else {
-    scale = static_cast<uint8_t>((scales[j + 4] & 0xF) | ((scales[j - 4] >> 6) << 4));
-    min = static_cast<uint8_t>((scales[j + 4] >> 4) | ((scales[j] >> 6) << 4));
-  }
-}
-
 void quantize_q4_k(const float* x, BlockQ4_K* blocks, int64_t k) {
   for (int64_t b = 0; b < k / kSuperBlockElements; ++b, x += kSuperBlockElements) {
     BlockQ4_K& y = blocks[b];

@@ -54,10 +54,8 @@ inline std::vector<float> columns(std::span<const float> logits, int64_t vocab, 
   return out;
 }
 
-// `count` greedy tokens after the prompt.
-inline std::vector<TokenId> greedy(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& prompt,
-                                   int count) {
-  Session session(model);
+// `count` greedy tokens after the prompt, in `session` (which keeps them).
+inline std::vector<TokenId> greedy(Session& session, const std::vector<TokenId>& prompt, int count) {
   std::span<const float> logits = session.forward(prompt);
   std::vector<TokenId> out;
   for (int i = 0; i < count; ++i) {
@@ -66,6 +64,13 @@ inline std::vector<TokenId> greedy(const std::shared_ptr<const Model>& model, co
     logits = session.forward(std::span<const TokenId>(&next, 1));
   }
   return out;
+}
+
+// The same in a new session of `model`.
+inline std::vector<TokenId> greedy(const std::shared_ptr<const Model>& model, const std::vector<TokenId>& prompt,
+                                   int count) {
+  Session session(model);
+  return greedy(session, prompt, count);
 }
 
 // exp(mean negative log-likelihood of each next id), in double.

@@ -13,9 +13,11 @@
 #include "attn/attn.h"
 #include "attn/machine.h"
 #include "engine/kv_cache.h"
+#include "model_logits.h"
 #include "test_support.h"
 
 using namespace attn;
+using attn::test::greedy;
 using attn::test::max_abs_diff;
 using attn::test::quote;
 using attn::test::read_f32;
@@ -62,17 +64,6 @@ std::vector<float> incremental_logits(Session& session, const std::vector<TokenI
     rows.insert(rows.end(), logits.begin(), logits.end());
   }
   return rows;
-}
-
-std::vector<TokenId> greedy(Session& session, const std::vector<TokenId>& prompt, int count) {
-  std::span<const float> logits = session.forward(prompt);
-  std::vector<TokenId> out;
-  for (int i = 0; i < count; ++i) {
-    const TokenId next = static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    out.push_back(next);
-    logits = session.forward(std::span<const TokenId>(&next, 1));
-  }
-  return out;
 }
 
 }  // namespace
