@@ -29,4 +29,11 @@ class MappedFile {
   size_t size_;
 };
 
+// Hands the whole pages of [data, data + bytes) back to the kernel, for
+// memory that is no longer read (MADV_PAGEOUT). Their contents stay as they
+// were: a mapped file's pages are read back on the next touch, anonymous
+// memory's come back from swap (or stays resident without swap), so this
+// is safe on any memory. Best effort: kernels before Linux 5.4 ignore it.
+void release_pages(const void* data, size_t bytes);
+
 }  // namespace attn

@@ -2,9 +2,11 @@
 // that hold each instruction set's kernels to the same results.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "engine/kernels/kernels.h"
+#include "engine/tensor.h"
 
 namespace attn::test {
 
@@ -14,6 +16,16 @@ inline std::vector<const kernels::KernelTable*> kernel_tables() {
     if (const kernels::KernelTable* table = kernels::table_for(isa)) found.push_back(table);
   }
   return found;
+}
+
+// Block weights as `gemv`'s kernels read them: interleaved where its type
+// is (as LinearOp prepares them), else the stored blocks.
+inline std::vector<std::byte> kernel_weights(const kernels::BlockGemv& gemv, const Tensor& q) {
+  const auto* stored = static_cast<const std::byte*>(q.data());
+  if (!gemv.interleave) return {stored, stored + q.nbytes()};
+  std::vector<std::byte> interleaved(gemv.interleaved_bytes(q.dim(0), q.dim(1)));
+  gemv.interleave(stored, q.dim(0), q.dim(1), interleaved.data());
+  return interleaved;
 }
 
 }  // namespace attn::test

@@ -134,14 +134,15 @@ void check_gemm_is_gemv(const kernels::BlockGemv& gemv, const Tensor& q, const s
     for (int64_t i = 0; i < k; ++i) variation[i] = x[(i + 5 * c) % k] * (1.f + 0.25f * static_cast<float>(c));
     gemv.quantize_activations(variation.data(), activations.data() + c * row_bytes, k);
   }
+  const std::vector<std::byte> w = attn::test::kernel_weights(gemv, q);
   std::vector<float> y(x_rows * y_stride, -1.f);
   for (int64_t begin = 0; begin < rows; begin += 5) {
-    gemv.gemm_rows(q.data(), activations.data(), x_rows, y.data(), y_stride, begin, std::min(rows, begin + 5), k);
+    gemv.gemm_rows(w.data(), activations.data(), x_rows, y.data(), y_stride, begin, std::min(rows, begin + 5), k);
   }
   for (int64_t c = 0; c < x_rows; ++c) {
     CAPTURE(c);
     std::vector<float> single(rows);
-    gemv.gemv_rows(q.data(), activations.data() + c * row_bytes, single.data(), 0, rows, k);
+    gemv.gemv_rows(w.data(), activations.data() + c * row_bytes, single.data(), 0, rows, k);
     CHECK(std::vector<float>(y.begin() + c * y_stride, y.begin() + c * y_stride + rows) == single);
     CHECK(y[c * y_stride + rows] == -1.f);  // nothing written between output rows
   }
@@ -160,10 +161,11 @@ void check_block_gemv(const Tensor& q, const std::vector<float>& x) {
     const kernels::BlockGemv& gemv = *table->blocks.for_dtype(type);
     std::vector<std::byte> activations(gemv.activation_row_bytes(k));
     gemv.quantize_activations(x.data(), activations.data(), k);
+    const std::vector<std::byte> w = attn::test::kernel_weights(gemv, q);
     std::vector<float> y(rows), y_split(rows);
-    gemv.gemv_rows(q.data(), activations.data(), y.data(), 0, rows, k);
+    gemv.gemv_rows(w.data(), activations.data(), y.data(), 0, rows, k);
     for (int64_t begin = 0; begin < rows; begin += 3) {
-      gemv.gemv_rows(q.data(), activations.data(), y_split.data(), begin, std::min(rows, begin + 3), k);
+      gemv.gemv_rows(w.data(), activations.data(), y_split.data(), begin, std::min(rows, begin + 3), k);
     }
     CHECK(y_split == y);
     if (first.empty()) first = y, first_activations = activations;

@@ -162,9 +162,10 @@ TEST_CASE("Q4_0 GEMV: double-precision reference at odd sizes, bit-identical acr
       std::vector<BlockQ8_0> blocks(k / 32);
       table->quantize_activations(x.data(), blocks.data(), k);
       split_blocks(blocks, qx, x_scales);
-      table->gemv_rows(q.data(), blocks.data(), y.data(), 0, rows, k);
+      const std::vector<std::byte> w = attn::test::kernel_weights(*table, q);
+      table->gemv_rows(w.data(), blocks.data(), y.data(), 0, rows, k);
       for (int64_t begin = 0; begin < rows; begin += 3) {
-        table->gemv_rows(q.data(), blocks.data(), y_split.data(), begin, std::min(rows, begin + 3), k);
+        table->gemv_rows(w.data(), blocks.data(), y_split.data(), begin, std::min(rows, begin + 3), k);
       }
       CHECK(y_split == y);
       if (first.empty()) first = y;
@@ -223,11 +224,13 @@ TEST_CASE("Q4_0 stories260K: perplexity on the llama2.c greedy texts within 11 %
     const double reference = perplexity(f32_logits, ids);
     const auto prefill = logits_of(q4, ids, false);
     // Prefill runs the decode kernel over tiles of rows, so the two paths
-    // differ only where f32 does (attention, ~1e-6), which can flip the
+    // differ only where f32 does (attention, and the f32 down projections:
+    // oneDNN in prefill, the GEMV in decode; ~1e-6), which can flip the
     // rounding of an activation code; over 258 tokens logits (~20) move by
-    // up to 0.16, and perplexity by far less.
+    // up to 0.33 (0.16 before Q4_0's rows were interleaved, which changed
+    // where such flips fall), and perplexity by far less.
     const auto decode = logits_of(q4, ids, true);
-    CHECK(attn::test::max_abs_diff(prefill, decode) < 0.3f);
+    CHECK(attn::test::max_abs_diff(prefill, decode) < 0.5f);
     CHECK(perplexity(decode, ids) == doctest::Approx(perplexity(prefill, ids)).epsilon(0.005));
     const double quantized = perplexity(prefill, ids);
     const size_t vocab = f32->info().vocab_size;
@@ -268,10 +271,16 @@ TEST_CASE("Q4_0 fixtures: top-1 agreement with the float64 reference is reported
   CHECK(agree >= 0.85 * positions);  // measured 272 of 310 (int8: 306)
 }
 
-TEST_CASE("Q4_0 prefill and decode agree up to float rounding on a short prompt") {
+TEST_CASE("Q4_0 prefill and decode: bit-identical while every Linear takes the GEMV, within a code flip after") {
   const auto q4 = load_as(kStoriesHf, DType::Q4_0);
-  const std::vector<TokenId> ids{1, 403, 407, 261, 378, 300, 42, 17, 99};
-  CHECK(attn::test::max_abs_diff(logits_of(q4, ids, false), logits_of(q4, ids, true)) < 1e-4f);
+  std::vector<TokenId> ids{1, 403, 407, 261, 378, 300, 42, 17};
+  // Up to 8 rows every Linear, the f32 down projections included, runs
+  // its GEMV kernel, as in decode: the logits are equal.
+  CHECK(logits_of(q4, ids, false) == logits_of(q4, ids, true));
+  // From 9 rows they run oneDNN, ~1e-6 from the GEMV, which flips the
+  // rounding of one activation code of token 5 (measured 0.016).
+  ids.push_back(99);
+  CHECK(attn::test::max_abs_diff(logits_of(q4, ids, false), logits_of(q4, ids, true)) < 0.05f);
 }
 
 TEST_CASE("Q4_0 greedy output is identical at 1 and 2 threads") {

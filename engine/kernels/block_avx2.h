@@ -5,6 +5,9 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
+
+#include "engine/quant_blocks.h"
 
 namespace attn::kernels::avx2 {
 
@@ -30,19 +33,46 @@ inline __m256i nibbles_of_32(const uint8_t* qs) {
 // The int16 pairs summed into eight int32 lanes, each times `scales` (int16 per pair).
 inline __m256i scaled_quads(__m256i pairs, __m256i scales) { return _mm256_madd_epi16(pairs, scales); }
 
-// The int8 dot products of the AVX2 kernels, as the block tiles
-// (block_tiles.h) take them: eight int32 lanes, lane l the exact sum of the
-// products of bytes 4l .. 4l + 3.
-struct Avx2Dot {
-  // u: unsigned bytes (at most 128), s: signed bytes in [-127, 127].
-  static __m256i unsigned_dot(__m256i u, __m256i s) { return scaled_quads(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)); }
-  struct SignedActs {
-    __m256i acts;
-  };
-  static SignedActs prepare_signed(__m256i acts) { return {acts}; }
-  // w: any signed bytes.
-  static __m256i signed_dot(__m256i w, const SignedActs& s) {
-    return scaled_quads(signed_pairs(w, s.acts), _mm256_set1_epi16(1));
+// An activation block as the interleaved kernels (interleaved_tiles.h) take it: bytes 4t .. 4t + 3
+// broadcast to every lane (t < 8), and the sum of its 32 codes in every lane.
+struct BroadcastBlock {
+  __m256i quad[8];
+  __m256i sum;
+  float d;
+};
+
+inline BroadcastBlock broadcast_block(const BlockQ8_0& x) {
+  BroadcastBlock out;
+  for (int t = 0; t < 8; ++t) {
+    int32_t quad;
+    std::memcpy(&quad, x.qs + 4 * t, sizeof quad);
+    out.quad[t] = _mm256_set1_epi32(quad);
+  }
+  const __m256i codes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs));
+  __m256i sum = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), codes), _mm256_set1_epi16(1));
+  sum = _mm256_add_epi32(sum, _mm256_shuffle_epi32(sum, 0x4E));
+  sum = _mm256_add_epi32(sum, _mm256_shuffle_epi32(sum, 0xB1));
+  out.sum = _mm256_add_epi32(sum, _mm256_permute2x128_si256(sum, sum, 1));
+  out.d = _cvtsh_ss(x.d);
+  return out;
+}
+
+// The eight-chunk dot products with AVX2's u8 x s8 multiply-add.
+struct Avx2Dots {
+  // Unsigned codes of at most 15: the int16 pair sums of all eight chunks
+  // stay below 8 x 2 x 15 x 127 < 2^15, so they are added before widening.
+  static __m256i nibble_dot(const __m256i* u, const BroadcastBlock& x) {
+    __m256i pairs = _mm256_maddubs_epi16(u[0], x.quad[0]);
+    for (int t = 1; t < 8; ++t) pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(u[t], x.quad[t]));
+    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+  }
+  // Any signed codes: |w| x sign(w) x, widened chunk by chunk.
+  static __m256i signed_dot(const __m256i* w, const BroadcastBlock& x) {
+    __m256i sum = _mm256_setzero_si256();
+    for (int t = 0; t < 8; ++t) {
+      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(avx2::signed_pairs(w[t], x.quad[t]), _mm256_set1_epi16(1)));
+    }
+    return sum;
   }
 };
 

@@ -4,6 +4,8 @@
 
 #include <immintrin.h>
 
+#include "engine/kernels/block_avx2.h"
+
 namespace attn::kernels::avx512 {
 
 // Internal linkage: files built for different instruction sets include
@@ -11,24 +13,25 @@ namespace attn::kernels::avx512 {
 // AVX-512 code on an AVX2-only CPU.
 namespace {
 
-// The int8 dot products of the block tiles (block_tiles.h) with vpdpbusd:
-// the same eight int32 lanes as Avx2Dot (lane l the exact sum of the
-// products of bytes 4l .. 4l + 3), in one instruction instead of two.
-struct VnniDot {
-  static __m256i unsigned_dot(__m256i u, __m256i s) { return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s); }
-  // vpdpbusd multiplies unsigned by signed bytes: signed weights w go in as
-  // w + 128 (w xor 0x80), and 128 x the activations' sum, computed once per
-  // activation block for every weight row, is subtracted. Exact for every w,
-  // -128 included.
-  struct SignedActs {
-    __m256i acts, offset;
-  };
-  static SignedActs prepare_signed(__m256i acts) {
-    return {acts, unsigned_dot(_mm256_set1_epi8(static_cast<char>(0x80)), acts)};
+// Avx2Dots (block_avx2.h) with vpdpbusd (AVX-512 VNNI on 256-bit registers), in two
+// chains so that the adds' latency overlaps.
+struct VnniDots {
+  static __m256i nibble_dot(const __m256i* u, const avx2::BroadcastBlock& x) {
+    __m256i even = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[0], x.quad[0]);
+    __m256i odd = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[1], x.quad[1]);
+    for (int t = 2; t < 8; t += 2) {
+      even = _mm256_dpbusd_epi32(even, u[t], x.quad[t]);
+      odd = _mm256_dpbusd_epi32(odd, u[t + 1], x.quad[t + 1]);
+    }
+    return _mm256_add_epi32(even, odd);
   }
-  static __m256i signed_dot(__m256i w, const SignedActs& s) {
-    const __m256i biased = _mm256_xor_si256(w, _mm256_set1_epi8(static_cast<char>(0x80)));
-    return _mm256_sub_epi32(unsigned_dot(biased, s.acts), s.offset);
+  // vpdpbusd multiplies unsigned by signed bytes: w goes in as w + 128
+  // (w xor 0x80) and 128 x the activations' sum is subtracted. Exact for
+  // every w, -128 included.
+  static __m256i signed_dot(const __m256i* w, const avx2::BroadcastBlock& x) {
+    __m256i biased[8];
+    for (int t = 0; t < 8; ++t) biased[t] = _mm256_xor_si256(w[t], _mm256_set1_epi8(static_cast<char>(0x80)));
+    return _mm256_sub_epi32(nibble_dot(biased, x), _mm256_slli_epi32(x.sum, 7));
   }
 };
 

@@ -1,14 +1,17 @@
 // Kernels for weights in ggml's block types (engine/quant_blocks.h). Each
 // input row is first quantised into the activation blocks ggml pairs with
 // the weight type (q8_0 per 32 values for Q4_0, Q4_1, Q5_1 and Q8_0, q8_K
-// per 256 for the K types and IQ4_XS); every weight row is then dotted with it in integers:
-// exact int32 sums of four products per lane, eight lanes, the sub-block
-// scales of the K types and IQ4_XS applied in int32 too. Each block
-// (32-value types) or super-block (256-value types) adds its lanes into eight f32 lanes with one
-// fused multiply-add by the two scales' product; the mins (Q4_1, Q5_1,
-// Q4_K, Q5_K) go into one f32 sum of their own; the lanes are reduced in one
-// fixed order. The scalar and AVX2 kernels follow that same sequence, so
-// they give bit-identical results, whatever the row split.
+// per 256 for the K types and IQ4_XS); every weight row is then dotted with it in integers.
+// Q4_0 and Q8_0 (rows interleaved, interleaved_blocks.h): each block's exact
+// int32 sum, added into one f32 sum per row with one fused multiply-add by
+// the two scales' product. The other types: exact int32 sums of four
+// products per lane, eight lanes, the sub-block scales of the K types and
+// IQ4_XS applied in int32 too; each block (32-value types) or super-block
+// (256-value types) adds its lanes into eight f32 lanes with one fused
+// multiply-add by the two scales' product; the mins (Q4_1, Q5_1, Q4_K,
+// Q5_K) go into one f32 sum of their own; the lanes are reduced in one
+// fixed order. The scalar, AVX2 and AVX-512 kernels follow the same
+// sequence, so they give bit-identical results, whatever the row split.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +35,12 @@ struct BlockGemv {
   // several rows where the type has a tile kernel.
   void (*gemm_rows)(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
                     int64_t row_end, int64_t k);
+  // Types whose kernels read eight rows interleaved (Q4_0, Q8_0;
+  // interleaved_blocks.h): [rows, k] stored blocks into that layout
+  // (interleaved_bytes(rows, k) bytes), which w above then points at; done
+  // once, when a Linear is built. nullptr: the kernels read stored blocks.
+  void (*interleave)(const void* blocks, int64_t rows, int64_t k, void* out);
+  size_t (*interleaved_bytes)(int64_t rows, int64_t k);
 
   size_t activation_row_bytes(int64_t k) const {
     return static_cast<size_t>(k / activation_block) * activation_block_bytes;

@@ -5,13 +5,14 @@
 #include <cmath>
 
 #include "engine/kernels/block_gemv.h"
+#include "engine/kernels/interleaved_blocks.h"
 #include "engine/quant_blocks.h"
 #include "engine/tensor.h"
 
 namespace attn::kernels {
 namespace {
 
-// Blocks of 32 codes with one f16 scale (Q4_0, Q4_1, Q5_1, Q8_0) times q8_0
+// Blocks of 32 codes with one f16 scale and a min (Q4_1, Q5_1) times q8_0
 // blocks: lane l sums the products of values 4l .. 4l + 3 of each block in
 // int32. Q4_1's and Q5_1's mins, m * d_x * (sum of the block's activation
 // codes), go into a sum of their own, added at the end.
@@ -35,14 +36,34 @@ void gemv_blocks_of_32(const void* w, const void* x, float* y, int64_t row_begin
   }
 }
 
-int q4_0_code(const BlockQ4_0& b, int i) { return (i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4) - 8; }
+// Interleaved Q4_0 and Q8_0 groups (interleaved_blocks.h) times q8_0
+// blocks: each row's exact int32 block sum, then one fma per block by
+// d_w * d_x. Every row of a group touched by [row_begin, row_end) is
+// computed; only those in the range are stored.
+template <typename Record, int (*code)(const Record&, int lane, int i)>
+void gemv_interleaved(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  const int64_t blocks = k / kBlockElements;
+  const auto* activations = static_cast<const BlockQ8_0*>(x);
+  for (int64_t g = row_begin / kInterleavedRows; g * kInterleavedRows < row_end; ++g) {
+    const Record* group = static_cast<const Record*>(w) + g * blocks;
+    float acc[kInterleavedRows] = {};
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float dx = f16_to_f32(activations[b].d);
+      for (int j = 0; j < kInterleavedRows; ++j) {
+        int32_t sum = 0;
+        for (int i = 0; i < kBlockElements; ++i) sum += code(group[b], j, i) * activations[b].qs[i];
+        acc[j] = std::fma(static_cast<float>(sum), f16_to_f32(group[b].d[j]) * dx, acc[j]);
+      }
+    }
+    for (int j = 0; j < kInterleavedRows; ++j) {
+      const int64_t r = g * kInterleavedRows + j;
+      if (r >= row_begin && r < row_end) y[r] = acc[j];
+    }
+  }
+}
+
 int q4_1_code(const BlockQ4_1& b, int i) { return i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4; }
 int q5_1_code(const BlockQ5_1& b, int i) { return q5_1_value(b, i); }
-int q8_0_code(const BlockQ8_0& b, int i) { return b.qs[i]; }
-template <typename Block>
-float no_mins_32(const Block&, const BlockQ8_0&) {
-  return 0.f;
-}
 
 // A super-block's scale: f16, or Q8_K's f32.
 float super_block_scale(uint16_t d) { return f16_to_f32(d); }
@@ -128,7 +149,7 @@ float q4_k_mins(const BlockQ4_K& b, const BlockQ8_K& x) { return super_block_min
 float q5_k_mins(const BlockQ5_K& b, const BlockQ8_K& x) { return super_block_mins(b, x); }
 
 void gemv_q4_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
-  gemv_blocks_of_32<BlockQ4_0, q4_0_code, no_mins_32<BlockQ4_0>>(w, x, y, row_begin, row_end, k);
+  gemv_interleaved<BlockQ4_0x8, q4_0x8_code>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q4_1_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   gemv_blocks_of_32<BlockQ4_1, q4_1_code, q4_1_mins>(w, x, y, row_begin, row_end, k);
@@ -137,7 +158,7 @@ void gemv_q5_1_scalar(const void* w, const void* x, float* y, int64_t row_begin,
   gemv_blocks_of_32<BlockQ5_1, q5_1_code, q5_1_mins>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q8_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
-  gemv_blocks_of_32<BlockQ8_0, q8_0_code, no_mins_32<BlockQ8_0>>(w, x, y, row_begin, row_end, k);
+  gemv_interleaved<BlockQ8_0x8, q8_0x8_code>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q4_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   gemv_super_blocks<BlockQ4_K, q4_k_code, q4_k_scale, q4_k_mins>(w, x, y, row_begin, row_end, k);

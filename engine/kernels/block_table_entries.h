@@ -1,6 +1,7 @@
 // Building BlockGemv entries (block_kernels.h) for the tables of
-// block_tables*.cpp: a weight type's activation quantiser, its GEMV, and
-// its gemm_rows, a tile kernel's (block_tiles.h) or activation rows one by one.
+// block_tables*.cpp: a weight type's activation quantiser, its GEMV, its
+// gemm_rows, a tile kernel's (block_tiles.h) or activation rows one by one,
+// and the layout its kernels read.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +9,7 @@
 
 #include "engine/kernels/block_gemv.h"
 #include "engine/kernels/block_kernels.h"
+#include "engine/kernels/interleaved_blocks.h"
 
 namespace attn::kernels::entries {
 
@@ -32,7 +34,14 @@ void row_by_row(const void* w, const void* x, int64_t x_rows, float* y, int64_t 
 // Weights in blocks of 32 against q8_0 activations.
 template <Quantize quantize, GemvRows gemv, GemmRows gemm = row_by_row<gemv, kBlockElements, sizeof(BlockQ8_0)>>
 constexpr BlockGemv q8_0_activations() {
-  return {kBlockElements, sizeof(BlockQ8_0), quantize, gemv, gemm};
+  return {kBlockElements, sizeof(BlockQ8_0), quantize, gemv, gemm, nullptr, nullptr};
+}
+
+// The same for weights the kernels read interleaved (interleaved_blocks.h).
+template <Quantize quantize, GemvRows gemv, GemmRows gemm, decltype(BlockGemv::interleave) interleave,
+          decltype(BlockGemv::interleaved_bytes) interleaved_bytes>
+constexpr BlockGemv interleaved_q8_0_activations() {
+  return {kBlockElements, sizeof(BlockQ8_0), quantize, gemv, gemm, interleave, interleaved_bytes};
 }
 
 // Super-blocks of 256 against q8_K activations, which come from the
@@ -40,7 +49,7 @@ constexpr BlockGemv q8_0_activations() {
 // input row, next to a GEMV over all rows.
 template <GemvRows gemv, GemmRows gemm = row_by_row<gemv, kSuperBlockElements, sizeof(BlockQ8_K)>>
 constexpr BlockGemv q8_k_activations() {
-  return {kSuperBlockElements, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv, gemm};
+  return {kSuperBlockElements, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv, gemm, nullptr, nullptr};
 }
 
 }  // namespace

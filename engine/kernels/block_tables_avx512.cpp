@@ -1,22 +1,23 @@
 // The AVX-512 block kernels' table (block_kernels.h): the tiles of
-// q8_0_tiles.h with vpdpbusd for Q4_0 and Q8_0 and those of k_quant_tiles.h,
-// instantiated here with AVX-512 flags, four activation rows wide (the 32
-// vector registers hold sixteen accumulators and the activations); AVX2's
-// one-row kernels for the rarer types. Weight rows per pass as for AVX2
-// (block_tables_avx2.cpp). Constant-initialised, like the AVX2 table.
+// interleaved_tiles.h with vpdpbusd for Q4_0 and Q8_0 (two groups of eight
+// rows x two activation rows) and those of k_quant_tiles.h, instantiated
+// here with AVX-512 flags, four activation rows wide (the 32 vector
+// registers hold sixteen accumulators and the activations); AVX2's one-row
+// kernels for the rarer types. Constant-initialised, like the AVX2 table.
 #include "engine/kernels/block_avx512.h"
 #include "engine/kernels/block_table_entries.h"
 #include "engine/kernels/isa_kernels.h"
+#include "engine/kernels/interleaved_tiles.h"
 #include "engine/kernels/k_quant_tiles.h"
-#include "engine/kernels/q8_0_tiles.h"
 
 namespace attn::kernels {
 namespace {
 
+using entries::interleaved_q8_0_activations;
 using entries::q8_0_activations;
 using entries::q8_k_activations;
-using Q4_0 = tiles::BlocksOf32<tiles::Q4_0Codes<avx512::VnniDot>>;
-using Q8_0 = tiles::BlocksOf32<tiles::Q8_0Codes<avx512::VnniDot>>;
+using Q4_0 = tiles::InterleavedBlocks<tiles::Q4_0Groups<avx512::VnniDots>>;
+using Q8_0 = tiles::InterleavedBlocks<tiles::Q8_0Groups<avx512::VnniDots>>;
 using Q4_K = tiles::SuperBlocksWithMins<tiles::Q4_KCodes>;
 using Q5_K = tiles::SuperBlocksWithMins<tiles::Q5_KCodes>;
 using Q6_K = tiles::Q6_KSuperBlocks;
@@ -25,10 +26,12 @@ using Q6_K = tiles::Q6_KSuperBlocks;
 
 const BlockKernels& avx512_block_kernels() {
   static constinit const BlockKernels table{
-      q8_0_activations<quantize_q8_0_activations_avx2, tiles::gemv_rows<Q4_0, 4>, tiles::gemm_rows<Q4_0, 4, 4>>(),
+      interleaved_q8_0_activations<quantize_q8_0_activations_avx2, tiles::gemv_rows<Q4_0, 2>, tiles::gemm_rows<Q4_0, 2, 2>,
+                                   interleave_q4_0, interleaved_q4_0_bytes>(),
       q8_0_activations<quantize_q8_0_activations_avx2, gemv_q4_1_avx2>(),
       q8_0_activations<quantize_q8_0_activations_avx2, gemv_q5_1_avx2>(),
-      q8_0_activations<quantize_q8_0_activations_avx2, tiles::gemv_rows<Q8_0, 4>, tiles::gemm_rows<Q8_0, 4, 4>>(),
+      interleaved_q8_0_activations<quantize_q8_0_activations_avx2, tiles::gemv_rows<Q8_0, 2>, tiles::gemm_rows<Q8_0, 2, 2>,
+                                   interleave_q8_0, interleaved_q8_0_bytes>(),
       q8_k_activations<tiles::gemv_rows<Q4_K, 2>, tiles::gemm_rows<Q4_K, 2, 4>>(),
       q8_k_activations<tiles::gemv_rows<Q5_K, 2>, tiles::gemm_rows<Q5_K, 2, 4>>(),
       q8_k_activations<tiles::gemv_rows<Q6_K, 2>, tiles::gemm_rows<Q6_K, 2, 4>>(),

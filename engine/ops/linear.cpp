@@ -3,12 +3,16 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 #include <stdexcept>
 #include <string>
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "engine/kernels/interleaved_blocks.h"
 #include "engine/kernels/kernels.h"
+#include "engine/mapped_file.h"
 #include "engine/parallel.h"
 #include "engine/session_state.h"
 
@@ -18,6 +22,7 @@ namespace {
 // Rows are handed to threads in blocks of this many, so no two threads
 // write the same cache line of y.
 constexpr int64_t kRowBlock = 16;
+static_assert(kRowBlock % kernels::kInterleavedRows == 0, "threads take whole groups of interleaved rows");
 // Widened 16-bit weight panels of about this many bytes (fits in L2).
 constexpr int64_t kPanelBytes = 512 * 1024;
 // Up to this many input rows, GEMVs over weights read once beat a oneDNN
@@ -44,11 +49,28 @@ bool onednn_int8_matmul_is_exact() {
   return exact;
 }
 
+// The kernels' copy of block weights they read interleaved, cache-line
+// aligned. The stored blocks' pages are then handed back to the kernel
+// (they are a mapped file's, or the caller's memory): only the copy is read
+// from now on, and a process holding both would count the weights twice.
+std::shared_ptr<const std::byte> interleave_rows(const kernels::BlockGemv& block, const Tensor& weight) {
+  const int64_t rows = weight.dim(0), k = weight.dim(1);
+  const size_t bytes = block.interleaved_bytes(rows, k);
+  constexpr size_t kAlign = 64;
+  auto* copy = static_cast<std::byte*>(std::aligned_alloc(kAlign, (bytes + kAlign - 1) / kAlign * kAlign));
+  if (!copy) throw std::bad_alloc();
+  block.interleave(weight.data(), rows, k, copy);
+  release_pages(weight.data(), weight.nbytes());
+  return {copy, [](const std::byte* p) { std::free(const_cast<std::byte*>(p)); }};
+}
+
 }  // namespace
 
 LinearOp::LinearOp(LinearWeights weights)
     : weight_(std::move(weights.weight)), source_(std::move(weights.source)), as_stored_(weights.as_stored) {
   if (weights.bias) bias_ = weights.bias->to_f32();
+  const kernels::BlockGemv* block = kernels::active().blocks.for_dtype(weight_.dtype());
+  if (block && block->interleave) interleaved_ = interleave_rows(*block, weight_);
 }
 
 void LinearOp::prepare(SessionState& state, int) const {
@@ -107,7 +129,7 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
     for (int64_t first = begin; first < end; first += block) {
       const int64_t last = std::min(end, first + block);
       if (block_gemv) {
-        block_gemv->gemm_rows(weight_.data(), qx, x.rows, y.data, y.width, first, last, k);
+        block_gemv->gemm_rows(kernel_weights(), qx, x.rows, y.data, y.width, first, last, k);
         continue;
       }
       for (int64_t r = 0; r < x.rows; ++r) {

@@ -1,0 +1,45 @@
+#include "engine/kernels/interleaved_blocks.h"
+
+#include <cstring>
+
+namespace attn::kernels {
+namespace {
+
+// Rows past `rows` in the last group stay zero: scale 0, so whatever their
+// codes mean they add nothing, and their outputs are never stored.
+template <class Block, class Interleaved, int kChunks>
+void interleave(const void* blocks, int64_t rows, int64_t k, void* out) {
+  const int64_t per_row = k / kBlockElements;
+  const auto* in = static_cast<const Block*>(blocks);
+  auto* groups = static_cast<Interleaved*>(out);
+  std::memset(out, 0, static_cast<size_t>(interleaved_groups(rows) * per_row) * sizeof(Interleaved));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t g = r / kInterleavedRows, j = r % kInterleavedRows;
+    for (int64_t b = 0; b < per_row; ++b) {
+      const Block& block = in[r * per_row + b];
+      Interleaved& record = groups[g * per_row + b];
+      record.d[j] = block.d;
+      for (int t = 0; t < kChunks; ++t) std::memcpy(record.qs + 32 * t + 4 * j, block.qs + 4 * t, 4);
+    }
+  }
+}
+
+}  // namespace
+
+void interleave_q4_0(const void* blocks, int64_t rows, int64_t k, void* out) {
+  interleave<BlockQ4_0, BlockQ4_0x8, 4>(blocks, rows, k, out);
+}
+
+void interleave_q8_0(const void* blocks, int64_t rows, int64_t k, void* out) {
+  interleave<BlockQ8_0, BlockQ8_0x8, 8>(blocks, rows, k, out);
+}
+
+size_t interleaved_q4_0_bytes(int64_t rows, int64_t k) {
+  return static_cast<size_t>(interleaved_groups(rows) * (k / kBlockElements)) * sizeof(BlockQ4_0x8);
+}
+
+size_t interleaved_q8_0_bytes(int64_t rows, int64_t k) {
+  return static_cast<size_t>(interleaved_groups(rows) * (k / kBlockElements)) * sizeof(BlockQ8_0x8);
+}
+
+}  // namespace attn::kernels

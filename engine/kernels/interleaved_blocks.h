@@ -1,0 +1,55 @@
+// Q4_0 and Q8_0 weights as their kernels read them: eight rows interleaved
+// (as llama.cpp's CPU repack does), repacked once when a Linear is built.
+// In a group of eight rows, block b of all eight is one record: their f16
+// scales, then their codes in 4-byte chunks, chunk t of every row side by
+// side. A 32-byte load of chunk t thus puts row j's codes 4t .. 4t + 3 in
+// int32 lane j, and one int8 dot product against activation bytes 4t .. 4t + 3
+// broadcast to all lanes advances eight rows at once: every lane ends with
+// its row's exact int32 block sum, with no horizontal reduction per row.
+// A last group of fewer than eight rows is padded with zero blocks.
+//
+// What every ISA computes from them (the scalar kernels spell it out): per
+// row, acc = fma(float(exact int32 block sum), d_w * d_x, acc) over the
+// blocks in order, from acc = 0.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/quant_blocks.h"
+
+namespace attn::kernels {
+
+inline constexpr int64_t kInterleavedRows = 8;
+
+// Q4_0: qs bytes 4t .. 4t + 3 of row j at qs[32 t + 4 j], for t < 4 (each
+// byte still holds code i in its low nibble and code i + 16 in its high one).
+struct BlockQ4_0x8 {
+  uint16_t d[kInterleavedRows];
+  uint8_t qs[kInterleavedRows * 16];
+};
+static_assert(sizeof(BlockQ4_0x8) == kInterleavedRows * sizeof(BlockQ4_0));
+
+// Q8_0: codes 4t .. 4t + 3 of row j at qs[32 t + 4 j], for t < 8.
+struct BlockQ8_0x8 {
+  uint16_t d[kInterleavedRows];
+  int8_t qs[kInterleavedRows * 32];
+};
+static_assert(sizeof(BlockQ8_0x8) == kInterleavedRows * sizeof(BlockQ8_0));
+
+inline int64_t interleaved_groups(int64_t rows) { return (rows + kInterleavedRows - 1) / kInterleavedRows; }
+
+// [rows, k] stored blocks to interleaved groups (bytes: interleaved_bytes).
+void interleave_q4_0(const void* blocks, int64_t rows, int64_t k, void* out);
+void interleave_q8_0(const void* blocks, int64_t rows, int64_t k, void* out);
+size_t interleaved_q4_0_bytes(int64_t rows, int64_t k);
+size_t interleaved_q8_0_bytes(int64_t rows, int64_t k);
+
+// Code i (0 .. 31) of lane (row) j of a record, as the scalar kernels read it.
+inline int q4_0x8_code(const BlockQ4_0x8& b, int j, int i) {
+  const uint8_t byte = b.qs[32 * (i % 16 / 4) + 4 * j + i % 4];
+  return (i < 16 ? byte & 15 : byte >> 4) - 8;
+}
+inline int q8_0x8_code(const BlockQ8_0x8& b, int j, int i) { return b.qs[32 * (i / 4) + 4 * j + i % 4]; }
+
+}  // namespace attn::kernels
