@@ -195,9 +195,9 @@ void check_block_gemv(const Tensor& q, const std::vector<float>& x) {
 // Random blocks of a type attn only reads (no quantiser): random code and
 // sub-block scale bytes, the scale fields set to small values: Q8_K's f32
 // d, IQ4_XS's f16 d, or the first two f16 fields (Q4_1's and Q5_1's d and
-// m, Q5_K's d and dmin, Q8_0's d and two codes), the second of either sign. The first block's
+// m, Q4_K's and Q5_K's d and dmin, Q8_0's d and two codes), the second of either sign. The first block's
 // first 32 codes are at their extreme: Q8_K's and Q8_0's -128, IQ4_XS's table value
-// -127 at the sub-block scale -32.
+// -127 at the sub-block scale -32; Q4_K's first block is all at its maximum.
 Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
   Tensor q = Tensor::zeros(type, {rows, k});
   auto* bytes = q.mutable_data_as<uint8_t>();
@@ -219,6 +219,11 @@ Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
   }
   if (type == DType::Q8_K) std::fill_n(q.mutable_data_as<BlockQ8_K>()->qs, 32, int8_t{-128});
   if (type == DType::Q8_0) std::fill_n(q.mutable_data_as<BlockQ8_0>()->qs, 32, int8_t{-128});
+  if (type == DType::Q4_K) {  // every scale and min 63, every code 15: the int16 sums' worst case
+    BlockQ4_K& first = *q.mutable_data_as<BlockQ4_K>();
+    std::fill_n(first.scales, 12, uint8_t{0xFF});
+    std::fill_n(first.qs, 128, uint8_t{0xFF});
+  }
   if (type == DType::IQ4_XS) {
     BlockIQ4_XS& first = *q.mutable_data_as<BlockIQ4_XS>();
     first.scales_l[0] &= 0xF0;
@@ -247,8 +252,9 @@ TEST_CASE("block GEMVs: double-precision reference at odd sizes, bit-identical a
     }
   }
   // Random blocks, all codes and both signs of min: the types attn reads from
-  // GGUF files only, and Q8_0 with the code -128 ggml's quantiser never writes.
-  for (DType type : {DType::Q4_1, DType::Q5_1, DType::Q5_K, DType::Q8_K, DType::IQ4_XS, DType::Q8_0}) {
+  // GGUF files only, Q8_0 with the code -128 ggml's quantiser never writes,
+  // and Q4_K with every scale, min and code at its maximum.
+  for (DType type : {DType::Q4_1, DType::Q5_1, DType::Q5_K, DType::Q8_K, DType::IQ4_XS, DType::Q8_0, DType::Q4_K}) {
     for (auto [rows, k] : dtype_block_elements(type) == 32 ? blocks_of_32 : super_blocks) {
       CAPTURE(dtype_name(type));
       CAPTURE(rows);

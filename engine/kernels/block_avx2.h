@@ -59,6 +59,16 @@ inline BroadcastBlock broadcast_block(const BlockQ8_0& x) {
 
 // The eight-chunk dot products with AVX2's u8 x s8 multiply-add.
 struct Avx2Dots {
+  // A Q4_K sub-block's eight chunks one by one (codes of at most 15, as
+  // nibble_dot: int16 pair sums), then times its scale (int32 lanes, at
+  // most 63) into int32.
+  using SubBlockSum = __m256i;
+  static SubBlockSum add_chunk(SubBlockSum sum, __m256i codes, __m256i quad) {
+    return _mm256_add_epi16(sum, _mm256_maddubs_epi16(codes, quad));
+  }
+  static __m256i scaled(SubBlockSum sum, __m256i scales) {
+    return _mm256_madd_epi16(sum, _mm256_or_si256(scales, _mm256_slli_epi32(scales, 16)));
+  }
   // Unsigned codes of at most 15: the int16 pair sums of all eight chunks
   // stay below 8 x 2 x 15 x 127 < 2^15, so they are added before widening.
   static __m256i nibble_dot(const __m256i* u, const BroadcastBlock& x) {

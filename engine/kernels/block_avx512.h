@@ -16,6 +16,11 @@ namespace {
 // Avx2Dots (block_avx2.h) with vpdpbusd (AVX-512 VNNI on 256-bit registers), in two
 // chains so that the adds' latency overlaps.
 struct VnniDots {
+  using SubBlockSum = __m256i;  // int32
+  static SubBlockSum add_chunk(SubBlockSum sum, __m256i codes, __m256i quad) {
+    return _mm256_dpbusd_epi32(sum, codes, quad);
+  }
+  static __m256i scaled(SubBlockSum sum, __m256i scales) { return _mm256_mullo_epi32(sum, scales); }
   static __m256i nibble_dot(const __m256i* u, const avx2::BroadcastBlock& x) {
     __m256i even = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[0], x.quad[0]);
     __m256i odd = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[1], x.quad[1]);

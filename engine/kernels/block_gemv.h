@@ -31,13 +31,12 @@ void quantize_q8_0_activations_scalar(const float* x, void* blocks, int64_t k);
 void quantize_q8_0_activations_avx2(const float* x, void* blocks, int64_t k);
 void quantize_q8_k_activations(const float* x, void* blocks, int64_t k);
 
-// A Q4_K or Q5_K block's min term against q8_K activations: dmin * d_x *
-// (sum over sub-blocks j of min_j * the sum of j's activation codes); a
-// Q4_1 or Q5_1 block's against q8_0 activations: m * d_x * (the sum of the
-// codes). Defined once (block_scalar.cpp, built without FMA), so every
-// instruction set rounds them alike (the K tiles repeat Q4_K's and Q5_K's
-// in their own code, built without contraction).
-float q4_k_mins(const BlockQ4_K& w, const BlockQ8_K& x);
+// A Q5_K block's min term against q8_K activations: dmin * d_x * (sum over
+// sub-blocks j of min_j * the sum of j's activation codes); a Q4_1 or Q5_1
+// block's against q8_0 activations: m * d_x * (the sum of the codes).
+// Defined once (block_scalar.cpp, built without FMA), so every instruction
+// set rounds them alike (the K tiles repeat Q5_K's in their own code, built
+// without contraction).
 float q5_k_mins(const BlockQ5_K& w, const BlockQ8_K& x);
 float q4_1_mins(const BlockQ4_1& w, const BlockQ8_0& x);
 float q5_1_mins(const BlockQ5_1& w, const BlockQ8_0& x);

@@ -62,6 +62,34 @@ void gemv_interleaved(const void* w, const void* x, float* y, int64_t row_begin,
   }
 }
 
+// Interleaved Q4_K groups times q8_K blocks: per row, the exact int32 sum
+// of sub-block scale x code x activation and of min x the sub-block's
+// activation sum (q8_K's two bsums), each added with one fma by its scale
+// product; the mins' sum is subtracted at the end.
+void gemv_q4_k_interleaved(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  const int64_t blocks = k / kSuperBlockElements;
+  const auto* activations = static_cast<const BlockQ8_K*>(x);
+  for (int64_t g = row_begin / kInterleavedRows; g * kInterleavedRows < row_end; ++g) {
+    const auto* group = static_cast<const BlockQ4_Kx8*>(w) + g * blocks;
+    float acc[kInterleavedRows] = {}, min_acc[kInterleavedRows] = {};
+    for (int64_t b = 0; b < blocks; ++b) {
+      const BlockQ4_Kx8& record = group[b];
+      const BlockQ8_K& a = activations[b];
+      for (int j = 0; j < kInterleavedRows; ++j) {
+        int32_t sum = 0, mins = 0;
+        for (int i = 0; i < kSuperBlockElements; ++i) sum += record.scales[i / 32][j] * q4_kx8_code(record, j, i) * a.qs[i];
+        for (int s = 0; s < 8; ++s) mins += record.mins[s / 2][j][s % 2] * (a.bsums[2 * s] + a.bsums[2 * s + 1]);
+        acc[j] = std::fma(static_cast<float>(sum), f16_to_f32(record.d[j]) * a.d, acc[j]);
+        min_acc[j] = std::fma(static_cast<float>(mins), f16_to_f32(record.dmin[j]) * a.d, min_acc[j]);
+      }
+    }
+    for (int j = 0; j < kInterleavedRows; ++j) {
+      const int64_t r = g * kInterleavedRows + j;
+      if (r >= row_begin && r < row_end) y[r] = acc[j] - min_acc[j];
+    }
+  }
+}
+
 int q4_1_code(const BlockQ4_1& b, int i) { return i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4; }
 int q5_1_code(const BlockQ5_1& b, int i) { return q5_1_value(b, i); }
 
@@ -69,9 +97,9 @@ int q5_1_code(const BlockQ5_1& b, int i) { return q5_1_value(b, i); }
 float super_block_scale(uint16_t d) { return f16_to_f32(d); }
 float super_block_scale(float d) { return d; }
 
-// Super-blocks of 256 (Q4_K, Q5_K, Q6_K, Q8_K, IQ4_XS) times q8_K blocks: lane l sums
+// Super-blocks of 256 (Q5_K, Q6_K, Q8_K, IQ4_XS) times q8_K blocks: lane l sums
 // scale(i) * code(i) * q(i) over values i = 32 v + 4 l .. + 3 of the eight
-// vectors v of 32 in int32, then adds it times d_w * d_x; Q4_K's mins,
+// vectors v of 32 in int32, then adds it times d_w * d_x; Q5_K's mins,
 // dmin * sum of min_j * (the activations of sub-block j), go into a sum of
 // their own, subtracted at the end.
 template <typename Block, int (*code)(const Block&, int), int (*scale)(const Block&, int), float (*mins)(const Block&, const BlockQ8_K&)>
@@ -94,13 +122,6 @@ void gemv_super_blocks(const void* w, const void* x, float* y, int64_t row_begin
   }
 }
 
-int q4_k_code(const BlockQ4_K& b, int i) { return q4_k_value(b, i); }
-int q4_k_scale(const BlockQ4_K& b, int i) {
-  uint8_t sc, m;
-  q4_k_scale_min(b.scales, i / 32, sc, m);
-  return sc;
-}
-
 int q5_k_code(const BlockQ5_K& b, int i) { return q5_k_value(b, i); }
 int q5_k_scale(const BlockQ5_K& b, int i) {
   uint8_t sc, m;
@@ -108,7 +129,7 @@ int q5_k_scale(const BlockQ5_K& b, int i) {
   return sc;
 }
 
-// Q4_K's and Q5_K's min term (their scales and mins are packed alike).
+// Q5_K's min term (its scales and mins are packed as Q4_K's).
 template <typename Block>
 float super_block_mins(const Block& b, const BlockQ8_K& x) {
   int32_t sum = 0;
@@ -145,7 +166,6 @@ float offset_mins(const Block& b, const BlockQ8_0& x) {
 
 float q4_1_mins(const BlockQ4_1& b, const BlockQ8_0& x) { return offset_mins(b, x); }
 float q5_1_mins(const BlockQ5_1& b, const BlockQ8_0& x) { return offset_mins(b, x); }
-float q4_k_mins(const BlockQ4_K& b, const BlockQ8_K& x) { return super_block_mins(b, x); }
 float q5_k_mins(const BlockQ5_K& b, const BlockQ8_K& x) { return super_block_mins(b, x); }
 
 void gemv_q4_0_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
@@ -161,7 +181,7 @@ void gemv_q8_0_scalar(const void* w, const void* x, float* y, int64_t row_begin,
   gemv_interleaved<BlockQ8_0x8, q8_0x8_code>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q4_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
-  gemv_super_blocks<BlockQ4_K, q4_k_code, q4_k_scale, q4_k_mins>(w, x, y, row_begin, row_end, k);
+  gemv_q4_k_interleaved(w, x, y, row_begin, row_end, k);
 }
 void gemv_q5_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   gemv_super_blocks<BlockQ5_K, q5_k_code, q5_k_scale, q5_k_mins>(w, x, y, row_begin, row_end, k);

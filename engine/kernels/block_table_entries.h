@@ -52,5 +52,12 @@ constexpr BlockGemv q8_k_activations() {
   return {kSuperBlockElements, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv, gemm, nullptr, nullptr};
 }
 
+// The same for weights the kernels read interleaved (interleaved_blocks.h).
+template <GemvRows gemv, GemmRows gemm, decltype(BlockGemv::interleave) interleave,
+          decltype(BlockGemv::interleaved_bytes) interleaved_bytes>
+constexpr BlockGemv interleaved_q8_k_activations() {
+  return {kSuperBlockElements, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv, gemm, interleave, interleaved_bytes};
+}
+
 }  // namespace
 }  // namespace attn::kernels::entries

@@ -15,10 +15,11 @@ namespace {
 
 using entries::interleaved_q8_0_activations;
 using entries::q8_0_activations;
+using entries::interleaved_q8_k_activations;
 using entries::q8_k_activations;
 using Q4_0 = tiles::InterleavedBlocks<tiles::Q4_0Groups<avx512::VnniDots>>;
 using Q8_0 = tiles::InterleavedBlocks<tiles::Q8_0Groups<avx512::VnniDots>>;
-using Q4_K = tiles::SuperBlocksWithMins<tiles::Q4_KCodes>;
+using Q4_K = tiles::Q4_KGroups<avx512::VnniDots>;
 using Q5_K = tiles::SuperBlocksWithMins<tiles::Q5_KCodes>;
 using Q6_K = tiles::Q6_KSuperBlocks;
 
@@ -32,7 +33,8 @@ const BlockKernels& avx512_block_kernels() {
       q8_0_activations<quantize_q8_0_activations_avx2, gemv_q5_1_avx2>(),
       interleaved_q8_0_activations<quantize_q8_0_activations_avx2, tiles::gemv_rows<Q8_0, 2>, tiles::gemm_rows<Q8_0, 2, 2>,
                                    interleave_q8_0, interleaved_q8_0_bytes>(),
-      q8_k_activations<tiles::gemv_rows<Q4_K, 2>, tiles::gemm_rows<Q4_K, 2, 4>>(),
+      interleaved_q8_k_activations<tiles::gemv_rows<Q4_K, 1>, tiles::gemm_rows<Q4_K, 1, 2>, interleave_q4_k,
+                                   interleaved_q4_k_bytes>(),
       q8_k_activations<tiles::gemv_rows<Q5_K, 2>, tiles::gemm_rows<Q5_K, 2, 4>>(),
       q8_k_activations<tiles::gemv_rows<Q6_K, 2>, tiles::gemm_rows<Q6_K, 2, 4>>(),
       q8_k_activations<gemv_q8_k_avx2>(),

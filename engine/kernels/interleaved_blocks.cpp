@@ -26,6 +26,26 @@ void interleave(const void* blocks, int64_t rows, int64_t k, void* out) {
 
 }  // namespace
 
+void interleave_q4_k(const void* blocks, int64_t rows, int64_t k, void* out) {
+  const int64_t per_row = k / kSuperBlockElements;
+  const auto* in = static_cast<const BlockQ4_K*>(blocks);
+  auto* groups = static_cast<BlockQ4_Kx8*>(out);
+  std::memset(out, 0, interleaved_q4_k_bytes(rows, k));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t g = r / kInterleavedRows, j = r % kInterleavedRows;
+    for (int64_t b = 0; b < per_row; ++b) {
+      const BlockQ4_K& block = in[r * per_row + b];
+      BlockQ4_Kx8& record = groups[g * per_row + b];
+      record.d[j] = block.d;
+      record.dmin[j] = block.dmin;
+      uint8_t scales[8], mins[8];
+      q4_k_scales_and_mins(block.scales, scales, mins);
+      for (int s = 0; s < 8; ++s) record.scales[s][j] = scales[s], record.mins[s / 2][j][s % 2] = mins[s];
+      for (int chunk = 0; chunk < 32; ++chunk) std::memcpy(record.qs + 32 * chunk + 4 * j, block.qs + 4 * chunk, 4);
+    }
+  }
+}
+
 void interleave_q4_0(const void* blocks, int64_t rows, int64_t k, void* out) {
   interleave<BlockQ4_0, BlockQ4_0x8, 4>(blocks, rows, k, out);
 }
@@ -40,6 +60,10 @@ size_t interleaved_q4_0_bytes(int64_t rows, int64_t k) {
 
 size_t interleaved_q8_0_bytes(int64_t rows, int64_t k) {
   return static_cast<size_t>(interleaved_groups(rows) * (k / kBlockElements)) * sizeof(BlockQ8_0x8);
+}
+
+size_t interleaved_q4_k_bytes(int64_t rows, int64_t k) {
+  return static_cast<size_t>(interleaved_groups(rows) * (k / kSuperBlockElements)) * sizeof(BlockQ4_Kx8);
 }
 
 }  // namespace attn::kernels

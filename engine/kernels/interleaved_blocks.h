@@ -10,7 +10,10 @@
 //
 // What every ISA computes from them (the scalar kernels spell it out): per
 // row, acc = fma(float(exact int32 block sum), d_w * d_x, acc) over the
-// blocks in order, from acc = 0.
+// blocks in order, from acc = 0. Q4_K's block sum is that of the codes
+// times the activations times each sub-block's scale, and its min term
+// goes into a sum of its own, mins = fma(float(exact sum over sub-blocks of
+// min times the activations' sum), dmin * d_x, mins); the result is acc - mins.
 #pragma once
 
 #include <cstddef>
@@ -37,13 +40,27 @@ struct BlockQ8_0x8 {
 };
 static_assert(sizeof(BlockQ8_0x8) == kInterleavedRows * sizeof(BlockQ8_0));
 
+// Q4_K: the super-blocks' two f16 scales, their 6-bit sub-block scales and
+// mins unpacked (scales[s][j]: sub-block s of row j; mins[p][j]: row j's
+// mins of sub-blocks 2p and 2p + 1), and qs bytes 32 p + 4 t .. + 3 of row j
+// (codes 4t .. 4t + 3 of sub-block 2p in their low nibbles, of 2p + 1 in
+// their high ones) at qs[32 (8 p + t) + 4 j], for p < 4, t < 8.
+struct BlockQ4_Kx8 {
+  uint16_t d[kInterleavedRows], dmin[kInterleavedRows];
+  uint8_t scales[8][kInterleavedRows];
+  uint8_t mins[4][kInterleavedRows][2];
+  uint8_t qs[kInterleavedRows * 128];
+};
+
 inline int64_t interleaved_groups(int64_t rows) { return (rows + kInterleavedRows - 1) / kInterleavedRows; }
 
 // [rows, k] stored blocks to interleaved groups (bytes: interleaved_bytes).
 void interleave_q4_0(const void* blocks, int64_t rows, int64_t k, void* out);
 void interleave_q8_0(const void* blocks, int64_t rows, int64_t k, void* out);
+void interleave_q4_k(const void* blocks, int64_t rows, int64_t k, void* out);
 size_t interleaved_q4_0_bytes(int64_t rows, int64_t k);
 size_t interleaved_q8_0_bytes(int64_t rows, int64_t k);
+size_t interleaved_q4_k_bytes(int64_t rows, int64_t k);
 
 // Code i (0 .. 31) of lane (row) j of a record, as the scalar kernels read it.
 inline int q4_0x8_code(const BlockQ4_0x8& b, int j, int i) {
@@ -51,5 +68,11 @@ inline int q4_0x8_code(const BlockQ4_0x8& b, int j, int i) {
   return (i < 16 ? byte & 15 : byte >> 4) - 8;
 }
 inline int q8_0x8_code(const BlockQ8_0x8& b, int j, int i) { return b.qs[32 * (i / 4) + 4 * j + i % 4]; }
+// Code i (0 .. 255, unsigned) of lane j of a Q4_K record.
+inline int q4_kx8_code(const BlockQ4_Kx8& b, int j, int i) {
+  const int sub_block = i / 32, value = i % 32;
+  const uint8_t byte = b.qs[32 * (8 * (sub_block / 2) + value / 4) + 4 * j + value % 4];
+  return sub_block % 2 ? byte >> 4 : byte & 15;
+}
 
 }  // namespace attn::kernels

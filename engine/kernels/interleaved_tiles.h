@@ -1,5 +1,5 @@
 // Interleaved Q4_0 and Q8_0 groups (interleaved_blocks.h) times q8_0
-// activation rows, in register tiles of kGroups groups of eight weight rows
+// activation rows, and Q4_K groups times q8_K ones, in register tiles of kGroups groups of eight weight rows
 // x kCols activation rows (the drivers of block_tiles.h; included only by
 // files built with AVX2 or AVX-512 flags; Dot is avx2::Avx2Dots or
 // avx512::VnniDots).
@@ -16,6 +16,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "engine/kernels/block_avx2.h"
 #include "engine/kernels/block_tiles.h"
@@ -54,6 +55,90 @@ struct Q8_0Groups {
     for (int t = 0; t < 8; ++t) codes[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * t));
   }
   static __m256i dot(const __m256i* codes, const avx2::BroadcastBlock& x) { return Dot::signed_dot(codes, x); }
+};
+
+// Activation bytes 4t .. 4t + 3 at `x` in every lane.
+inline __m256i broadcast_quad(const int8_t* x) {
+  int32_t quad;
+  std::memcpy(&quad, x, sizeof quad);
+  return _mm256_set1_epi32(quad);
+}
+
+// Interleaved Q4_K groups times q8_K activation rows. Each pair of
+// sub-blocks is unpacked once (low nibbles: sub-block 2p, high: 2p + 1) for
+// all activation rows; the exact int32 sums of scale x code x activation
+// and of min x activation sum give each row's two fma per super-block.
+template <class Dot>
+struct Q4_KGroups {
+  using Block = BlockQ4_Kx8;
+  using Activation = BlockQ8_K;
+  static constexpr int64_t kBlockValues = kSuperBlockElements;
+  static constexpr int64_t kInterleavedRows = kernels::kInterleavedRows;
+
+  // Lane-wide int16 pairs (activation sum of sub-block 2p, of 2p + 1), to
+  // multiply-add with the rows' (min 2p, min 2p + 1).
+  static void activation_sum_pairs(const BlockQ8_K& x, __m256i pairs[4]) {
+    for (int p = 0; p < 4; ++p) {
+      const auto low = static_cast<uint16_t>(x.bsums[4 * p] + x.bsums[4 * p + 1]);
+      const auto high = static_cast<uint16_t>(x.bsums[4 * p + 2] + x.bsums[4 * p + 3]);
+      pairs[p] = _mm256_set1_epi32(static_cast<int32_t>(low | static_cast<uint32_t>(high) << 16));
+    }
+  }
+
+  template <int kGroups, int kCols>
+  static void tile(const Block* const* groups, const char* next, const BlockQ8_K* const* acts, int64_t blocks,
+                   float* const* y) {
+    __m256 sums[kGroups][kCols], mins[kGroups][kCols];
+    for (int g = 0; g < kGroups; ++g) {
+      for (int c = 0; c < kCols; ++c) sums[g][c] = mins[g][c] = _mm256_setzero_ps();
+    }
+    for (int64_t b = 0; b < blocks; ++b) {
+      prefetch_next_group<Block, kGroups>(next, b);
+      __m256i sum_pairs[kCols][4];
+      for (int c = 0; c < kCols; ++c) activation_sum_pairs(acts[c][b], sum_pairs[c]);
+      for (int g = 0; g < kGroups; ++g) {
+        const Block& w = groups[g][b];
+        __m256i products[kCols];
+        for (int c = 0; c < kCols; ++c) products[c] = _mm256_setzero_si256();
+        for (int p = 0; p < 4; ++p) {
+          typename Dot::SubBlockSum low[kCols], high[kCols];
+          for (int c = 0; c < kCols; ++c) low[c] = high[c] = _mm256_setzero_si256();
+          for (int t = 0; t < 8; ++t) {
+            const __m256i chunk = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs + 32 * (8 * p + t)));
+            const __m256i low_codes = _mm256_and_si256(chunk, _mm256_set1_epi8(15));
+            const __m256i high_codes = _mm256_and_si256(_mm256_srli_epi16(chunk, 4), _mm256_set1_epi8(15));
+            for (int c = 0; c < kCols; ++c) {
+              const int8_t* x = acts[c][b].qs + 64 * p + 4 * t;
+              low[c] = Dot::add_chunk(low[c], low_codes, broadcast_quad(x));
+              high[c] = Dot::add_chunk(high[c], high_codes, broadcast_quad(x + 32));
+            }
+          }
+          const __m256i low_scales = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.scales[2 * p])));
+          const __m256i high_scales =
+              _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.scales[2 * p + 1])));
+          for (int c = 0; c < kCols; ++c) {
+            products[c] = _mm256_add_epi32(products[c], Dot::scaled(low[c], low_scales));
+            products[c] = _mm256_add_epi32(products[c], Dot::scaled(high[c], high_scales));
+          }
+        }
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.d)));
+        const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.dmin)));
+        for (int c = 0; c < kCols; ++c) {
+          __m256i min_products = _mm256_setzero_si256();
+          for (int p = 0; p < 4; ++p) {
+            const __m256i row_mins = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.mins[p])));
+            min_products = _mm256_add_epi32(min_products, _mm256_madd_epi16(row_mins, sum_pairs[c][p]));
+          }
+          const __m256 dx = _mm256_set1_ps(acts[c][b].d);
+          sums[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(products[c]), _mm256_mul_ps(d, dx), sums[g][c]);
+          mins[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(min_products), _mm256_mul_ps(dmin, dx), mins[g][c]);
+        }
+      }
+    }
+    for (int g = 0; g < kGroups; ++g) {
+      for (int c = 0; c < kCols; ++c) _mm256_storeu_ps(y[c] + g * kInterleavedRows, _mm256_sub_ps(sums[g][c], mins[g][c]));
+    }
+  }
 };
 
 // The tile kernel (block_tiles.h) of interleaved groups.

@@ -1,4 +1,5 @@
-// The K-quant super-blocks (Q4_K and Q5_K with 4-bit scales and mins, Q6_K)
+// The K-quant super-blocks Q5_K (6-bit scales and mins) and Q6_K (Q4_K's
+// rows are interleaved: interleaved_tiles.h)
 // times q8_K activation rows, in register tiles of kRows weight rows x kCols
 // activation rows (block_tiles.h; included only by files built with AVX2 or AVX-512 flags
 // and -ffp-contract=off, so that the only fused multiply-adds are the
@@ -35,17 +36,8 @@ struct SubBlockPair {
   __m256i low, high;
 };
 
-struct Q4_KCodes {
-  using Block = BlockQ4_K;
-  static SubBlockPair codes(const Block& block, int g) {
-    const __m256i low_mask = _mm256_set1_epi8(15);
-    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qs + 32 * g));
-    return {_mm256_and_si256(bytes, low_mask), _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low_mask)};
-  }
-};
-
-// Q4_K's codes with each code's fifth bit (bit 2g or 2g + 1 of its qh byte)
-// put above the nibble; codes of 0-31 times activations of at most 127 stay
+// Q5_K's codes: Q4_K's nibbles with each code's fifth bit (bit 2g or 2g + 1
+// of its qh byte) put above the nibble; codes of 0-31 times activations of at most 127 stay
 // exact in the int16 pairs.
 struct Q5_KCodes {
   using Block = BlockQ5_K;
@@ -75,7 +67,7 @@ inline int32_t min_products(const uint8_t mins[8], const BlockQ8_K& x) {
   return _mm_cvtsi128_si32(sum);
 }
 
-// The tile kernel (block_tiles.h) of Q4_K and Q5_K.
+// The tile kernel (block_tiles.h) of Q5_K.
 template <class Codes>
 struct SuperBlocksWithMins {
   using Block = typename Codes::Block;
