@@ -197,7 +197,8 @@ void check_block_gemv(const Tensor& q, const std::vector<float>& x) {
 // d, IQ4_XS's f16 d, or the first two f16 fields (Q4_1's and Q5_1's d and
 // m, Q4_K's and Q5_K's d and dmin, Q8_0's d and two codes), the second of either sign. The first block's
 // first 32 codes are at their extreme: Q8_K's and Q8_0's -128, IQ4_XS's table value
-// -127 at the sub-block scale -32; Q4_K's first block is all at its maximum.
+// -127 at the sub-block scale -32; Q4_K's first block is all at its maximum, Q6_K's
+// codes too with its scales at -128 (its d is its last field).
 Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
   Tensor q = Tensor::zeros(type, {rows, k});
   auto* bytes = q.mutable_data_as<uint8_t>();
@@ -209,6 +210,8 @@ Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
     if (type == DType::Q8_K) {
       const float d = scale(rng) * 0.01f;
       std::memcpy(block, &d, sizeof d);
+    } else if (type == DType::Q6_K) {
+      reinterpret_cast<BlockQ6_K*>(block)->d = f32_to_f16(scale(rng) * 0.1f);
     } else if (type == DType::IQ4_XS) {
       const uint16_t d = f32_to_f16(scale(rng) * 0.1f);
       std::memcpy(block, &d, sizeof d);
@@ -219,6 +222,12 @@ Tensor random_blocks(DType type, int64_t rows, int64_t k, uint32_t seed) {
   }
   if (type == DType::Q8_K) std::fill_n(q.mutable_data_as<BlockQ8_K>()->qs, 32, int8_t{-128});
   if (type == DType::Q8_0) std::fill_n(q.mutable_data_as<BlockQ8_0>()->qs, 32, int8_t{-128});
+  if (type == DType::Q6_K) {  // every code 63 and scale -128: the int16 sums' worst case
+    BlockQ6_K& first = *q.mutable_data_as<BlockQ6_K>();
+    std::fill_n(first.ql, 128, uint8_t{0xFF});
+    std::fill_n(first.qh, 64, uint8_t{0xFF});
+    std::fill_n(first.scales, 16, int8_t{-128});
+  }
   if (type == DType::Q4_K) {  // every scale and min 63, every code 15: the int16 sums' worst case
     BlockQ4_K& first = *q.mutable_data_as<BlockQ4_K>();
     std::fill_n(first.scales, 12, uint8_t{0xFF});
@@ -253,8 +262,9 @@ TEST_CASE("block GEMVs: double-precision reference at odd sizes, bit-identical a
   }
   // Random blocks, all codes and both signs of min: the types attn reads from
   // GGUF files only, Q8_0 with the code -128 ggml's quantiser never writes,
-  // and Q4_K with every scale, min and code at its maximum.
-  for (DType type : {DType::Q4_1, DType::Q5_1, DType::Q5_K, DType::Q8_K, DType::IQ4_XS, DType::Q8_0, DType::Q4_K}) {
+  // and Q4_K and Q6_K with every code and scale at an extreme.
+  for (DType type : {DType::Q4_1, DType::Q5_1, DType::Q5_K, DType::Q8_K, DType::IQ4_XS, DType::Q8_0, DType::Q4_K,
+                     DType::Q6_K}) {
     for (auto [rows, k] : dtype_block_elements(type) == 32 ? blocks_of_32 : super_blocks) {
       CAPTURE(dtype_name(type));
       CAPTURE(rows);

@@ -33,6 +33,13 @@ inline __m256i nibbles_of_32(const uint8_t* qs) {
 // The int16 pairs summed into eight int32 lanes, each times `scales` (int16 per pair).
 inline __m256i scaled_quads(__m256i pairs, __m256i scales) { return _mm256_madd_epi16(pairs, scales); }
 
+// Activation bytes x[0 .. 3] in every lane.
+inline __m256i broadcast_quad(const int8_t* x) {
+  int32_t quad;
+  std::memcpy(&quad, x, sizeof quad);
+  return _mm256_set1_epi32(quad);
+}
+
 // An activation block as the interleaved kernels (interleaved_tiles.h) take it: bytes 4t .. 4t + 3
 // broadcast to every lane (t < 8), and the sum of its 32 codes in every lane.
 struct BroadcastBlock {
@@ -43,11 +50,7 @@ struct BroadcastBlock {
 
 inline BroadcastBlock broadcast_block(const BlockQ8_0& x) {
   BroadcastBlock out;
-  for (int t = 0; t < 8; ++t) {
-    int32_t quad;
-    std::memcpy(&quad, x.qs + 4 * t, sizeof quad);
-    out.quad[t] = _mm256_set1_epi32(quad);
-  }
+  for (int t = 0; t < 8; ++t) out.quad[t] = broadcast_quad(x.qs + 4 * t);
   const __m256i codes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs));
   __m256i sum = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), codes), _mm256_set1_epi16(1));
   sum = _mm256_add_epi32(sum, _mm256_shuffle_epi32(sum, 0x4E));
@@ -66,8 +69,23 @@ struct Avx2Dots {
   static SubBlockSum add_chunk(SubBlockSum sum, __m256i codes, __m256i quad) {
     return _mm256_add_epi16(sum, _mm256_maddubs_epi16(codes, quad));
   }
-  static __m256i scaled(SubBlockSum sum, __m256i scales) {
-    return _mm256_madd_epi16(sum, _mm256_or_si256(scales, _mm256_slli_epi32(scales, 16)));
+  static __m256i scaled(SubBlockSum sum, __m256i scales) { return _mm256_madd_epi16(sum, int16_twice(scales)); }
+  // A Q6_K sub-block of 16: four chunks of codes of at most 63 (at
+  // `x`, x + 4, ...), two at a time in int16 (2 x 2 x 63 x 127 < 2^15),
+  // times its int8 scale (int32 lanes) into int32.
+  static __m256i scaled_sixteen(const __m256i* codes, const int8_t* x, __m256i scales) {
+    const __m256i scale16 = int16_twice(scales);
+    __m256i sum = _mm256_setzero_si256();
+    for (int t = 0; t < 4; t += 2) {
+      const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(codes[t], broadcast_quad(x + 4 * t)),
+                                             _mm256_maddubs_epi16(codes[t + 1], broadcast_quad(x + 4 * t + 4)));
+      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(pairs, scale16));
+    }
+    return sum;
+  }
+  // Each int32 lane's (int16) value in both of its int16 halves.
+  static __m256i int16_twice(__m256i lanes) {
+    return _mm256_or_si256(_mm256_and_si256(lanes, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(lanes, 16));
   }
   // Unsigned codes of at most 15: the int16 pair sums of all eight chunks
   // stay below 8 x 2 x 15 x 127 < 2^15, so they are added before widening.

@@ -21,6 +21,11 @@ struct VnniDots {
     return _mm256_dpbusd_epi32(sum, codes, quad);
   }
   static __m256i scaled(SubBlockSum sum, __m256i scales) { return _mm256_mullo_epi32(sum, scales); }
+  static __m256i scaled_sixteen(const __m256i* codes, const int8_t* x, __m256i scales) {
+    __m256i sum = _mm256_setzero_si256();
+    for (int t = 0; t < 4; ++t) sum = _mm256_dpbusd_epi32(sum, codes[t], avx2::broadcast_quad(x + 4 * t));
+    return _mm256_mullo_epi32(sum, scales);
+  }
   static __m256i nibble_dot(const __m256i* u, const avx2::BroadcastBlock& x) {
     __m256i even = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[0], x.quad[0]);
     __m256i odd = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[1], x.quad[1]);

@@ -2,9 +2,10 @@
 // input row is first quantised into the activation blocks ggml pairs with
 // the weight type (q8_0 per 32 values for Q4_0, Q4_1, Q5_1 and Q8_0, q8_K
 // per 256 for the K types and IQ4_XS); every weight row is then dotted with it in integers.
-// Q4_0 and Q8_0 (rows interleaved, interleaved_blocks.h): each block's exact
-// int32 sum, added into one f32 sum per row with one fused multiply-add by
-// the two scales' product. The other types: exact int32 sums of four
+// Q4_0, Q8_0, Q4_K and Q6_K (rows interleaved, interleaved_blocks.h): each
+// block's exact int32 sum, added into one f32 sum per row with one fused
+// multiply-add by the two scales' product (Q4_K's mins into a second sum).
+// The other types: exact int32 sums of four
 // products per lane, eight lanes, the sub-block scales of the K types and
 // IQ4_XS applied in int32 too; each block (32-value types) or super-block
 // (256-value types) adds its lanes into eight f32 lanes with one fused
@@ -35,8 +36,8 @@ struct BlockGemv {
   // several rows where the type has a tile kernel.
   void (*gemm_rows)(const void* w, const void* x, int64_t x_rows, float* y, int64_t y_stride, int64_t row_begin,
                     int64_t row_end, int64_t k);
-  // Types whose kernels read eight rows interleaved (Q4_0, Q8_0;
-  // interleaved_blocks.h): [rows, k] stored blocks into that layout
+  // Types whose kernels read eight rows interleaved (Q4_0, Q8_0, Q4_K,
+  // Q6_K; interleaved_blocks.h): [rows, k] stored blocks into that layout
   // (interleaved_bytes(rows, k) bytes), which w above then points at; done
   // once, when a Linear is built. nullptr: the kernels read stored blocks.
   void (*interleave)(const void* blocks, int64_t rows, int64_t k, void* out);

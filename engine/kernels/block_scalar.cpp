@@ -90,6 +90,32 @@ void gemv_q4_k_interleaved(const void* w, const void* x, float* y, int64_t row_b
   }
 }
 
+// Interleaved Q6_K groups times q8_K blocks: per row, the exact int32 sum
+// of scale x (code - 32) x activation, added with one fma by d_w * d_x.
+void gemv_q6_k_interleaved(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
+  const int64_t blocks = k / kSuperBlockElements;
+  const auto* activations = static_cast<const BlockQ8_K*>(x);
+  for (int64_t g = row_begin / kInterleavedRows; g * kInterleavedRows < row_end; ++g) {
+    const auto* group = static_cast<const BlockQ6_Kx8*>(w) + g * blocks;
+    float acc[kInterleavedRows] = {};
+    for (int64_t b = 0; b < blocks; ++b) {
+      const BlockQ6_Kx8& record = group[b];
+      const BlockQ8_K& a = activations[b];
+      for (int j = 0; j < kInterleavedRows; ++j) {
+        int32_t sum = 0;
+        for (int i = 0; i < kSuperBlockElements; ++i) {
+          sum += record.scales[i / 32][j][i / 16 % 2] * (q6_kx8_code(record, j, i) - 32) * a.qs[i];
+        }
+        acc[j] = std::fma(static_cast<float>(sum), f16_to_f32(record.d[j]) * a.d, acc[j]);
+      }
+    }
+    for (int j = 0; j < kInterleavedRows; ++j) {
+      const int64_t r = g * kInterleavedRows + j;
+      if (r >= row_begin && r < row_end) y[r] = acc[j];
+    }
+  }
+}
+
 int q4_1_code(const BlockQ4_1& b, int i) { return i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4; }
 int q5_1_code(const BlockQ5_1& b, int i) { return q5_1_value(b, i); }
 
@@ -97,7 +123,7 @@ int q5_1_code(const BlockQ5_1& b, int i) { return q5_1_value(b, i); }
 float super_block_scale(uint16_t d) { return f16_to_f32(d); }
 float super_block_scale(float d) { return d; }
 
-// Super-blocks of 256 (Q5_K, Q6_K, Q8_K, IQ4_XS) times q8_K blocks: lane l sums
+// Super-blocks of 256 (Q5_K, Q8_K, IQ4_XS) times q8_K blocks: lane l sums
 // scale(i) * code(i) * q(i) over values i = 32 v + 4 l .. + 3 of the eight
 // vectors v of 32 in int32, then adds it times d_w * d_x; Q5_K's mins,
 // dmin * sum of min_j * (the activations of sub-block j), go into a sum of
@@ -141,8 +167,6 @@ float super_block_mins(const Block& b, const BlockQ8_K& x) {
   return f16_to_f32(b.dmin) * x.d * static_cast<float>(sum);
 }
 
-int q6_k_code(const BlockQ6_K& b, int i) { return q6_k_value(b, i) - 32; }
-int q6_k_scale(const BlockQ6_K& b, int i) { return b.scales[i / 16]; }
 template <typename Block>
 float no_mins(const Block&, const BlockQ8_K&) {
   return 0.f;
@@ -187,7 +211,7 @@ void gemv_q5_k_scalar(const void* w, const void* x, float* y, int64_t row_begin,
   gemv_super_blocks<BlockQ5_K, q5_k_code, q5_k_scale, q5_k_mins>(w, x, y, row_begin, row_end, k);
 }
 void gemv_q6_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
-  gemv_super_blocks<BlockQ6_K, q6_k_code, q6_k_scale, no_mins<BlockQ6_K>>(w, x, y, row_begin, row_end, k);
+  gemv_q6_k_interleaved(w, x, y, row_begin, row_end, k);
 }
 void gemv_q8_k_scalar(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   gemv_super_blocks<BlockQ8_K, q8_k_code, q8_k_scale, no_mins<BlockQ8_K>>(w, x, y, row_begin, row_end, k);

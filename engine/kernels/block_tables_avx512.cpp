@@ -1,9 +1,10 @@
 // The AVX-512 block kernels' table (block_kernels.h): the tiles of
-// interleaved_tiles.h with vpdpbusd for Q4_0 and Q8_0 (two groups of eight
-// rows x two activation rows) and those of k_quant_tiles.h, instantiated
-// here with AVX-512 flags, four activation rows wide (the 32 vector
-// registers hold sixteen accumulators and the activations); AVX2's one-row
-// kernels for the rarer types. Constant-initialised, like the AVX2 table.
+// interleaved_tiles.h with vpdpbusd (Q4_0 and Q8_0 two groups of eight rows
+// x two activation rows, Q4_K and Q6_K one group) and Q5_K's of
+// k_quant_tiles.h, four activation rows wide (the 32 vector registers hold
+// sixteen accumulators and the activations), instantiated here with AVX-512
+// flags; AVX2's one-row kernels for the rarer types. Constant-initialised,
+// like the AVX2 table.
 #include "engine/kernels/block_avx512.h"
 #include "engine/kernels/block_table_entries.h"
 #include "engine/kernels/isa_kernels.h"
@@ -21,7 +22,7 @@ using Q4_0 = tiles::InterleavedBlocks<tiles::Q4_0Groups<avx512::VnniDots>>;
 using Q8_0 = tiles::InterleavedBlocks<tiles::Q8_0Groups<avx512::VnniDots>>;
 using Q4_K = tiles::Q4_KGroups<avx512::VnniDots>;
 using Q5_K = tiles::SuperBlocksWithMins<tiles::Q5_KCodes>;
-using Q6_K = tiles::Q6_KSuperBlocks;
+using Q6_K = tiles::Q6_KGroups<avx512::VnniDots>;
 
 }  // namespace
 
@@ -36,7 +37,8 @@ const BlockKernels& avx512_block_kernels() {
       interleaved_q8_k_activations<tiles::gemv_rows<Q4_K, 1>, tiles::gemm_rows<Q4_K, 1, 2>, interleave_q4_k,
                                    interleaved_q4_k_bytes>(),
       q8_k_activations<tiles::gemv_rows<Q5_K, 2>, tiles::gemm_rows<Q5_K, 2, 4>>(),
-      q8_k_activations<tiles::gemv_rows<Q6_K, 2>, tiles::gemm_rows<Q6_K, 2, 4>>(),
+      interleaved_q8_k_activations<tiles::gemv_rows<Q6_K, 1>, tiles::gemm_rows<Q6_K, 1, 2>, interleave_q6_k,
+                                   interleaved_q6_k_bytes>(),
       q8_k_activations<gemv_q8_k_avx2>(),
       q8_k_activations<gemv_iq4_xs_avx2>(),
   };

@@ -46,6 +46,29 @@ void interleave_q4_k(const void* blocks, int64_t rows, int64_t k, void* out) {
   }
 }
 
+void interleave_q6_k(const void* blocks, int64_t rows, int64_t k, void* out) {
+  const int64_t per_row = k / kSuperBlockElements;
+  const auto* in = static_cast<const BlockQ6_K*>(blocks);
+  auto* groups = static_cast<BlockQ6_Kx8*>(out);
+  std::memset(out, 0, interleaved_q6_k_bytes(rows, k));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t g = r / kInterleavedRows, j = r % kInterleavedRows;
+    for (int64_t b = 0; b < per_row; ++b) {
+      const BlockQ6_K& block = in[r * per_row + b];
+      BlockQ6_Kx8& record = groups[g * per_row + b];
+      record.d[j] = block.d;
+      for (int s = 0; s < 16; ++s) record.scales[s / 2][j][s % 2] = block.scales[s];
+      for (int half = 0; half < 2; ++half) {
+        for (int t = 0; t < 8; ++t) {
+          std::memcpy(record.ql_a[half][t] + 4 * j, block.ql + 64 * half + 4 * t, 4);
+          std::memcpy(record.ql_b[half][t] + 4 * j, block.ql + 64 * half + 32 + 4 * t, 4);
+          std::memcpy(record.qh[half][t] + 4 * j, block.qh + 32 * half + 4 * t, 4);
+        }
+      }
+    }
+  }
+}
+
 void interleave_q4_0(const void* blocks, int64_t rows, int64_t k, void* out) {
   interleave<BlockQ4_0, BlockQ4_0x8, 4>(blocks, rows, k, out);
 }
@@ -64,6 +87,10 @@ size_t interleaved_q8_0_bytes(int64_t rows, int64_t k) {
 
 size_t interleaved_q4_k_bytes(int64_t rows, int64_t k) {
   return static_cast<size_t>(interleaved_groups(rows) * (k / kSuperBlockElements)) * sizeof(BlockQ4_Kx8);
+}
+
+size_t interleaved_q6_k_bytes(int64_t rows, int64_t k) {
+  return static_cast<size_t>(interleaved_groups(rows) * (k / kSuperBlockElements)) * sizeof(BlockQ6_Kx8);
 }
 
 }  // namespace attn::kernels

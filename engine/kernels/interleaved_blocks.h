@@ -52,15 +52,33 @@ struct BlockQ4_Kx8 {
   uint8_t qs[kInterleavedRows * 128];
 };
 
+// Q6_K: ggml's 4-bit ql and 2-bit qh bytes in 4-byte chunks, chunk t of row
+// j at [n][t][4 j] for each half n of the super-block: ql_a holds ql bytes
+// 64 n + 4 t .. + 3 (low bits of values 128 n + 4 t .. in their low
+// nibbles, of 128 n + 64 + 4 t .. in their high ones), ql_b bytes
+// 64 n + 32 + 4 t .. (values + 32 and + 96), qh bytes 32 n + 4 t .. (the
+// four values' high bits, two each); scales[q][j] are row j's int8 scales of
+// sub-blocks (of 16) 2q and 2q + 1.
+struct BlockQ6_Kx8 {
+  uint16_t d[kInterleavedRows];
+  int8_t scales[8][kInterleavedRows][2];
+  uint8_t ql_a[2][8][kInterleavedRows * 4];
+  uint8_t ql_b[2][8][kInterleavedRows * 4];
+  uint8_t qh[2][8][kInterleavedRows * 4];
+};
+static_assert(sizeof(BlockQ6_Kx8) == kInterleavedRows * sizeof(BlockQ6_K));
+
 inline int64_t interleaved_groups(int64_t rows) { return (rows + kInterleavedRows - 1) / kInterleavedRows; }
 
 // [rows, k] stored blocks to interleaved groups (bytes: interleaved_bytes).
 void interleave_q4_0(const void* blocks, int64_t rows, int64_t k, void* out);
 void interleave_q8_0(const void* blocks, int64_t rows, int64_t k, void* out);
 void interleave_q4_k(const void* blocks, int64_t rows, int64_t k, void* out);
+void interleave_q6_k(const void* blocks, int64_t rows, int64_t k, void* out);
 size_t interleaved_q4_0_bytes(int64_t rows, int64_t k);
 size_t interleaved_q8_0_bytes(int64_t rows, int64_t k);
 size_t interleaved_q4_k_bytes(int64_t rows, int64_t k);
+size_t interleaved_q6_k_bytes(int64_t rows, int64_t k);
 
 // Code i (0 .. 31) of lane (row) j of a record, as the scalar kernels read it.
 inline int q4_0x8_code(const BlockQ4_0x8& b, int j, int i) {
@@ -73,6 +91,12 @@ inline int q4_kx8_code(const BlockQ4_Kx8& b, int j, int i) {
   const int sub_block = i / 32, value = i % 32;
   const uint8_t byte = b.qs[32 * (8 * (sub_block / 2) + value / 4) + 4 * j + value % 4];
   return sub_block % 2 ? byte >> 4 : byte & 15;
+}
+// Code i (0 .. 255, unsigned 6-bit: the value is code - 32) of lane j of a Q6_K record.
+inline int q6_kx8_code(const BlockQ6_Kx8& b, int j, int i) {
+  const int half = i / 128, quarter = i % 128 / 32, t = i % 32 / 4, at = 4 * j + i % 4;
+  const uint8_t low = (quarter % 2 ? b.ql_b : b.ql_a)[half][t][at];
+  return (quarter < 2 ? low & 15 : low >> 4) | ((b.qh[half][t][at] >> (2 * quarter)) & 3) << 4;
 }
 
 }  // namespace attn::kernels

@@ -1,5 +1,5 @@
 // Interleaved Q4_0 and Q8_0 groups (interleaved_blocks.h) times q8_0
-// activation rows, and Q4_K groups times q8_K ones, in register tiles of kGroups groups of eight weight rows
+// activation rows, and Q4_K and Q6_K groups times q8_K ones, in register tiles of kGroups groups of eight weight rows
 // x kCols activation rows (the drivers of block_tiles.h; included only by
 // files built with AVX2 or AVX-512 flags; Dot is avx2::Avx2Dots or
 // avx512::VnniDots).
@@ -16,7 +16,6 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
 
 #include "engine/kernels/block_avx2.h"
 #include "engine/kernels/block_tiles.h"
@@ -56,13 +55,6 @@ struct Q8_0Groups {
   }
   static __m256i dot(const __m256i* codes, const avx2::BroadcastBlock& x) { return Dot::signed_dot(codes, x); }
 };
-
-// Activation bytes 4t .. 4t + 3 at `x` in every lane.
-inline __m256i broadcast_quad(const int8_t* x) {
-  int32_t quad;
-  std::memcpy(&quad, x, sizeof quad);
-  return _mm256_set1_epi32(quad);
-}
 
 // Interleaved Q4_K groups times q8_K activation rows. Each pair of
 // sub-blocks is unpacked once (low nibbles: sub-block 2p, high: 2p + 1) for
@@ -109,8 +101,8 @@ struct Q4_KGroups {
             const __m256i high_codes = _mm256_and_si256(_mm256_srli_epi16(chunk, 4), _mm256_set1_epi8(15));
             for (int c = 0; c < kCols; ++c) {
               const int8_t* x = acts[c][b].qs + 64 * p + 4 * t;
-              low[c] = Dot::add_chunk(low[c], low_codes, broadcast_quad(x));
-              high[c] = Dot::add_chunk(high[c], high_codes, broadcast_quad(x + 32));
+              low[c] = Dot::add_chunk(low[c], low_codes, avx2::broadcast_quad(x));
+              high[c] = Dot::add_chunk(high[c], high_codes, avx2::broadcast_quad(x + 32));
             }
           }
           const __m256i low_scales = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.scales[2 * p])));
@@ -137,6 +129,94 @@ struct Q4_KGroups {
     }
     for (int g = 0; g < kGroups; ++g) {
       for (int c = 0; c < kCols; ++c) _mm256_storeu_ps(y[c] + g * kInterleavedRows, _mm256_sub_ps(sums[g][c], mins[g][c]));
+    }
+  }
+};
+
+// Interleaved Q6_K groups times q8_K activation rows. Each half
+// super-block's chunks unpack into four vectors of unsigned 6-bit codes
+// (c = value + 32) once for all activation rows; per row, the exact int32
+// sum of scale x c x activation, less 32 x the sum of scale x activation
+// sum (q8_K's bsums), gives one fma per super-block.
+template <class Dot>
+struct Q6_KGroups {
+  using Block = BlockQ6_Kx8;
+  using Activation = BlockQ8_K;
+  static constexpr int64_t kBlockValues = kSuperBlockElements;
+  static constexpr int64_t kInterleavedRows = kernels::kInterleavedRows;
+
+  // Lane-wide int16 pairs (bsums 2q, 2q + 1), to multiply-add with the
+  // rows' scale pairs.
+  static void bsum_pairs(const BlockQ8_K& x, __m256i pairs[8]) {
+    for (int q = 0; q < 8; ++q) {
+      const auto low = static_cast<uint16_t>(x.bsums[2 * q]), high = static_cast<uint16_t>(x.bsums[2 * q + 1]);
+      pairs[q] = _mm256_set1_epi32(static_cast<int32_t>(low | static_cast<uint32_t>(high) << 16));
+    }
+  }
+
+  // The four code vectors of chunk t of half n: values 128 n + 32 k + 4 t ...
+  static void unpack(const Block& w, int n, int t, __m256i codes[4]) {
+    const __m256i low_mask = _mm256_set1_epi8(15), high_mask = _mm256_set1_epi8(3);
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql_a[n][t]));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql_b[n][t]));
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh[n][t]));
+    const auto high_bits = [&](int shift) {
+      return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, shift), high_mask), 4);
+    };
+    codes[0] = _mm256_or_si256(_mm256_and_si256(a, low_mask), high_bits(0));
+    codes[1] = _mm256_or_si256(_mm256_and_si256(b, low_mask), high_bits(2));
+    codes[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), low_mask), high_bits(4));
+    codes[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), low_mask), high_bits(6));
+  }
+
+  template <int kGroups, int kCols>
+  static void tile(const Block* const* groups, const char* next, const BlockQ8_K* const* acts, int64_t blocks,
+                   float* const* y) {
+    __m256 sums[kGroups][kCols];
+    for (auto& group : sums) {
+      for (auto& lane : group) lane = _mm256_setzero_ps();
+    }
+    for (int64_t b = 0; b < blocks; ++b) {
+      prefetch_next_group<Block, kGroups>(next, b);
+      __m256i pairs[kCols][8];
+      for (int c = 0; c < kCols; ++c) bsum_pairs(acts[c][b], pairs[c]);
+      for (int g = 0; g < kGroups; ++g) {
+        const Block& w = groups[g][b];
+        __m256i scale_pairs[8];
+        for (int q = 0; q < 8; ++q) {
+          scale_pairs[q] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales[q])));
+        }
+        __m256i products[kCols];
+        for (int c = 0; c < kCols; ++c) products[c] = _mm256_setzero_si256();
+        for (int n = 0; n < 2; ++n) {
+          for (int u = 0; u < 2; ++u) {  // chunks 4u .. 4u + 3: sub-blocks 8 n + 2 k + u
+            __m256i codes[4][4];
+            for (int t = 0; t < 4; ++t) {
+              __m256i chunk[4];
+              unpack(w, n, 4 * u + t, chunk);
+              for (int k = 0; k < 4; ++k) codes[k][t] = chunk[k];
+            }
+            for (int k = 0; k < 4; ++k) {
+              const __m256i pair = scale_pairs[4 * n + k];  // sub-blocks 8 n + 2 k and + 1
+              const __m256i scales = u ? _mm256_srai_epi32(pair, 16) : _mm256_srai_epi32(_mm256_slli_epi32(pair, 16), 16);
+              for (int c = 0; c < kCols; ++c) {
+                const int8_t* x = acts[c][b].qs + 128 * n + 32 * k + 16 * u;
+                products[c] = _mm256_add_epi32(products[c], Dot::scaled_sixteen(codes[k], x, scales));
+              }
+            }
+          }
+        }
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.d)));
+        for (int c = 0; c < kCols; ++c) {
+          __m256i offsets = _mm256_setzero_si256();
+          for (int q = 0; q < 8; ++q) offsets = _mm256_add_epi32(offsets, _mm256_madd_epi16(scale_pairs[q], pairs[c][q]));
+          const __m256i exact = _mm256_sub_epi32(products[c], _mm256_slli_epi32(offsets, 5));
+          sums[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(exact), _mm256_mul_ps(d, _mm256_set1_ps(acts[c][b].d)), sums[g][c]);
+        }
+      }
+    }
+    for (int g = 0; g < kGroups; ++g) {
+      for (int c = 0; c < kCols; ++c) _mm256_storeu_ps(y[c] + g * kInterleavedRows, sums[g][c]);
     }
   }
 };

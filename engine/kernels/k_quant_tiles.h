@@ -1,5 +1,5 @@
-// The K-quant super-blocks Q5_K (6-bit scales and mins) and Q6_K (Q4_K's
-// rows are interleaved: interleaved_tiles.h)
+// The K-quant super-blocks of Q5_K (6-bit scales and mins; Q4_K's and
+// Q6_K's rows are interleaved: interleaved_tiles.h)
 // times q8_K activation rows, in register tiles of kRows weight rows x kCols
 // activation rows (block_tiles.h; included only by files built with AVX2 or AVX-512 flags
 // and -ffp-contract=off, so that the only fused multiply-adds are the
@@ -111,61 +111,6 @@ struct SuperBlocksWithMins {
     }
     for (int i = 0; i < kRows; ++i) {
       for (int c = 0; c < kCols; ++c) y[c][i] = avx2::reduce_lanes(lanes[i][c]) - min_sums[i][c];
-    }
-  }
-};
-
-// The tile kernel of Q6_K: each half super-block's 64 low bytes and 32 high
-// bytes unpack into four vectors of 32 six-bit codes (ggml's layout,
-// q6_k_value), once per weight row for all activation rows; the signed
-// codes (q - 32) times the activations are summed into int32 lanes times
-// the int8 scale of each 16 values.
-struct Q6_KSuperBlocks {
-  using Block = BlockQ6_K;
-  using Activation = BlockQ8_K;
-  static constexpr int64_t kBlockValues = kSuperBlockElements;
-
-  template <int kRows, int kCols>
-  static void tile(const Block* const* rows, const char* next, const BlockQ8_K* const* acts, int64_t blocks,
-                   float* const* y) {
-    const __m256i low_mask = _mm256_set1_epi8(15), two_bits = _mm256_set1_epi8(3), offset = _mm256_set1_epi8(32);
-    __m256 lanes[kRows][kCols];
-    for (auto& row : lanes) {
-      for (auto& lane : row) lane = _mm256_setzero_ps();
-    }
-    for (int64_t b = 0; b < blocks; ++b) {
-      prefetch_next_group<Block, kRows>(next, b);
-      for (int i = 0; i < kRows; ++i) {
-        const Block& block = rows[i][b];
-        __m256i sums[kCols];
-        for (int c = 0; c < kCols; ++c) sums[c] = _mm256_setzero_si256();
-        for (int half = 0; half < 2; ++half) {
-          const __m256i low0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.ql + 64 * half));
-          const __m256i low1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.ql + 64 * half + 32));
-          const __m256i high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qh + 32 * half));
-          const __m256i low_nibbles[4] = {low0, low1, _mm256_srli_epi16(low0, 4), _mm256_srli_epi16(low1, 4)};
-          for (int quarter = 0; quarter < 4; ++quarter) {
-            const __m256i high_bits = _mm256_and_si256(_mm256_srli_epi16(high, 2 * quarter), two_bits);
-            const __m256i codes = _mm256_sub_epi8(
-                _mm256_or_si256(_mm256_and_si256(low_nibbles[quarter], low_mask), _mm256_slli_epi16(high_bits, 4)),
-                offset);
-            const int first = 128 * half + 32 * quarter;  // values first .. first + 31: scales first / 16 and + 1
-            const __m256i scales = _mm256_set_m128i(_mm_set1_epi16(block.scales[first / 16 + 1]),
-                                                    _mm_set1_epi16(block.scales[first / 16]));
-            for (int c = 0; c < kCols; ++c) {
-              const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acts[c][b].qs + first));
-              sums[c] = _mm256_add_epi32(sums[c], avx2::scaled_quads(avx2::signed_pairs(codes, x), scales));
-            }
-          }
-        }
-        const float dw = _cvtsh_ss(block.d);
-        for (int c = 0; c < kCols; ++c) {
-          lanes[i][c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * acts[c][b].d), _mm256_cvtepi32_ps(sums[c]), lanes[i][c]);
-        }
-      }
-    }
-    for (int i = 0; i < kRows; ++i) {
-      for (int c = 0; c < kCols; ++c) y[c][i] = avx2::reduce_lanes(lanes[i][c]);
     }
   }
 };

@@ -22,9 +22,10 @@ struct LinearWeights {
 // y = x W^T + b with W stored [out_features, in_features] (the layout of
 // PyTorch's nn.Linear and of every checkpoint format we read), in its stored
 // dtype (f32, f16, bf16, int8 with per-row scales, or ggml's block types):
-// weights are never copied at load, except Q4_0 and Q8_0, whose kernels
-// read a copy with eight rows interleaved (interleaved_blocks.h), made here
-// once; the stored blocks stay the weight() others see.
+// weights are never copied at load, except Q4_0, Q8_0, Q4_K and Q6_K,
+// whose kernels read a copy with eight rows interleaved
+// (interleaved_blocks.h), made here once; the stored blocks stay the
+// weight() others see.
 //  - A few rows (decoding, several sessions decoding together): GEMVs that
 //    stream W once, rows split over threads; each block of W rows, still in
 //    L1, serves every input row. For int8 weights each input row is first
@@ -61,7 +62,7 @@ class LinearOp : public Op {
   const void* kernel_weights() const { return interleaved_ ? interleaved_.get() : weight_.data(); }
 
   Tensor weight_;
-  std::shared_ptr<const std::byte> interleaved_;  // Q4_0 and Q8_0: weight_ with rows interleaved
+  std::shared_ptr<const std::byte> interleaved_;  // weight_ with rows interleaved, where its kernels read that
   std::optional<Tensor> bias_;  // f32
   std::string source_;
   bool as_stored_;
