@@ -1,5 +1,7 @@
 #include "engine/weight_conversion.h"
 
+#include "engine/mapped_file.h"
+
 #include <algorithm>
 #include <optional>
 #include <regex>
@@ -154,7 +156,10 @@ void convert_linear_weights(Graph& graph, DType target, bool q4_k_m) {
     const std::optional<DType> type = choice.type_of(linear->weights(), node.output == graph.output());
     if (!type || linear->weight().dtype() == *type) continue;
     LinearWeights weights = linear->weights();
-    weights.weight = convert_weight(weights.weight, *type);
+    const Tensor source = weights.weight;
+    weights.weight = convert_weight(source, *type);
+    // Only the converted copy is read from now on (a tied embedding too).
+    release_pages(source.data(), source.nbytes());
     if (graph.tie() && graph.tie()->head == node.output) {
       graph.replace_op(graph.tie()->embedding, std::make_unique<EmbeddingOp>(weights.weight));
     }
