@@ -25,7 +25,8 @@ struct LinearWeights {
 // PyTorch's nn.Linear and of every checkpoint format we read), in its stored
 // dtype (f32, f16, bf16, int8 with per-row scales, or ggml's Q4_0, Q8_0,
 // Q4_K and Q6_K blocks):
-// weights are never copied at load.
+// weights are never copied at load (but for the bf16 copies of
+// ComputeType::BF16, below).
 //  - A few rows (decoding, several sessions decoding together): GEMVs that
 //    stream W once, rows split over threads; each block of W rows, still in
 //    L1, serves every input row. For int8 weights each input row is first
