@@ -25,11 +25,20 @@ std::optional<attn::DType> weight_type(attn_dtype dtype) {
   throw InvalidArgument{"options->dtype: not an attn_dtype value"};
 }
 
+attn::ComputeType compute_type(attn_compute_type type) {
+  switch (type) {
+    case ATTN_COMPUTE_F32: return attn::ComputeType::F32;
+    case ATTN_COMPUTE_BF16: return attn::ComputeType::BF16;
+  }
+  throw InvalidArgument{"options->compute_type: not an attn_compute_type value"};
+}
+
 attn::LoadOptions load_options(const attn_load_options& options) {
   attn::LoadOptions converted;
   if (options.tokenizer_path) converted.tokenizer = options.tokenizer_path;
   converted.dtype = weight_type(options.dtype);
   converted.q4_k_m = options.dtype == ATTN_DTYPE_Q4_K_M;
+  converted.compute_type = compute_type(options.compute_type);
   if (options.progress) {
     converted.progress = [callback = options.progress, user_data = options.progress_user_data](
                              std::string_view stage, float fraction) {
@@ -113,6 +122,7 @@ attn_status attn_model_get_info(const attn_model* model, attn_model_info* info) 
     info->multi_label = source.multi_label ? 1 : 0;
     info->bos_id = tokenizer.bos_id();
     info->eos_id = tokenizer.eos_id();
+    info->compute_type = source.compute_type == attn::ComputeType::BF16 ? ATTN_COMPUTE_BF16 : ATTN_COMPUTE_F32;
   });
 }
 

@@ -1,4 +1,6 @@
-// y = x W^T (+ b) through a oneDNN matmul primitive. W stays in the
+// y = x W^T (+ b) through a oneDNN matmul primitive: x and W in f32, or both
+// in bf16 for ComputeType::BF16 (oneDNN sums the bf16 products in f32); y and
+// b are f32. W stays in the
 // checkpoint's [out, in] row-major layout (oneDNN reads it as a transposed
 // [in, out] matrix), so f32 weights are used straight from the mapped file
 // and pages stay shared between processes. y may be a column block of a
@@ -8,7 +10,9 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -17,10 +21,20 @@ namespace attn {
 
 dnnl::engine& cpu_engine();
 
-class LinearPrimitive {
+// Whether oneDNN multiplies bf16 natively here: its effective ISA (which
+// ONEDNN_MAX_CPU_ISA caps) has AVX512_BF16 or AMX. Elsewhere its bf16
+// matmul emulates the products and is slower than f32.
+bool onednn_has_native_bf16();
+// oneDNN's effective ISA by name, e.g. "avx512_core_bf16", for messages.
+std::string onednn_isa_name();
+
+template <dnnl::memory::data_type Input>
+class MatmulPrimitive {
  public:
-  LinearPrimitive(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias, int64_t y_stride);
-  void run(dnnl::stream& stream, const float* x, const float* weight, const float* bias, float* y);
+  // bf16 values are their 16 bits (attn's DType::BF16 storage).
+  using Element = std::conditional_t<Input == dnnl::memory::data_type::f32, float, uint16_t>;
+  MatmulPrimitive(int64_t rows, int64_t in_features, int64_t out_features, bool has_bias, int64_t y_stride);
+  void run(dnnl::stream& stream, const Element* x, const Element* weight, const float* bias, float* y);
 
  private:
   dnnl::matmul matmul_;
@@ -48,6 +62,8 @@ class PrimitiveCache {
   std::map<std::tuple<int64_t, int64_t, int64_t, bool, int64_t>, Primitive> primitives_;
 };
 
+using LinearPrimitive = MatmulPrimitive<dnnl::memory::data_type::f32>;
+using Bf16LinearPrimitive = MatmulPrimitive<dnnl::memory::data_type::bf16>;
 using LinearPrimitiveCache = PrimitiveCache<LinearPrimitive>;
 
 }  // namespace attn

@@ -18,6 +18,10 @@ void SessionState::require_weight_panel(int64_t floats) {
   if (static_cast<int64_t>(weight_panel_.size()) < floats) weight_panel_.resize(floats);
 }
 
+void SessionState::require_bf16_rows(int64_t values) {
+  if (static_cast<int64_t>(bf16_rows_.size()) < values) bf16_rows_.resize(values);
+}
+
 float* SessionState::step_buffer(int64_t floats) {
   if (static_cast<int64_t>(step_buffer_.size()) < floats) step_buffer_.resize(floats);
   return step_buffer_.data();

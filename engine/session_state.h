@@ -19,6 +19,7 @@ class SessionState {
 
   dnnl::stream& stream() { return stream_; }
   LinearPrimitiveCache& linear_primitives() { return linear_primitives_; }
+  PrimitiveCache<Bf16LinearPrimitive>& bf16_linear_primitives() { return bf16_linear_primitives_; }
 
   KvCache& kv_cache() { return kv_cache_; }
   const KvCache& kv_cache() const { return kv_cache_; }
@@ -51,6 +52,9 @@ class SessionState {
   // run one after another, so they share it.
   void require_weight_panel(int64_t floats);
   float* weight_panel() { return weight_panel_.data(); }
+  // One buffer for a tile of activation rows rounded to bf16 (ComputeType::BF16).
+  void require_bf16_rows(int64_t values);
+  uint16_t* bf16_rows() { return bf16_rows_.data(); }
 
   // The sequence's tokens by position, for ops that recompute the whole
   // sequence each step instead of caching (imported graphs run op by op).
@@ -67,11 +71,13 @@ class SessionState {
  private:
   dnnl::stream stream_;
   LinearPrimitiveCache linear_primitives_;
+  PrimitiveCache<Bf16LinearPrimitive> bf16_linear_primitives_;
   KvCache kv_cache_;
   std::shared_ptr<const CrossAttentionMemory> cross_attention_;
   std::vector<float> thread_scratch_;
   int64_t scratch_stride_ = 0;
   std::vector<float> weight_panel_;
+  std::vector<uint16_t> bf16_rows_;
   std::vector<TokenId> token_history_;
   std::vector<float> step_buffer_, outer_step_buffer_;
   std::vector<std::byte> packed_kv_buffer_;

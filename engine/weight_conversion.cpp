@@ -1,13 +1,13 @@
 #include "engine/weight_conversion.h"
 
-#include "engine/mapped_file.h"
-
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <stdexcept>
 
 #include "engine/kernels/kernels.h"
+#include "engine/mapped_file.h"
 #include "engine/ops/embedding.h"
 #include "engine/ops/linear.h"
 #include "engine/ops/mixture_of_experts.h"
@@ -137,34 +137,46 @@ Tensor convert_weight(const Tensor& weight, DType target) {
   }
 }
 
-void convert_linear_weights(Graph& graph, DType target, bool q4_k_m) {
-  const BlockTypeChoice choice(graph, target, q4_k_m);
+void rewrite_linear_weights(Graph& graph, const std::function<void(LinearWeights&, bool is_output)>& rewrite) {
   for (const Node& node : graph.nodes()) {
     if (const auto* moe = dynamic_cast<const MixtureOfExpertsOp*>(node.op.get())) {
       std::vector<ExpertWeights> experts = moe->expert_weights();
       for (ExpertWeights& e : experts) {
-        for (LinearWeights* w : {&e.gate, &e.up, &e.down}) {
-          const std::optional<DType> type = choice.type_of(*w, false);
-          if (type) w->weight = convert_weight(w->weight, *type);
-        }
+        for (LinearWeights* w : {&e.gate, &e.up, &e.down}) rewrite(*w, false);
       }
       graph.replace_op(node.output, moe->with_experts(experts));
       continue;
     }
     const auto* linear = dynamic_cast<const LinearOp*>(node.op.get());
     if (!linear) continue;
-    const std::optional<DType> type = choice.type_of(linear->weights(), node.output == graph.output());
-    if (!type || linear->weight().dtype() == *type) continue;
     LinearWeights weights = linear->weights();
-    const Tensor source = weights.weight;
-    weights.weight = convert_weight(source, *type);
-    // Only the converted copy is read from now on (a tied embedding too).
-    release_pages(source.data(), source.nbytes());
-    if (graph.tie() && graph.tie()->head == node.output) {
+    rewrite(weights, node.output == graph.output());
+    if (graph.tie() && graph.tie()->head == node.output && weights.weight.data() != linear->weight().data()) {
       graph.replace_op(graph.tie()->embedding, std::make_unique<EmbeddingOp>(weights.weight));
     }
     graph.replace_op(node.output, std::make_unique<LinearOp>(std::move(weights)));
   }
+}
+
+void convert_linear_weights(Graph& graph, DType target, bool q4_k_m) {
+  const BlockTypeChoice choice(graph, target, q4_k_m);
+  rewrite_linear_weights(graph, [&](LinearWeights& weights, bool is_output) {
+    const std::optional<DType> type = choice.type_of(weights, is_output);
+    if (!type || weights.weight.dtype() == *type) return;
+    const Tensor source = weights.weight;
+    weights.weight = convert_weight(source, *type);
+    // Only the converted copy is read from now on (a tied embedding's too).
+    release_pages(source.data(), source.nbytes());
+  });
+}
+
+void add_bf16_matmul_weights(Graph& graph) {
+  rewrite_linear_weights(graph, [](LinearWeights& weights, bool) {
+    const DType type = weights.weight.dtype();
+    if (type == DType::F32 || type == DType::F16 || type == DType::BF16) {
+      weights.bf16_matmul_weight = convert_weight(weights.weight, DType::BF16);
+    }
+  });
 }
 
 }  // namespace attn

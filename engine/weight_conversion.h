@@ -5,7 +5,10 @@
 // reference quantisers (engine/quant_blocks.h).
 #pragma once
 
+#include <functional>
+
 #include "engine/graph.h"
+#include "engine/ops/linear.h"
 #include "engine/tensor.h"
 
 namespace attn {
@@ -29,5 +32,16 @@ bool can_convert(const Tensor& weight, DType target);
 // use_more_bits picks. A tied LM head's embedding table is converted with
 // it (Graph::tie), so both read one copy.
 void convert_linear_weights(Graph& graph, DType target, bool q4_k_m = false);
+
+// ComputeType::BF16: every Linear with F32, F16 or BF16 weights (experts
+// included) gets its bf16 copy for matmuls (LinearWeights::bf16_matmul_weight;
+// BF16 weights are their own, F32 and F16 ones take 2 bytes a weight more).
+// Run after convert_linear_weights, which would leave the copies stale.
+void add_bf16_matmul_weights(Graph& graph);
+
+// Each Linear's weights (a mixture's experts' included) through `rewrite`,
+// told whether the Linear computes the graph's output; the Linear is rebuilt
+// from them, and a tied embedding table follows its head's new weight.
+void rewrite_linear_weights(Graph& graph, const std::function<void(LinearWeights&, bool is_output)>& rewrite);
 
 }  // namespace attn

@@ -124,6 +124,16 @@ typedef enum attn_dtype {
   ATTN_DTYPE_Q4_K_M = 9 /* llama.cpp's Q4_K_M: Q4_K, and Q6_K for the tensors llama.cpp picks */
 } attn_dtype;
 
+/* What the matmuls of several rows (prefill, scoring, embedding) compute in,
+ * as LoadOptions::compute_type (attn/compute_type.h). */
+typedef enum attn_compute_type {
+  ATTN_COMPUTE_F32 = 0, /* exact to f32 rounding (the default) */
+  /* bf16 x bf16 -> f32 matmuls: ~2x prefill, logits within ~1 % of their
+   * range; keeps a bf16 copy of f32 / f16 Linear weights. Needs AVX512_BF16:
+   * elsewhere f32 runs (and a warning is logged); attn_model_info says which. */
+  ATTN_COMPUTE_BF16 = 1
+} attn_compute_type;
+
 /* stage names what loading is doing; fraction goes from 0 to 1 (the last
  * call is "loaded", 1). Return ATTN_STOP to cancel the load. */
 typedef attn_action (*attn_progress_callback)(void* user_data, const char* stage, float fraction);
@@ -138,6 +148,7 @@ typedef struct attn_load_options {
   int32_t threads;
   attn_progress_callback progress;
   void* progress_user_data;
+  attn_compute_type compute_type;
 } attn_load_options;
 
 ATTN_API attn_load_options attn_load_options_defaults(void);
@@ -169,6 +180,7 @@ typedef struct attn_model_info {
   int32_t multi_label; /* 1: the scores are independent sigmoids, not a softmax */
   int32_t bos_id;      /* -1 when the tokenizer has none */
   int32_t eos_id;      /* -1 when the tokenizer has none */
+  attn_compute_type compute_type; /* in effect (f32 when bf16 was asked on a CPU without AVX512_BF16) */
 } attn_model_info;
 
 ATTN_API attn_status attn_model_get_info(const attn_model* model, attn_model_info* info);

@@ -10,6 +10,7 @@
 #include "json/checked.h"
 #include "loaders/sentence_transformers.h"
 #include "models/architectures.h"
+#include "engine/dnnl_linear.h"
 #include "engine/interpreter/onnx_graph_op.h"
 #include "engine/ops/linear.h"
 #include "engine/ops/mixture_of_experts.h"
@@ -180,9 +181,21 @@ std::shared_ptr<const Model> assemble(const Checkpoint& checkpoint, const std::s
                                              std::move(onnx), std::move(built.encoder));
 }
 
+// The compute type the model gets for the one asked. bf16 is a hint, as
+// OpenVINO's INFERENCE_PRECISION_HINT: where oneDNN has no native bf16
+// (before AVX512_BF16) its bf16 matmul would be slower than f32, so f32 runs
+// instead, with a warning saying why; the answer is ModelInfo::compute_type.
+ComputeType effective_compute_type(const std::filesystem::path& path, ComputeType asked) {
+  if (asked != ComputeType::BF16 || onednn_has_native_bf16()) return asked;
+  log(LogLevel::Warning, path.string() + ": compute type bf16 needs AVX512_BF16 (oneDNN's ISA here: " +
+                             onednn_isa_name() + "); computing in f32");
+  return ComputeType::F32;
+}
+
 std::shared_ptr<const Model> load_model(const std::filesystem::path& path, const LoadOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   if (options.q4_k_m && options.dtype != DType::Q4_K) throw Error("LoadOptions::q4_k_m needs dtype Q4_K");
+  if (compute_type_name(options.compute_type) == "?") throw Error("LoadOptions::compute_type: not a ComputeType value");
   report_progress(options, path, "reading the checkpoint", 0.f);
   Checkpoint checkpoint = load_checkpoint(path, options.tokenizer);
   auto loaded = [&](std::shared_ptr<const Model> model) {
@@ -200,6 +213,9 @@ std::shared_ptr<const Model> load_model(const std::filesystem::path& path, const
                   "runs op by op (" + reason + ")");
     }
     log(LogLevel::Warning, path.string() + ": the ONNX graph runs op by op (slow): " + reason);
+    if (options.compute_type != ComputeType::F32) {
+      log(LogLevel::Warning, path.string() + ": a graph run op by op computes in f32 whatever the compute type");
+    }
     report_progress(options, path, "building the op-by-op graph", 0.5f);
     BuiltModel built = build_interpreted_graph(checkpoint);
     report_progress(options, path, "loading the tokenizer", 0.9f);
@@ -209,28 +225,35 @@ std::shared_ptr<const Model> load_model(const std::filesystem::path& path, const
   if (!checkpoint.onnx_unrecognised.empty()) return interpreted(checkpoint.onnx_unrecognised);
 
   const Architecture& architecture = find_architecture(checkpoint);
-  auto build = [&](std::optional<DType> dtype) {
+  // as_stored: the weights and compute as the checkpoint has them, ignoring --dtype and --compute-type.
+  auto build = [&](bool as_stored) {
     report_progress(options, path, "building the graph", 0.5f);
     BuiltModel built = architecture.build(checkpoint);
-    if (dtype) {
+    if (options.dtype && !as_stored) {
       report_progress(options, path, "converting the weights", 0.7f);
-      convert_linear_weights(built.graph, *dtype, options.q4_k_m);  // the --dtype pass over the built graph
-      if (built.encoder) convert_linear_weights(*built.encoder, *dtype, options.q4_k_m);
+      convert_linear_weights(built.graph, *options.dtype, options.q4_k_m);  // the --dtype pass over the built graph
+      if (built.encoder) convert_linear_weights(*built.encoder, *options.dtype, options.q4_k_m);
+    }
+    if (!as_stored && effective_compute_type(path, options.compute_type) == ComputeType::BF16) {
+      report_progress(options, path, "bf16 copies of the weights", 0.8f);
+      add_bf16_matmul_weights(built.graph);
+      if (built.encoder) add_bf16_matmul_weights(*built.encoder);
+      built.info.compute_type = ComputeType::BF16;
     }
     report_progress(options, path, "loading the tokenizer", 0.9f);
     auto tokenizer = checked_tokenizer(checkpoint, built.info.vocab_size);
     return assemble(checkpoint, std::string(architecture.name), std::move(built), std::move(tokenizer));
   };
   if (checkpoint.onnx && verify_onnx_at_load()) {  // on the weights as stored, before any --dtype
-    auto model = build(std::nullopt);
+    auto model = build(true);
     const double difference = difference_from_graph(model, checkpoint);
     if (difference > kGraphTolerance) {
       return interpreted("ATTN_ONNX_VERIFY: the model built from the recognised graph differs from the graph run op "
                          "by op (relative difference " + std::to_string(difference) + ")");
     }
-    if (!options.dtype) return loaded(model);
+    if (!options.dtype && options.compute_type == ComputeType::F32) return loaded(model);
   }
-  return loaded(build(options.dtype));
+  return loaded(build(false));
 }
 
 }  // namespace

@@ -211,6 +211,26 @@ TEST_CASE("c api: options.dtype converts as LoadOptions does, q4_k_m included; a
   CHECK(model == nullptr);
 }
 
+TEST_CASE("c api: options.compute_type reaches the model as LoadOptions::compute_type; an unknown value is refused") {
+  attn_load_options options = attn_load_options_defaults();
+  CHECK(options.compute_type == ATTN_COMPUTE_F32);
+  options.compute_type = ATTN_COMPUTE_BF16;
+  attn_model* model = nullptr;
+  REQUIRE_MESSAGE(attn_model_load(kStories.c_str(), &options, &model) == ATTN_OK, thread_error());
+  attn_model_info info;
+  REQUIRE(attn_model_get_info(model, &info) == ATTN_OK);
+  attn::LoadOptions cpp_options;
+  cpp_options.compute_type = attn::ComputeType::BF16;
+  const bool bf16 = attn::Model::load(kStories, cpp_options)->info().compute_type == attn::ComputeType::BF16;
+  CHECK(info.compute_type == (bf16 ? ATTN_COMPUTE_BF16 : ATTN_COMPUTE_F32));
+  attn_model_free(model);
+  options.compute_type = static_cast<attn_compute_type>(7);
+  model = nullptr;
+  CHECK(attn_model_load(kStories.c_str(), &options, &model) == ATTN_ERROR_INVALID_ARGUMENT);
+  CHECK(model == nullptr);
+  CHECK(thread_error().find("options->compute_type: not an attn_compute_type value") != std::string::npos);
+}
+
 TEST_CASE("c api: the log callback gets the library's messages at or above its level") {
   struct Log {
     std::vector<std::pair<attn_log_level, std::string>> lines;

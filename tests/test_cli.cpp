@@ -486,13 +486,14 @@ TEST_CASE("bench: JSON lines and the table") {
     INFO(describe(r));
     REQUIRE(r.exit_code == 0);
     const auto lines = lines_of(r.out);
-    REQUIRE(lines.size() == 7);
+    REQUIRE(lines.size() == 8);
     CHECK(lines[0].rfind("| model | size | params | threads | test | t/s |", 0) == 0);
     CHECK(contains(lines[2], "pp16"));
     CHECK(contains(lines[3], "tg8"));
     CHECK(lines[4].empty());
-    CHECK(lines[5].rfind("start-up: model loaded in ", 0) == 0);
-    CHECK(lines[6].rfind("peak RSS while decoding (1 threads): ", 0) == 0);
+    CHECK(lines[5] == "compute type: f32");
+    CHECK(lines[6].rfind("start-up: model loaded in ", 0) == 0);
+    CHECK(lines[7].rfind("peak RSS while decoding (1 threads): ", 0) == 0);
   }
 }
 

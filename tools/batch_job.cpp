@@ -69,6 +69,7 @@ nlohmann::ordered_json job_identity(const char* command, const ModelOptions& opt
                      {"parameters", info.parameter_count},
                      {"weight_bytes", info.weight_bytes}}},
           {"options", {{"dtype", options.dtype.empty() ? "as stored" : options.dtype},
+                       {"compute_type", compute_type_name(info.compute_type)},
                        {"tokenizer", options.tokenizer}}}};
 }
 

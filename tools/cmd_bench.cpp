@@ -47,7 +47,8 @@ void print_table(const ModelInfo& info, const std::vector<BenchResult>& results)
 
 // Peak RSS against what decoding must hold: the weights and the KV cache.
 void print_memory_and_startup(const ModelInfo& info, const Startup& startup, const std::vector<BenchResult>& results) {
-  std::printf("\nstart-up: model loaded in %.3f s, first token after %.3f s\n", startup.load_seconds,
+  std::printf("\ncompute type: %s\n", compute_type_name(info.compute_type).data());
+  std::printf("start-up: model loaded in %.3f s, first token after %.3f s\n", startup.load_seconds,
               startup.first_token_seconds);
   for (const BenchResult& r : results) {
     if (r.peak_rss_bytes == 0) continue;
@@ -64,6 +65,7 @@ void print_json_lines(const ModelInfo& info, const Startup& startup, const std::
                               {"architecture", info.architecture},
                               {"parameters", info.parameter_count},
                               {"weight_bytes", info.weight_bytes},
+                              {"compute_type", compute_type_name(info.compute_type)},
                               {"threads", r.threads},
                               {"test", r.test},
                               {"n_tokens", r.tokens},
@@ -88,7 +90,7 @@ void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "Measure prefill (pp) and decode (tg) tokens/s");
   args->model.add_to(*cmd, false);
-  args->model.add_dtype_to(*cmd);
+  args->model.add_precision_options_to(*cmd);
   cmd->add_option("-p,--n-prompt", args->options.prompt_tokens, "prompt tokens for the prefill test (0 = skip)")
       ->default_val(128)->check(non_negative());
   cmd->add_option("-n,--n-gen", args->options.decode_tokens, "tokens for the decode test (0 = skip)")

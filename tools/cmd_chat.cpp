@@ -119,7 +119,7 @@ void add_chat_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("chat", "Chat with a model (terminal, or one user message per stdin line)");
   args->model.add_to(*cmd);
   args->cache.add_to(*cmd);
-  args->model.add_dtype_to(*cmd);
+  args->model.add_precision_options_to(*cmd);
   args->generation.add_to(*cmd, false);
   cmd->add_option("--sys,--system", args->system_prompt, "system prompt (llama.cpp's -sys)");
   cmd->add_option("--chat-template", args->chat_template, "a .jinja chat template instead of the model's");

@@ -53,7 +53,7 @@ void add_embed_command(CLI::App& app) {
   auto args = std::make_shared<EmbedArgs>();
   CLI::App* cmd = app.add_subcommand("embed", "Sentence embeddings of input lines (encoder models)");
   args->model.add_to(*cmd);
-  args->model.add_dtype_to(*cmd);
+  args->model.add_precision_options_to(*cmd);
   add_batch_job_options(*cmd, args->job);
   cmd->add_option("--pooling", args->pooling, "override the directory's pooling")
       ->check(CLI::IsMember({"mean", "cls", "max", "last"}));

@@ -161,7 +161,7 @@ void add_generate_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("generate", "Generate text from a prompt (or answer a conversation)");
   args->model.add_to(*cmd);
   args->cache.add_to(*cmd);
-  args->model.add_dtype_to(*cmd);
+  args->model.add_precision_options_to(*cmd);
   cmd->add_option("-p,--prompt", args->prompt, "prompt text; - reads stdin (default: empty, i.e. BOS only)");
   cmd->add_option("-f,--file", args->prompt_file, "read the prompt from a file");
   args->generation.add_to(*cmd, true);

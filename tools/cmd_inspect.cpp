@@ -55,6 +55,7 @@ nlohmann::json info_json(const Model& model, const SessionOptions& session) {
           {"parameters", i.parameter_count},
           {"parameters_by_dtype", i.parameters_by_dtype},
           {"weight_bytes", i.weight_bytes},
+          {"compute_type", compute_type_name(i.compute_type)},
           {"vocab_size", i.vocab_size},
           {"hidden_size", i.hidden_size},
           {"layers", i.num_layers},
@@ -93,6 +94,7 @@ void print_text(const Model& model, const SessionOptions& session) {
   std::printf("parameters:    %lld", static_cast<long long>(i.parameter_count));
   for (const auto& [dtype, count] : i.parameters_by_dtype) std::printf("  (%s: %lld)", dtype.c_str(), static_cast<long long>(count));
   std::printf("\nweights:       %.2f MiB\n", i.weight_bytes / 1048576.0);
+  std::printf("compute type:  %s\n", compute_type_name(i.compute_type).data());
   std::printf("shape:         hidden %d, layers %d, heads %d, kv heads %d, vocab %d, context %d\n", i.hidden_size,
               i.num_layers, i.num_heads, i.num_kv_heads, i.vocab_size, i.context_length);
   if (!i.encoder) {
@@ -128,7 +130,7 @@ void add_inspect_command(CLI::App& app) {
   auto args = std::make_shared<InspectArgs>();
   CLI::App* cmd = app.add_subcommand("inspect", "Describe a model: architecture, parameters, dtypes, graph");
   args->model.add_to(*cmd, false);
-  args->model.add_dtype_to(*cmd);
+  args->model.add_precision_options_to(*cmd);
   args->cache.add_to(*cmd);
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args] {

@@ -100,7 +100,7 @@ void add_score_command(CLI::App& app) {
       "score", "Log-likelihood of each input line (decoders), label scores (classifiers), or --perplexity");
   args->model.add_to(*cmd);
   args->cache.add_to(*cmd);
-  args->model.add_dtype_to(*cmd);
+  args->model.add_precision_options_to(*cmd);
   add_batch_job_options(*cmd, args->job);
   cmd->add_option("--batch-size", args->batch_size, "lines (or perplexity windows) per forward pass")
       ->check(number_in(1, 1e6, "1..1000000"));

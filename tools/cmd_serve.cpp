@@ -32,7 +32,7 @@ void add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
   args->model.add_to(*cmd);
-  args->model.add_dtype_to(*cmd);
+  args->model.add_precision_options_to(*cmd);
   args->cache.add_to(*cmd);
   server::ServerOptions& s = args->server;
   cmd->add_option("--host", s.host, "address to listen on (default 127.0.0.1: this machine only)");

@@ -56,7 +56,7 @@ void add_translate_command(CLI::App& app) {
   auto args = std::make_shared<TranslateArgs>();
   CLI::App* cmd = app.add_subcommand("translate", "Translate input lines (encoder-decoder models: MarianMTModel, T5, M2M-100, NLLB)");
   args->model.add_to(*cmd);
-  args->model.add_dtype_to(*cmd);
+  args->model.add_precision_options_to(*cmd);
   add_batch_job_options(*cmd, args->job);
   TranslateOptions& o = args->options;
   cmd->add_option("--src-lang", o.source_language, "source language code (M2M-100: e.g. en, NLLB: eng_Latn; default: the tokenizer's src_lang)");

@@ -67,7 +67,10 @@ std::shared_ptr<const std::byte> interleave_rows(const kernels::BlockGemv& block
 }  // namespace
 
 LinearOp::LinearOp(LinearWeights weights)
-    : weight_(std::move(weights.weight)), source_(std::move(weights.source)), as_stored_(weights.as_stored) {
+    : weight_(std::move(weights.weight)),
+      source_(std::move(weights.source)),
+      as_stored_(weights.as_stored),
+      bf16_matmul_weight_(std::move(weights.bf16_matmul_weight)) {
   if (weights.bias) bias_ = weights.bias->to_f32();
   const kernels::BlockGemv* block = kernels::active().blocks.for_dtype(weight_.dtype());
   if (block && block->interleave) interleaved_ = interleave_rows(*block, weight_);
@@ -75,7 +78,11 @@ LinearOp::LinearOp(LinearWeights weights)
 
 void LinearOp::prepare(SessionState& state, int) const {
   const DType dtype = weight_.dtype();
-  if (dtype == DType::F16 || dtype == DType::BF16) state.require_weight_panel(panel_rows() * weight_.dim(1));
+  if (bf16_matmul_weight_) {
+    state.require_bf16_rows(kMatmulTileRows * weight_.dim(1));
+  } else if (dtype == DType::F16 || dtype == DType::BF16) {
+    state.require_weight_panel(panel_rows() * weight_.dim(1));
+  }
   if (dtype == DType::I8) state.require_quantized_rows(kMaxGemvRows, weight_.dim(1));
   if (const kernels::BlockGemv* block = kernels::active().blocks.for_dtype(dtype)) {
     state.require_quantized_rows(kMaxGemvRows, static_cast<int64_t>(block->activation_row_bytes(weight_.dim(1))));
@@ -197,6 +204,7 @@ void LinearOp::run_matmul_tile(const RunContext& context, const ActivationView& 
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
   auto& primitives = context.state.linear_primitives();
   const float* bias = bias_ ? bias_->data_as<float>() : nullptr;
+  if (bf16_matmul_weight_) return run_bf16_matmul(context, x, y);
   if (weight_.dtype() == DType::F32) {
     primitives.get(x.rows, k, n, bias != nullptr, n).run(context.state.stream(), x.data, weight_.data_as<float>(), bias, y.data);
     return;
@@ -231,6 +239,21 @@ void LinearOp::run_int8_matmul(const RunContext& context, const ActivationView& 
     vector.scale(y.row(r), x_scales[r], n);
     if (bias_) vector.add(y.row(r), bias_->data_as<float>(), y.row(r), n);
   }
+}
+
+// Bias and sums in f32; only the inputs of each product are rounded to bf16.
+void LinearOp::run_bf16_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
+  const int64_t n = weight_.dim(0), k = weight_.dim(1);
+  SessionState& state = context.state;
+  uint16_t* x16 = state.bf16_rows();
+#pragma omp parallel for if (worth_parallel(x.rows * k))
+  for (int64_t r = 0; r < x.rows; ++r) {
+    for (int64_t i = 0; i < k; ++i) x16[r * k + i] = f32_to_bf16(x.row(r)[i]);
+  }
+  state.bf16_linear_primitives()
+      .get(x.rows, k, n, bias_.has_value(), y.width)
+      .run(state.stream(), x16, bf16_matmul_weight_->data_as<uint16_t>(), bias_ ? bias_->data_as<float>() : nullptr,
+           y.data);
 }
 
 void LinearOp::widen_row(int64_t row, float* out) const {

@@ -17,6 +17,10 @@ struct LinearWeights {
   std::optional<Tensor> bias = {};  // [out_features]
   std::string source = {};          // the checkpoint tensor the weight is, or is derived from; empty: none
   bool as_stored = true;            // the weight is `source` itself, not a slice or a transposed copy
+  // ComputeType::BF16 (add_bf16_matmul_weights): the weight in bf16 for the
+  // matmuls of several rows (`weight` itself when stored as BF16); decoding
+  // keeps reading `weight`. Empty: f32 compute.
+  std::optional<Tensor> bf16_matmul_weight = {};
 };
 
 // y = x W^T + b with W stored [out_features, in_features] (the layout of
@@ -24,8 +28,8 @@ struct LinearWeights {
 // dtype (f32, f16, bf16, int8 with per-row scales, or ggml's block types):
 // weights are never copied at load, except Q4_0, Q8_0, Q4_K and Q6_K,
 // whose kernels read a copy with eight rows interleaved
-// (interleaved_blocks.h), made here once; the stored blocks stay the
-// weight() others see.
+// (interleaved_blocks.h), made here once (the stored blocks stay the
+// weight() others see), and the bf16 copies of ComputeType::BF16 (below).
 //  - A few rows (decoding, several sessions decoding together): GEMVs that
 //    stream W once, rows split over threads; each block of W rows, still in
 //    L1, serves every input row. For int8 weights each input row is first
@@ -36,7 +40,9 @@ struct LinearWeights {
 //    matmul on rows quantised like the decode path's (2.5x the f32 prefill
 //    tokens/s here, where dequantised f32 panels reached 0.85x).
 //    Block weights (and int8 without VNNI) run the decode GEMV kernel over
-//    tiles of input rows instead: no matrix is ever dequantised.
+//    tiles of input rows instead: no matrix is ever dequantised. Under
+//    ComputeType::BF16, F32/F16/BF16 weights run oneDNN's bf16 matmul on
+//    their bf16 copy and the input rows rounded to bf16.
 class LinearOp : public Op {
  public:
   explicit LinearOp(LinearWeights weights);
@@ -47,13 +53,14 @@ class LinearOp : public Op {
   void prepare(SessionState& state, int context_length) const override;
   const Tensor& weight() const { return weight_; }
   // The weights as given (bias in f32), e.g. for a pass that converts them.
-  LinearWeights weights() const { return {weight_, bias_, source_, as_stored_}; }
+  LinearWeights weights() const { return {weight_, bias_, source_, as_stored_, bf16_matmul_weight_}; }
 
  private:
   void run_gemv(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_matmul_tile(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   void run_int8_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
+  void run_bf16_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const;
   int64_t panel_rows() const;
   // One row of a 16-bit weight as f32.
   void widen_row(int64_t row, float* out) const;
@@ -66,6 +73,7 @@ class LinearOp : public Op {
   std::optional<Tensor> bias_;  // f32
   std::string source_;
   bool as_stored_;
+  std::optional<Tensor> bf16_matmul_weight_;
 };
 
 }  // namespace attn

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "attn/cache_type.h"
+#include "attn/compute_type.h"
 #include "attn/dtype.h"
 #include "attn/tokenizer.h"
 
@@ -37,6 +38,14 @@ struct LoadOptions {
   // With dtype Q4_K: llama.cpp's Q4_K_M mix, Q6_K for the value and down
   // projections of the layers it picks (as QuantizeOptions::q4_k_m).
   bool q4_k_m = false;
+  // What the matmuls of several rows (prefill, scoring, embedding) compute in
+  // (attn/compute_type.h). BF16 trades accuracy (logits within ~1 % of their
+  // range instead of 1e-4) for ~2x prefill speed, and keeps a bf16 copy of
+  // F32 and F16 Linear weights (2 bytes a weight; BF16 weights serve as they
+  // are). It needs AVX512_BF16 (oneDNN's ISA, see ONEDNN_MAX_CPU_ISA); without
+  // it the model computes in f32 and logs a warning. ModelInfo::compute_type
+  // says which one runs.
+  ComputeType compute_type = ComputeType::F32;
   // Called as loading proceeds, with what it is doing and the fraction done
   // (0 to 1, ending with "loaded", 1). Returning false stops loading, which
   // then throws attn::Cancelled and keeps nothing.
@@ -91,6 +100,7 @@ struct ModelInfo {
   // length (see attn::embedding_config).
   std::map<std::string, std::string> metadata = {};
   std::map<std::string, int> graph_ops = {};  // op name -> node count
+  ComputeType compute_type = ComputeType::F32;  // in effect: LoadOptions::compute_type, or F32 where not supported
   int graph_nodes = 0;
   // Encoder-decoder models: the decoder is the model's graph (forward,
   // decode_step); Session::encode runs the encoder. Absent for other models.

@@ -20,6 +20,7 @@ ATTN_NO_TOKEN = -1
 STOP_REASONS = ("eos", "stop_string", "max_length", "context_full", "aborted")
 DTYPES = {None: 0, "f32": 1, "f16": 2, "bf16": 3, "int8": 4, "q4_0": 5, "q8_0": 6, "q4_k": 7, "q6_k": 8, "q4_k_m": 9}
 CACHE_TYPES = {"f32": 0, "f16": 1, "bf16": 2, "q8_0": 3}
+COMPUTE_TYPES = {"f32": 0, "bf16": 1}
 POOLINGS = {None: 0, "mean": 1, "cls": 2, "max": 3, "last": 4}
 RECORD_TASKS = {"score": 0, "embed": 1, "translate": 2}
 RECORD_FORMATS = {"text": 0, "jsonl": 1}
@@ -31,7 +32,7 @@ LogCallback = CFUNCTYPE(None, c_void_p, c_enum, c_char_p)
 
 class LoadOptions(Structure):
     _fields_ = [("tokenizer_path", c_char_p), ("dtype", c_enum), ("threads", c_int32),
-                ("progress", ProgressCallback), ("progress_user_data", c_void_p)]
+                ("progress", ProgressCallback), ("progress_user_data", c_void_p), ("compute_type", c_enum)]
 
 
 class ModelInfo(Structure):
@@ -39,7 +40,8 @@ class ModelInfo(Structure):
                 ("parameter_count", c_int64), ("weight_bytes", c_int64), ("vocab_size", c_int32),
                 ("hidden_size", c_int32), ("num_layers", c_int32), ("num_heads", c_int32),
                 ("num_kv_heads", c_int32), ("context_length", c_int32), ("is_encoder", c_int32),
-                ("num_labels", c_int32), ("multi_label", c_int32), ("bos_id", c_int32), ("eos_id", c_int32)]
+                ("num_labels", c_int32), ("multi_label", c_int32), ("bos_id", c_int32), ("eos_id", c_int32),
+                ("compute_type", c_enum)]
 
 
 class SessionOptions(Structure):

@@ -32,7 +32,7 @@ _OPTIONS = {
     "translate": {"batch_size": 32, "json": False, "beam_size": 0, "max_new_tokens": 0, "length_penalty": None,
                   "early_stopping": None, "no_repeat_ngram_size": None, "src_lang": None, "tgt_lang": None},
 }
-_MODEL_OPTIONS = {"tokenizer": None, "dtype": None, "threads": 1}
+_MODEL_OPTIONS = {"tokenizer": None, "dtype": None, "compute_type": "f32", "threads": 1}
 
 
 # ---- partitions -----------------------------------------------------------
@@ -99,13 +99,13 @@ _models: Dict[tuple, object] = {}
 _loads = 0  # models this process has loaded, reported back so "once per worker" can be checked
 
 
-def _model(path: str, tokenizer: Optional[str], dtype: Optional[str], threads: int):
+def _model(path: str, tokenizer: Optional[str], dtype: Optional[str], compute_type: str, threads: int):
     global _loads
-    key = (path, tokenizer, dtype, threads)
+    key = (path, tokenizer, dtype, compute_type, threads)
     if key not in _models:
         import attn
         attn.set_threads(threads)
-        _models[key] = attn.Model(path, tokenizer=tokenizer, dtype=dtype)
+        _models[key] = attn.Model(path, tokenizer=tokenizer, dtype=dtype, compute_type=compute_type)
         _loads += 1
     return _models[key]
 
@@ -129,7 +129,8 @@ def process_partition(spec: Dict) -> Dict:
     "format", "partition", "output"}. Writes the output file atomically and
     returns {"output", "lines", "errors", "tokens", "pid", "loads"}."""
     model_options = {**_MODEL_OPTIONS, **spec["model_options"]}
-    model = _model(spec["model"], model_options["tokenizer"], model_options["dtype"], model_options["threads"])
+    model = _model(spec["model"], model_options["tokenizer"], model_options["dtype"], model_options["compute_type"],
+                   model_options["threads"])
     options = spec["options"]
     lines = read_partition(spec["partition"])
     batch_size = options["batch_size"]
@@ -244,23 +245,23 @@ def translate_files(inputs, model, output_dir, client=None, lines_per_partition=
     line of text per input line, or {"text","tokens","score"} with json=True.
     Options: batch_size, json, beam_size, max_new_tokens, length_penalty,
     early_stopping, no_repeat_ngram_size, src_lang, tgt_lang, input_format,
-    dtype, threads (per worker), tokenizer. Returns the output partition files
-    in input order."""
+    dtype, compute_type, threads (per worker), tokenizer. Returns the output
+    partition files in input order."""
     return run_files("translate", inputs, model, output_dir, client, lines_per_partition, **options)
 
 
 def score_files(inputs, model, output_dir, client=None, lines_per_partition=100_000, **options) -> List[str]:
     """`attn score` over files on a cluster: log-likelihoods (decoders) or label
     scores (classifiers), one JSON line per input line. Options: batch_size,
-    truncate, token_logprobs, input_format, dtype, threads (per worker),
-    tokenizer. Returns the output partition files in input order."""
+    truncate, token_logprobs, input_format, dtype, compute_type, threads (per
+    worker), tokenizer. Returns the output partition files in input order."""
     return run_files("score", inputs, model, output_dir, client, lines_per_partition, **options)
 
 
 def embed_files(inputs, model, output_dir, client=None, lines_per_partition=100_000, **options) -> List[str]:
     """`attn embed` over files on a cluster: {"embedding":[...]} per input line.
     Options: batch_size, truncate, pooling, normalize, input_format, dtype,
-    threads (per worker), tokenizer. Returns the output partition files in input order."""
+    compute_type, threads (per worker), tokenizer. Returns the output partition files in input order."""
     return run_files("embed", inputs, model, output_dir, client, lines_per_partition, **options)
 
 
@@ -279,6 +280,8 @@ def main(argv=None) -> int:
     parser.add_argument("--input-format", choices=("auto", "text", "jsonl"), default="auto")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--dtype", choices=("f32", "f16", "bf16", "int8", "q4_0", "q8_0", "q4_k", "q4_k_m", "q6_k"))
+    parser.add_argument("--compute-type", choices=("f32", "bf16"), default="f32",
+                        help="bf16: prefill matmuls in bf16 on CPUs with AVX512_BF16 (faster, less exact)")
     parser.add_argument("-t", "--threads", type=int, default=1, help="attn threads per worker process")
     parser.add_argument("--tokenizer")
     parser.add_argument("--truncate", action=argparse.BooleanOptionalAction, default=None)
@@ -294,6 +297,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     options = {"batch_size": args.batch_size, "input_format": args.input_format, "dtype": args.dtype,
+               "compute_type": args.compute_type,
                "threads": args.threads, "tokenizer": args.tokenizer}
     if args.truncate is not None:
         options["truncate"] = args.truncate

@@ -156,6 +156,24 @@ def test_scores_equal_the_cli(stories):
     assert bad[0].error and bad[1].error is None
 
 
+def test_compute_type_reaches_the_engine_as_the_cli_s(stories):
+    # Scoring runs the matmul path, where bf16 compute differs from f32.
+    lines = cli("score", "-m", str(STORIES), "--token-logprobs", "--compute-type", "bf16",
+                stdin="\n".join(STORY_LINES) + "\n").splitlines()
+    expected = [json.loads(line) for line in lines]
+    with attn.Model(STORIES, compute_type="bf16") as model:
+        info = json.loads(cli("inspect", "-m", str(STORIES), "--compute-type", "bf16", "--json"))
+        assert model.compute_type == info["compute_type"]
+        scores = model.score(STORY_LINES, token_logprobs=True)
+        for got, want in zip(scores, expected):
+            assert got.token_logprobs.tolist() == want["token_logprobs"]
+        exact = stories.score(STORY_LINES, token_logprobs=True)
+        differ = any(a.token_logprobs.tolist() != b.token_logprobs.tolist() for a, b in zip(scores, exact))
+        assert differ == (model.compute_type == "bf16")
+    with pytest.raises(ValueError, match="compute_type: one of \\['bf16', 'f32'\\]"):
+        attn.Model(STORIES, compute_type="f16")
+
+
 def test_embeddings_equal_the_cli():
     raw = cli("embed", "-m", str(BERT), "--format", "f32", stdin="\n".join(SENTENCES) + "\n")
     with attn.Model(BERT) as model:
