@@ -64,6 +64,22 @@ struct Node {
   bool has_else = false;
   bool recursive = false;
   NodeList children;
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Frees the subtree one node at a time, not recursively: a chain such as
+  // a ~ b ~ c ~ ... nests as deep as it is long.
+  ~Node() {
+    NodeList pending = std::move(children);
+    while (!pending.empty()) {
+      NodePtr node = std::move(pending.back());
+      pending.pop_back();
+      if (!node) continue;
+      for (NodePtr& child : node->children) pending.push_back(std::move(child));
+      node->children.clear();
+    }
+  }
 };
 
 inline NodePtr make_node(NodeKind kind, int line) {

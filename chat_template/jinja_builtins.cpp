@@ -6,6 +6,7 @@
 #include <map>
 
 #include "attn/error.h"
+#include "chat_template/jinja_limits.h"
 #include "chat_template/jinja_methods.h"
 #include "chat_template/python_text.h"
 
@@ -424,16 +425,32 @@ Value no_arguments(const char* name, CallArgs& args, Value result) {
 
 }  // namespace
 
+void check_text_size(size_t bytes) {
+  if (bytes > kMaxTextBytes) {
+    throw EvalError("the template builds a string of more than " + std::to_string(kMaxTextBytes >> 20) + " MiB");
+  }
+}
+
+void check_item_count(size_t items) {
+  if (items > kMaxItems) throw EvalError("the template builds a list of more than " + std::to_string(kMaxItems) + " items");
+}
+
 Value add_values(const Value& a, const Value& b) {
   using K = Value::Kind;
   if (a.is_undefined()) fail_undefined(a);
   if (b.is_undefined()) fail_undefined(b);
   if (a.is_number() && b.is_number()) {
     if (a.kind == K::Float || b.kind == K::Float) return Value::from_float(a.as_double() + b.as_double());
-    return Value::from_int(a.integer + b.integer);
+    int64_t sum;
+    if (__builtin_add_overflow(a.integer, b.integer, &sum)) throw EvalError("integer overflow in +");
+    return Value::from_int(sum);
   }
-  if (a.is_string() && b.is_string()) return Value::string(a.text + b.text);
+  if (a.is_string() && b.is_string()) {
+    check_text_size(a.text.size() + b.text.size());
+    return Value::string(a.text + b.text);
+  }
   if (a.is_sequence() && b.kind == a.kind) {
+    check_item_count(a.list->size() + b.list->size());
     List items = *a.list;
     items.insert(items.end(), b.list->begin(), b.list->end());
     return a.kind == K::List ? Value::make_list(std::move(items)) : Value::make_tuple(std::move(items));

@@ -43,6 +43,11 @@ bool value_in(const Value& item, const Value& container);
 int compare_for_operators(const Value& a, const Value& b);
 
 // Python argument binding for builtins: positional then keyword, by name.
+// Throws EvalError when a string of `bytes` or a list of `items` would pass
+// jinja_limits.h's bounds (checked before building it).
+void check_text_size(size_t bytes);
+void check_item_count(size_t items);
+
 class BoundArgs {
  public:
   BoundArgs(const std::string& function, CallArgs& args, std::initializer_list<const char*> names);

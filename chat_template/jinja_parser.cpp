@@ -1,9 +1,12 @@
 #include "chat_template/jinja_parser.h"
 
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "attn/error.h"
 #include "chat_template/jinja_builtins.h"
+#include "chat_template/jinja_limits.h"
 
 namespace attn::jinja {
 namespace {
@@ -25,6 +28,23 @@ class Parser {
   bool at_op(const char* op) const { return current().type == TokenType::Operator && current().text == op; }
   bool at_name(const char* name) const { return current().type == TokenType::Name && current().text == name; }
   const Token& advance() { return tokens_[pos_ < tokens_.size() - 1 ? pos_++ : pos_]; }
+
+  // Held by the parse functions that recurse (jinja_limits.h's kMaxNesting).
+  class Nesting {
+   public:
+    explicit Nesting(Parser& parser) : parser_(parser) {
+      if (++parser_.nesting_ > kMaxNesting) {
+        --parser_.nesting_;
+        parser_.fail("expressions or blocks nested deeper than " + std::to_string(kMaxNesting) + " levels");
+      }
+    }
+    ~Nesting() { --parser_.nesting_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    Parser& parser_;
+  };
 
   [[noreturn]] void fail(const std::string& message) const {
     throw Error("chat template line " + std::to_string(current().line) + ": " + message);
@@ -56,6 +76,7 @@ class Parser {
   // Statements until a block tag named in `end_tags` (left unconsumed after
   // its {% so the caller reads it) or the end of the template.
   NodePtr parse_body(const std::set<std::string>& end_tags) {
+    const Nesting nesting(*this);
     auto block = make_node(NodeKind::Block, current().line);
     while (!at(TokenType::End)) {
       if (at(TokenType::Text)) {
@@ -290,6 +311,7 @@ class Parser {
   }
 
   NodePtr parse_expression() {
+    const Nesting nesting(*this);
     NodePtr expr = parse_or();
     while (at_name("if")) {
       auto node = make_node(NodeKind::Conditional, advance().line);
@@ -333,6 +355,7 @@ class Parser {
   }
 
   NodePtr parse_not() {
+    const Nesting nesting(*this);
     if (at_name("not")) {
       auto node = make_node(NodeKind::Not, advance().line);
       node->children.push_back(parse_not());
@@ -411,6 +434,7 @@ class Parser {
   }
 
   NodePtr parse_unary(bool with_filter) {
+    const Nesting nesting(*this);
     NodePtr node;
     if (at_op("-") || at_op("+")) {
       bool minus = at_op("-");
@@ -608,6 +632,7 @@ class Parser {
   }
 
   std::vector<Token> tokens_;
+  int nesting_ = 0;
   size_t pos_ = 0;
   int loop_depth_ = 0;
 };
@@ -616,24 +641,30 @@ class Parser {
 // except inside an if statement or an inline if-expression ("soft" frames),
 // where the error waits until the line runs. Loops, macros and set blocks
 // open strict frames again.
-void check_names(const Node& node, bool soft) {
-  if (!soft && node.kind == NodeKind::Filter && !is_filter(node.name))
-    throw Error("chat template line " + std::to_string(node.line) + ": No filter named '" + node.name + "'.");
-  if (!soft && node.kind == NodeKind::Test && !is_test(node.name))
-    throw Error("chat template line " + std::to_string(node.line) + ": No test named '" + node.name + "'.");
-  for (size_t i = 0; i < node.children.size(); ++i) {
-    const Node* child = node.children[i].get();
-    if (!child) continue;
-    bool child_soft = soft;
-    switch (node.kind) {
-      case NodeKind::If:
-      case NodeKind::Conditional: child_soft = true; break;
-      case NodeKind::For: child_soft = (i == 0 || i == 2) ? soft : false; break;  // iterable, filter
-      case NodeKind::Macro:
-      case NodeKind::SetBlock: child_soft = false; break;
-      default: break;
+void check_names(const Node& root) {
+  // An explicit stack: expression chains nest as deep as they are long.
+  std::vector<std::pair<const Node*, bool>> pending{{&root, false}};
+  while (!pending.empty()) {
+    const auto [node, soft] = pending.back();
+    pending.pop_back();
+    if (!soft && node->kind == NodeKind::Filter && !is_filter(node->name))
+      throw Error("chat template line " + std::to_string(node->line) + ": No filter named '" + node->name + "'.");
+    if (!soft && node->kind == NodeKind::Test && !is_test(node->name))
+      throw Error("chat template line " + std::to_string(node->line) + ": No test named '" + node->name + "'.");
+    for (size_t i = node->children.size(); i-- > 0;) {  // the first child on top: errors in source order
+      const Node* child = node->children[i].get();
+      if (!child) continue;
+      bool child_soft = soft;
+      switch (node->kind) {
+        case NodeKind::If:
+        case NodeKind::Conditional: child_soft = true; break;
+        case NodeKind::For: child_soft = (i == 0 || i == 2) ? soft : false; break;  // iterable, filter
+        case NodeKind::Macro:
+        case NodeKind::SetBlock: child_soft = false; break;
+        default: break;
+      }
+      pending.emplace_back(child, child_soft);
     }
-    check_names(*child, child_soft);
   }
 }
 
@@ -641,7 +672,7 @@ void check_names(const Node& node, bool soft) {
 
 NodePtr parse_template(std::string_view source, const LexerOptions& options) {
   NodePtr root = Parser(tokenize_template(source, options)).parse();
-  check_names(*root, false);
+  check_names(*root);
   return root;
 }
 

@@ -2,11 +2,14 @@
 
 #include <cmath>
 #include <ctime>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "chat_template/jinja_ast.h"
 #include "chat_template/jinja_builtins.h"
+#include "chat_template/jinja_limits.h"
 #include "chat_template/jinja_parser.h"
 #include "chat_template/python_text.h"
 
@@ -69,6 +72,10 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
     const Value* count = seq == &a ? &b : &a;
     if (seq && (count->kind == K::Int || count->kind == K::Bool)) {
       int64_t times = std::max<int64_t>(count->integer, 0);
+      const size_t unit = seq->is_string() ? seq->text.size() : seq->list->size();
+      if (unit != 0 && static_cast<uint64_t>(times) > (seq->is_string() ? kMaxTextBytes : kMaxItems) / unit) {
+        seq->is_string() ? check_text_size(kMaxTextBytes + 1) : check_item_count(kMaxItems + 1);
+      }
       if (seq->is_string()) {
         std::string out;
         for (int64_t i = 0; i < times; ++i) out += seq->text;
@@ -84,8 +91,17 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
                     python_type_name(b) + "'");
   bool floats = a.kind == K::Float || b.kind == K::Float;
   double x = a.as_double(), y = b.as_double();
-  if (op == "-") return floats ? Value::from_float(x - y) : Value::from_int(a.integer - b.integer);
-  if (op == "*") return floats ? Value::from_float(x * y) : Value::from_int(a.integer * b.integer);
+  int64_t exact;
+  if (op == "-") {
+    if (floats) return Value::from_float(x - y);
+    if (__builtin_sub_overflow(a.integer, b.integer, &exact)) throw EvalError("integer overflow in -");
+    return Value::from_int(exact);
+  }
+  if (op == "*") {
+    if (floats) return Value::from_float(x * y);
+    if (__builtin_mul_overflow(a.integer, b.integer, &exact)) throw EvalError("integer overflow in *");
+    return Value::from_int(exact);
+  }
   if (op == "/") {
     if (y == 0) throw EvalError("division by zero");
     return Value::from_float(x / y);
@@ -181,6 +197,29 @@ class Renderer {
     g["dict"] = Value::function("dict", [make_mapping](CallArgs& args) { return make_mapping(args, false); });
   }
 
+  // Counts a statement or expression evaluated, and its nesting while it
+  // runs (jinja_limits.h).
+  class Step {
+   public:
+    explicit Step(Renderer& renderer) : renderer_(renderer) {
+      if (++renderer_.depth_ > kMaxEvalDepth) {
+        --renderer_.depth_;
+        throw EvalError("the template nests deeper than " + std::to_string(kMaxEvalDepth) +
+                        " levels (recursion without end?)");
+      }
+      if (++renderer_.steps_ > kMaxSteps) {
+        --renderer_.depth_;
+        throw EvalError("the template runs more than " + std::to_string(kMaxSteps) + " steps");
+      }
+    }
+    ~Step() { --renderer_.depth_; }
+    Step(const Step&) = delete;
+    Step& operator=(const Step&) = delete;
+
+   private:
+    Renderer& renderer_;
+  };
+
   Flow exec_block(const Node& block, const ScopePtr& scope, std::string& out) {
     for (const auto& child : block.children) {
       Flow flow = exec(*child, scope, out);
@@ -190,9 +229,10 @@ class Renderer {
   }
 
   Flow exec(const Node& node, const ScopePtr& scope, std::string& out) {
+    const Step step = step_at(node.line);
     switch (node.kind) {
-      case NodeKind::Text: out += node.name; return Flow::Normal;
-      case NodeKind::Print: out += python_str(eval(*node.children[0], scope)); return Flow::Normal;
+      case NodeKind::Text: return append(out, node.name, node.line);
+      case NodeKind::Print: return append(out, python_str(eval(*node.children[0], scope)), node.line);
       case NodeKind::If: {
         size_t n = node.children.size() - (node.has_else ? 1 : 0);
         for (size_t i = 0; i < n; i += 2)
@@ -299,6 +339,7 @@ class Renderer {
     int64_t n = static_cast<int64_t>(items.size());
     auto changed_last = std::make_shared<std::optional<Value>>();
     for (int64_t i = 0; i < n; ++i) {
+      const Step iteration = step_at(node.line);  // an empty body costs its iterations too
       // Each iteration starts from the enclosing scope again: what the body
       // sets lives until the iteration ends, as in Jinja2.
       auto loop_scope = child_scope(scope);
@@ -379,7 +420,24 @@ class Renderer {
       args.keywords.emplace_back(node.keywords[i - keyword_start], eval(*node.children[i], scope));
   }
 
+  Step step_at(int line) {
+    try {
+      return Step(*this);
+    } catch (const EvalError& e) {
+      fail_at(line, e.what());
+    }
+  }
+
+  Flow append(std::string& out, const std::string& text, int line) {
+    if (out.size() + text.size() > kMaxTextBytes) {
+      fail_at(line, "the template writes more than " + std::to_string(kMaxTextBytes >> 20) + " MiB");
+    }
+    out += text;
+    return Flow::Normal;
+  }
+
   Value eval(const Node& node, const ScopePtr& scope) {
+    const Step step = step_at(node.line);
     try {
       return eval_node(node, scope);
     } catch (const EvalError& e) {
@@ -462,7 +520,11 @@ class Renderer {
                                 " evaluated to false and no else section was defined.");
       case NodeKind::Concat: {
         std::string out;
-        for (const auto& child : node.children) out += python_str(eval(*child, scope));
+        for (const auto& child : node.children) {
+          const std::string text = python_str(eval(*child, scope));
+          check_text_size(out.size() + text.size());
+          out += text;
+        }
         return Value::string(out);
       }
       default: throw EvalError("internal error: statement used as an expression");
@@ -512,6 +574,8 @@ class Renderer {
 
   ScopePtr globals_;
   ScopePtr root_;
+  int depth_ = 0;
+  int64_t steps_ = 0;
 };
 
 }  // namespace
@@ -521,6 +585,16 @@ Template::~Template() = default;
 Template::Template(Template&&) noexcept = default;
 Template& Template::operator=(Template&&) noexcept = default;
 
-std::string Template::render(const Dict& variables) const { return Renderer(variables).run(*root_); }
+std::string Template::render(const Dict& variables) const {
+  try {
+    return Renderer(variables).run(*root_);
+  } catch (const std::bad_alloc&) {
+    // What jinja_limits.h does not bound (a filter's result, say) can still
+    // ask for more memory than there is.
+    throw Error("chat template: rendering needs more memory than is available");
+  } catch (const std::length_error&) {
+    throw Error("chat template: rendering builds a string or list too long to hold");
+  }
+}
 
 }  // namespace attn::jinja

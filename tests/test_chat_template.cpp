@@ -105,6 +105,38 @@ TEST_CASE("template errors name the template line") {
   CHECK_THROWS_WITH(attn::jinja::Template("\n{{ x | no_such_filter }}"), doctest::Contains("line 2: No filter named 'no_such_filter'"));
 }
 
+// A template comes from the model's files, so it is user input: what would
+// exhaust the stack, memory or time fails with a clear error instead
+// (chat_template/jinja_limits.h).
+TEST_CASE("hostile templates: deep nesting, endless recursion, huge strings, endless loops, overflow") {
+  const auto render = [](const std::string& source) { return attn::jinja::Template(source).render({}); };
+  CHECK_THROWS_WITH(render("{{" + std::string(100000, '(') + "1" + std::string(100000, ')') + "}}"),
+                    doctest::Contains("nested deeper than 256 levels"));
+  CHECK_THROWS_WITH(render(std::string(1000, '-') + "{{" + std::string(100000, '-') + "1 }}"),
+                    doctest::Contains("nested deeper than 256 levels"));
+  CHECK_THROWS_WITH(render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"),
+                    doctest::Contains("nests deeper than 500 levels"));
+  // A chain as deep as it is long: built, rendered and freed without recursion.
+  std::string chain = "{{ 1";
+  for (int i = 0; i < 200000; ++i) chain += " ~ 1";
+  CHECK(render(chain + " }}").size() == 200001);
+  std::string sum = "{{ 1";
+  for (int i = 0; i < 200000; ++i) sum += " + 1";
+  CHECK_THROWS_WITH(render(sum + " }}"), doctest::Contains("nests deeper than 500 levels"));
+  CHECK_THROWS_WITH(render("{{ 'a' * 3000000000 }}"), doctest::Contains("string of more than 16 MiB"));
+  CHECK_THROWS_WITH(render("{{ [1] * 3000000000 }}"), doctest::Contains("list of more than 1048576 items"));
+  CHECK_THROWS_WITH(render("{% set ns = namespace(s='ab') %}{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s %}"
+                           "{% endfor %}"),
+                    doctest::Contains("string of more than 16 MiB"));
+  CHECK_THROWS_WITH(render("{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}"),
+                    doctest::Contains("writes more than 16 MiB"));
+  CHECK_THROWS_WITH(render("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"),
+                    doctest::Contains("runs more than 5000000 steps"));
+  CHECK_THROWS_WITH(render("{{ 9223372036854775807 + 1 }}"), doctest::Contains("integer overflow in +"));
+  CHECK_THROWS_WITH(render("{{ -9223372036854775807 - 2 }}"), doctest::Contains("integer overflow in -"));
+  CHECK_THROWS_WITH(render("{{ 4294967296 * 4294967296 }}"), doctest::Contains("integer overflow in *"));
+}
+
 TEST_CASE("apply_chat_template reads tokenizer_config.json, and chat_template.jinja wins") {
   TempDir dir;
   write_file(dir / "tokenizer_config.json",
