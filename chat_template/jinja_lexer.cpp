@@ -1,6 +1,9 @@
 #include "chat_template/jinja_lexer.h"
 
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <system_error>
 
 #include "attn/error.h"
 #include "chat_template/python_text.h"
@@ -268,8 +271,14 @@ class Lexer {
     for (size_t i = start; i < pos_; ++i)
       if (source_[i] != '_') text.push_back(source_[i]);
     Token token{is_float ? TokenType::Float : TokenType::Integer, text, line};
-    if (is_float) token.number = std::stod(text);
-    else token.integer = std::stoll(text);
+    if (is_float) {
+      token.number = std::strtod(text.c_str(), nullptr);  // as Python's float(): inf or 0.0 out of range
+    } else {
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), token.integer);
+      if (error != std::errc() || end != text.data() + text.size()) {
+        fail(line, "integer literal " + text.substr(0, 40) + " does not fit in 64 bits");
+      }
+    }
     tokens_.push_back(std::move(token));
   }
 

@@ -30,11 +30,6 @@ struct Scope {
 };
 using ScopePtr = std::shared_ptr<Scope>;
 
-ScopePtr child_scope(const ScopePtr& parent) {
-  auto scope = std::make_shared<Scope>();
-  scope->parent = parent;
-  return scope;
-}
 
 enum class Flow { Normal, Break, Continue };
 
@@ -129,6 +124,27 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
 
 class Renderer {
  public:
+  // A macro is a value that holds the scope it was defined in, and is held
+  // by it (or by a namespace in it): a cycle of shared pointers. Every scope
+  // is emptied when rendering ends, so none outlives it.
+  ~Renderer() {
+    for (const std::weak_ptr<Scope>& created : scopes_) {
+      if (const ScopePtr scope = created.lock()) scope->variables.clear();
+    }
+  }
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+
+  ScopePtr child_scope(const ScopePtr& parent) {
+    auto scope = std::make_shared<Scope>();
+    scope->parent = parent;
+    if (scopes_.size() % 4096 == 4095) {  // loops make a scope per iteration: drop those gone
+      std::erase_if(scopes_, [](const std::weak_ptr<Scope>& created) { return created.expired(); });
+    }
+    scopes_.push_back(scope);
+    return scope;
+  }
+
   explicit Renderer(const Dict& variables) : globals_(std::make_shared<Scope>()) {
     add_globals();
     root_ = child_scope(globals_);
@@ -574,6 +590,7 @@ class Renderer {
 
   ScopePtr globals_;
   ScopePtr root_;
+  std::vector<std::weak_ptr<Scope>> scopes_;
   int depth_ = 0;
   int64_t steps_ = 0;
 };

@@ -135,6 +135,12 @@ TEST_CASE("hostile templates: deep nesting, endless recursion, huge strings, end
   CHECK_THROWS_WITH(render("{{ 9223372036854775807 + 1 }}"), doctest::Contains("integer overflow in +"));
   CHECK_THROWS_WITH(render("{{ -9223372036854775807 - 2 }}"), doctest::Contains("integer overflow in -"));
   CHECK_THROWS_WITH(render("{{ 4294967296 * 4294967296 }}"), doctest::Contains("integer overflow in *"));
+  // Found by fuzz_chat_template: std::out_of_range escaped from the lexer.
+  CHECK_THROWS_WITH(render("{{ 99999999999999999999 }}"), doctest::Contains("does not fit in 64 bits"));
+  CHECK(render("{{ 1e999 }} {{ 1e-999 }}") == "inf 0.0");  // as Python's float()
+  // A macro held by the scope it was defined in (a cycle of shared pointers)
+  // is freed with the render: LeakSanitizer checks it in fuzz_chat_template.
+  CHECK(render("{% macro m() %}x{% endmacro %}{{ m() }}") == "x");
 }
 
 TEST_CASE("apply_chat_template reads tokenizer_config.json, and chat_template.jinja wins") {
