@@ -36,6 +36,22 @@ void gemv_blocks_of_32(const void* w, const void* x, float* y, int64_t row_begin
   }
 }
 
+// The groups of interleaved rows (interleaved_blocks.h) that [row_begin,
+// row_end) touches: group_dot(group, lanes) sets the eight rows' results,
+// and those in the range are stored.
+template <typename Record, typename GroupDot>
+void for_interleaved_groups(const void* w, float* y, int64_t row_begin, int64_t row_end, int64_t blocks,
+                            GroupDot group_dot) {
+  for (int64_t g = row_begin / kInterleavedRows; g * kInterleavedRows < row_end; ++g) {
+    float lanes[kInterleavedRows] = {};
+    group_dot(static_cast<const Record*>(w) + g * blocks, lanes);
+    for (int j = 0; j < kInterleavedRows; ++j) {
+      const int64_t r = g * kInterleavedRows + j;
+      if (r >= row_begin && r < row_end) y[r] = lanes[j];
+    }
+  }
+}
+
 // Interleaved Q4_0 and Q8_0 groups (interleaved_blocks.h) times q8_0
 // blocks: each row's exact int32 block sum, then one fma per block by
 // d_w * d_x. Every row of a group touched by [row_begin, row_end) is
@@ -44,9 +60,7 @@ template <typename Record, int (*code)(const Record&, int lane, int i)>
 void gemv_interleaved(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   const int64_t blocks = k / kBlockElements;
   const auto* activations = static_cast<const BlockQ8_0*>(x);
-  for (int64_t g = row_begin / kInterleavedRows; g * kInterleavedRows < row_end; ++g) {
-    const Record* group = static_cast<const Record*>(w) + g * blocks;
-    float acc[kInterleavedRows] = {};
+  for_interleaved_groups<Record>(w, y, row_begin, row_end, blocks, [&](const Record* group, float* acc) {
     for (int64_t b = 0; b < blocks; ++b) {
       const float dx = f16_to_f32(activations[b].d);
       for (int j = 0; j < kInterleavedRows; ++j) {
@@ -55,11 +69,7 @@ void gemv_interleaved(const void* w, const void* x, float* y, int64_t row_begin,
         acc[j] = std::fma(static_cast<float>(sum), f16_to_f32(group[b].d[j]) * dx, acc[j]);
       }
     }
-    for (int j = 0; j < kInterleavedRows; ++j) {
-      const int64_t r = g * kInterleavedRows + j;
-      if (r >= row_begin && r < row_end) y[r] = acc[j];
-    }
-  }
+  });
 }
 
 // Interleaved Q4_K groups times q8_K blocks: per row, the exact int32 sum
@@ -69,8 +79,7 @@ void gemv_interleaved(const void* w, const void* x, float* y, int64_t row_begin,
 void gemv_q4_k_interleaved(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   const int64_t blocks = k / kSuperBlockElements;
   const auto* activations = static_cast<const BlockQ8_K*>(x);
-  for (int64_t g = row_begin / kInterleavedRows; g * kInterleavedRows < row_end; ++g) {
-    const auto* group = static_cast<const BlockQ4_Kx8*>(w) + g * blocks;
+  for_interleaved_groups<BlockQ4_Kx8>(w, y, row_begin, row_end, blocks, [&](const BlockQ4_Kx8* group, float* lanes) {
     float acc[kInterleavedRows] = {}, min_acc[kInterleavedRows] = {};
     for (int64_t b = 0; b < blocks; ++b) {
       const BlockQ4_Kx8& record = group[b];
@@ -83,11 +92,8 @@ void gemv_q4_k_interleaved(const void* w, const void* x, float* y, int64_t row_b
         min_acc[j] = std::fma(static_cast<float>(mins), f16_to_f32(record.dmin[j]) * a.d, min_acc[j]);
       }
     }
-    for (int j = 0; j < kInterleavedRows; ++j) {
-      const int64_t r = g * kInterleavedRows + j;
-      if (r >= row_begin && r < row_end) y[r] = acc[j] - min_acc[j];
-    }
-  }
+    for (int j = 0; j < kInterleavedRows; ++j) lanes[j] = acc[j] - min_acc[j];
+  });
 }
 
 // Interleaved Q6_K groups times q8_K blocks: per row, the exact int32 sum
@@ -95,9 +101,7 @@ void gemv_q4_k_interleaved(const void* w, const void* x, float* y, int64_t row_b
 void gemv_q6_k_interleaved(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   const int64_t blocks = k / kSuperBlockElements;
   const auto* activations = static_cast<const BlockQ8_K*>(x);
-  for (int64_t g = row_begin / kInterleavedRows; g * kInterleavedRows < row_end; ++g) {
-    const auto* group = static_cast<const BlockQ6_Kx8*>(w) + g * blocks;
-    float acc[kInterleavedRows] = {};
+  for_interleaved_groups<BlockQ6_Kx8>(w, y, row_begin, row_end, blocks, [&](const BlockQ6_Kx8* group, float* acc) {
     for (int64_t b = 0; b < blocks; ++b) {
       const BlockQ6_Kx8& record = group[b];
       const BlockQ8_K& a = activations[b];
@@ -109,11 +113,7 @@ void gemv_q6_k_interleaved(const void* w, const void* x, float* y, int64_t row_b
         acc[j] = std::fma(static_cast<float>(sum), f16_to_f32(record.d[j]) * a.d, acc[j]);
       }
     }
-    for (int j = 0; j < kInterleavedRows; ++j) {
-      const int64_t r = g * kInterleavedRows + j;
-      if (r >= row_begin && r < row_end) y[r] = acc[j];
-    }
-  }
+  });
 }
 
 int q4_1_code(const BlockQ4_1& b, int i) { return i < 16 ? b.qs[i] & 15 : b.qs[i - 16] >> 4; }
