@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,10 @@ struct CompletionRequest {
   bool logprobs = false;
   int top_logprobs = 0;
 };
+
+// A request body as JSON; anything else (bad syntax, a number too large for a
+// double) is an ApiError (400).
+nlohmann::json parse_request_body(std::string_view body);
 
 // Throws ApiError (400) naming the field for anything wrong with the body:
 // a missing or mistyped field, a value out of range, another model's name, a

@@ -170,6 +170,14 @@ std::vector<TokenId> completion_prompt(const json& body, const ServedModel& serv
 
 }  // namespace
 
+json parse_request_body(std::string_view body) {
+  try {
+    return json::parse(body.begin(), body.end());
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number such as 1e5360
+    throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
+  }
+}
+
 CompletionRequest parse_completion_request(const json& body, const ServedModel& served, bool chat) {
   if (!body.is_object()) throw ApiError(400, "the request body must be a JSON object");
   check_model(body, served);

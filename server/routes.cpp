@@ -38,14 +38,6 @@ class InFlight {
   ServerState& state_;
 };
 
-json parse_body(const httplib::Request& req) {
-  try {
-    return json::parse(req.body);
-  } catch (const json::parse_error& e) {
-    throw ApiError(400, std::string("the request body is not valid JSON: ") + e.what());
-  }
-}
-
 void refuse_while_draining(const ServerState& state) {
   if (state.draining) throw ApiError(503, "the server is shutting down", "server_error", std::nullopt, "shutting_down");
 }
@@ -88,7 +80,7 @@ void completion(ServerState& state, const httplib::Request& req, httplib::Respon
   refuse_while_draining(state);
   if (!state.scheduler)
     throw ApiError(400, "'" + state.served.name + "' is an encoder: it gives embeddings (/v1/embeddings), not text");
-  CompletionRequest request = parse_completion_request(parse_body(req), state.served, chat);
+  CompletionRequest request = parse_completion_request(parse_request_body(req.body), state.served, chat);
   const bool stream = request.stream;
   auto in_flight = std::make_shared<InFlight>(state);
   std::shared_ptr<Job> job = state.scheduler->submit(std::move(request));
@@ -111,7 +103,7 @@ void completion(ServerState& state, const httplib::Request& req, httplib::Respon
 
 void embeddings(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   refuse_while_draining(state);
-  const EmbeddingRequest request = parse_embedding_request(parse_body(req), state.served);
+  const EmbeddingRequest request = parse_embedding_request(parse_request_body(req.body), state.served);
   InFlight in_flight(state);
   const std::vector<Embedding> vectors = state.embeddings->embed(request.inputs);
   json data = json::array();

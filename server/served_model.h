@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "attn/attn.h"
+#include "server/options.h"
 
 namespace attn::server {
 
@@ -19,5 +20,10 @@ struct ServedModel {
   std::vector<TokenId> end_of_turn;   // the template's end-of-turn ids
   int context_length = 0;             // of each slot
 };
+
+// The model with what `attn serve` started with: its name, context and chat
+// template. Without a template (and no --chat-template) chat requests are
+// refused with chat_template_problem; a --chat-template that fails throws.
+ServedModel served_model(std::shared_ptr<const Model> model, const ServerOptions& options);
 
 }  // namespace attn::server

@@ -80,6 +80,10 @@ test("malformed JSON is a 400, a body over --max-body-mib a 413, an unknown path
     let error = (await r.json()).error;
     assert.equal(error.type, "invalid_request_error");
     assert.match(error.message, /not valid JSON/);
+    // A number too large for a double is bad JSON too, not a 500.
+    r = await post("/v1/completions", '{"model": "stories260K-hf", "prompt": "x", "temperature": 1e5360}');
+    assert.equal(r.status, 400);
+    assert.match((await r.json()).error.message, /not valid JSON.*number overflow/);
     r = await post("/v1/completions", JSON.stringify({ model: "stories260K-hf", prompt: "x".repeat(20000) }));
     assert.equal(r.status, 413);
     assert.match((await r.json()).error.message, /larger than 10485 bytes/);
