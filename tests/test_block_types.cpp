@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attn/attn.h"
+#include "engine/kernels/interleaved_blocks.h"
 #include "engine/kernels/kernels.h"
 #include "engine/quant_blocks.h"
 #include "engine/tensor.h"
@@ -52,10 +53,15 @@ std::vector<uint8_t> bytes_from_hex(const std::string& hex) {
   return out;
 }
 
-// Activation blocks as doubles: q8_0's f16 d or q8_K's f32 d times the codes.
-std::vector<double> dequantized_activations(DType weight_type, const std::vector<std::byte>& blocks, int64_t k) {
+// Activation blocks as doubles: q8_0's f16 d (widened in BlockQ8_0Sum) or
+// q8_K's f32 d times the codes.
+std::vector<double> dequantized_activations(const kernels::BlockGemv& gemv, const std::vector<std::byte>& blocks,
+                                            int64_t k) {
   std::vector<double> out(k);
-  if (dtype_block_elements(weight_type) == 32) {
+  if (gemv.activation_block_bytes == sizeof(kernels::BlockQ8_0Sum)) {
+    const auto* b = reinterpret_cast<const kernels::BlockQ8_0Sum*>(blocks.data());
+    for (int64_t i = 0; i < k; ++i) out[i] = static_cast<double>(b[i / 32].d) * b[i / 32].qs[i % 32];
+  } else if (gemv.activation_block == 32) {
     const auto* b = reinterpret_cast<const BlockQ8_0*>(blocks.data());
     for (int64_t i = 0; i < k; ++i) out[i] = static_cast<double>(f16_to_f32(b[i / 32].d)) * b[i / 32].qs[i % 32];
   } else {
@@ -172,7 +178,7 @@ void check_block_gemv(const Tensor& q, const std::vector<float>& x) {
     CHECK(y == first);  // every ISA agrees bit for bit
     check_gemm_is_gemv(gemv, q, x);
     CHECK(activations == first_activations);
-    const std::vector<double> xq = dequantized_activations(type, activations, k);
+    const std::vector<double> xq = dequantized_activations(gemv, activations, k);
     for (int64_t r = 0; r < rows; ++r) {
       // Dequantised weights times dequantised activations in double: only
       // the kernel's f32 steps (scale products, one rounding per block

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "attn/error.h"
@@ -179,6 +180,40 @@ TEST_CASE("partial rotary: the leading rotary_dim dimensions rotate, scaled by t
       CHECK(head[i + 2] == doctest::Approx(1.25 * (original[i + 2] * std::cos(angle) + original[i] * std::sin(angle))).epsilon(1e-5));
     }
     for (int i = 4; i < d; ++i) CHECK(head[i] == original[i]);
+  }
+}
+
+TEST_CASE("rotary angles are cached per thread for one position of one Rotary only") {
+  // Alternating objects, positions and frequency sets must each get their
+  // own angles, also from an object built where a destroyed one was.
+  const int d = 8;
+  const auto reference = [&](double theta, int position, const std::vector<float>& original) {
+    std::vector<float> rotated = original;
+    for (int i = 0; i < d / 2; ++i) {
+      const double angle = position * std::pow(theta, -2.0 * i / d);
+      const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
+      rotated[i] = original[i] * c - original[i + d / 2] * s;
+      rotated[i + d / 2] = original[i + d / 2] * c + original[i] * s;
+    }
+    return rotated;
+  };
+  const auto check = [&](const Rotary& rotary, double theta, int position, uint32_t seed) {
+    auto head = random_vector(d, seed);
+    const auto expected = reference(theta, position, head);
+    rotary.apply(head.data(), position);
+    CHECK(head == expected);
+  };
+  const Rotary local(d, RopeFrequencies::standard(10000.0, d), RopeStyle::HalfSplit);
+  for (int round = 0; round < 2; ++round) {
+    for (int position : {7, 7, 8, 7}) {
+      std::optional<Rotary> global(std::in_place, d, RopeFrequencies::standard(1000000.0, d), RopeStyle::HalfSplit);
+      check(local, 10000.0, position, 1);
+      check(*global, 1000000.0, position, 2);
+      check(*global, 1000000.0, position, 3);
+      global.reset();
+      global.emplace(d, RopeFrequencies::standard(500.0, d), RopeStyle::HalfSplit);
+      check(*global, 500.0, position, 4);
+    }
   }
 }
 

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attn/attn.h"
+#include "engine/kernels/interleaved_blocks.h"
 #include "engine/kernels/kernels.h"
 #include "engine/quant_blocks.h"
 #include "engine/tensor.h"
@@ -45,11 +46,16 @@ std::vector<const kernels::BlockGemv*> q4_0_tables() {
   return tables;
 }
 
-// The codes and (f16-rounded) scales of q8_0 activation blocks.
-void split_blocks(const std::vector<BlockQ8_0>& blocks, std::vector<int8_t>& q, std::vector<float>& scales) {
+// The codes and (f16-rounded) scales of q8_0 activation blocks, whose
+// sums must be those of their codes.
+void split_blocks(const std::vector<kernels::BlockQ8_0Sum>& blocks, std::vector<int8_t>& q, std::vector<float>& scales) {
   for (size_t b = 0; b < blocks.size(); ++b) {
-    scales[b] = f16_to_f32(blocks[b].d);
+    scales[b] = blocks[b].d;
+    CHECK(f16_to_f32(f32_to_f16(scales[b])) == scales[b]);
     std::copy(blocks[b].qs, blocks[b].qs + 32, q.begin() + static_cast<int64_t>(b) * 32);
+    int32_t sum = 0;
+    for (const int8_t code : blocks[b].qs) sum += code;
+    CHECK(blocks[b].sum == sum);
   }
 }
 
@@ -133,7 +139,7 @@ TEST_CASE("Q4_0 activation quantiser: ggml's q8_0 rule, identical on every ISA")
     for (const kernels::BlockGemv* table : q4_0_tables()) {
       std::vector<int8_t> q(k);
       std::vector<float> scales(k / 32);
-      std::vector<BlockQ8_0> blocks(k / 32);
+      std::vector<kernels::BlockQ8_0Sum> blocks(k / 32);
       table->quantize_activations(x.data(), blocks.data(), k);
       split_blocks(blocks, q, scales);
       CHECK(q == expected);
@@ -159,7 +165,7 @@ TEST_CASE("Q4_0 GEMV: double-precision reference at odd sizes, bit-identical acr
     std::vector<float> first;
     for (const kernels::BlockGemv* table : q4_0_tables()) {
       std::vector<float> y(rows), y_split(rows);
-      std::vector<BlockQ8_0> blocks(k / 32);
+      std::vector<kernels::BlockQ8_0Sum> blocks(k / 32);
       table->quantize_activations(x.data(), blocks.data(), k);
       split_blocks(blocks, qx, x_scales);
       const std::vector<std::byte> w = attn::test::kernel_weights(*table, q);

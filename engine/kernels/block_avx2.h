@@ -40,26 +40,6 @@ inline __m256i broadcast_quad(const int8_t* x) {
   return _mm256_set1_epi32(quad);
 }
 
-// An activation block as the interleaved kernels (interleaved_tiles.h) take it: bytes 4t .. 4t + 3
-// broadcast to every lane (t < 8), and the sum of its 32 codes in every lane.
-struct BroadcastBlock {
-  __m256i quad[8];
-  __m256i sum;
-  float d;
-};
-
-inline BroadcastBlock broadcast_block(const BlockQ8_0& x) {
-  BroadcastBlock out;
-  for (int t = 0; t < 8; ++t) out.quad[t] = broadcast_quad(x.qs + 4 * t);
-  const __m256i codes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs));
-  __m256i sum = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), codes), _mm256_set1_epi16(1));
-  sum = _mm256_add_epi32(sum, _mm256_shuffle_epi32(sum, 0x4E));
-  sum = _mm256_add_epi32(sum, _mm256_shuffle_epi32(sum, 0xB1));
-  out.sum = _mm256_add_epi32(sum, _mm256_permute2x128_si256(sum, sum, 1));
-  out.d = _cvtsh_ss(x.d);
-  return out;
-}
-
 // The eight-chunk dot products with AVX2's u8 x s8 multiply-add.
 struct Avx2Dots {
   // A Q4_K sub-block's eight chunks one by one (codes of at most 15, as
@@ -87,18 +67,24 @@ struct Avx2Dots {
   static __m256i int16_twice(__m256i lanes) {
     return _mm256_or_si256(_mm256_and_si256(lanes, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(lanes, 16));
   }
-  // Unsigned codes of at most 15: the int16 pair sums of all eight chunks
-  // stay below 8 x 2 x 15 x 127 < 2^15, so they are added before widening.
-  static __m256i nibble_dot(const __m256i* u, const BroadcastBlock& x) {
-    __m256i pairs = _mm256_maddubs_epi16(u[0], x.quad[0]);
-    for (int t = 1; t < 8; ++t) pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(u[t], x.quad[t]));
+  // Unsigned codes of at most 15 against activation quads x[0..3], x[4..7],
+  // ... (each broadcast as it is used: a load, no ALU work): the int16 pair
+  // sums of all eight chunks stay below 8 x 2 x 15 x 127 < 2^15, so they are
+  // added before widening.
+  static __m256i nibble_dot(const __m256i* u, const int8_t* x) {
+    __m256i pairs = _mm256_maddubs_epi16(u[0], broadcast_quad(x));
+    for (int t = 1; t < 8; ++t) pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(u[t], broadcast_quad(x + 4 * t)));
     return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
   }
-  // Any signed codes: |w| x sign(w) x, widened chunk by chunk.
-  static __m256i signed_dot(const __m256i* w, const BroadcastBlock& x) {
+  // Any signed codes: |w| x sign(w) x, widened chunk by chunk. Exact as it
+  // is, so no bias (kSignedBias) and nothing to do to the codes first.
+  static constexpr int kSignedBias = 0;
+  static void bias_signed(__m256i*) {}
+  static __m256i signed_dot(const __m256i* w, const int8_t* x) {
     __m256i sum = _mm256_setzero_si256();
     for (int t = 0; t < 8; ++t) {
-      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(avx2::signed_pairs(w[t], x.quad[t]), _mm256_set1_epi16(1)));
+      const __m256i pairs = avx2::signed_pairs(w[t], broadcast_quad(x + 4 * t));
+      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
     }
     return sum;
   }

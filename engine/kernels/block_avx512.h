@@ -26,23 +26,24 @@ struct VnniDots {
     for (int t = 0; t < 4; ++t) sum = _mm256_dpbusd_epi32(sum, codes[t], avx2::broadcast_quad(x + 4 * t));
     return _mm256_mullo_epi32(sum, scales);
   }
-  static __m256i nibble_dot(const __m256i* u, const avx2::BroadcastBlock& x) {
-    __m256i even = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[0], x.quad[0]);
-    __m256i odd = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[1], x.quad[1]);
+  static __m256i nibble_dot(const __m256i* u, const int8_t* x) {
+    __m256i even = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[0], avx2::broadcast_quad(x));
+    __m256i odd = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[1], avx2::broadcast_quad(x + 4));
     for (int t = 2; t < 8; t += 2) {
-      even = _mm256_dpbusd_epi32(even, u[t], x.quad[t]);
-      odd = _mm256_dpbusd_epi32(odd, u[t + 1], x.quad[t + 1]);
+      even = _mm256_dpbusd_epi32(even, u[t], avx2::broadcast_quad(x + 4 * t));
+      odd = _mm256_dpbusd_epi32(odd, u[t + 1], avx2::broadcast_quad(x + 4 * t + 4));
     }
     return _mm256_add_epi32(even, odd);
   }
-  // vpdpbusd multiplies unsigned by signed bytes: w goes in as w + 128
-  // (w xor 0x80) and 128 x the activations' sum is subtracted. Exact for
+  // vpdpbusd multiplies unsigned by signed bytes: signed codes w go in as
+  // w + 128 (w xor 0x80, once per weight block: bias_signed), and the
+  // kernel subtracts 128 x the activations' sum (kSignedBias). Exact for
   // every w, -128 included.
-  static __m256i signed_dot(const __m256i* w, const avx2::BroadcastBlock& x) {
-    __m256i biased[8];
-    for (int t = 0; t < 8; ++t) biased[t] = _mm256_xor_si256(w[t], _mm256_set1_epi8(static_cast<char>(0x80)));
-    return _mm256_sub_epi32(nibble_dot(biased, x), _mm256_slli_epi32(x.sum, 7));
+  static constexpr int kSignedBias = 128;
+  static void bias_signed(__m256i* w) {
+    for (int t = 0; t < 8; ++t) w[t] = _mm256_xor_si256(w[t], _mm256_set1_epi8(static_cast<char>(0x80)));
   }
+  static __m256i signed_dot(const __m256i* biased, const int8_t* x) { return nibble_dot(biased, x); }
 };
 
 }  // namespace

@@ -24,7 +24,7 @@ namespace attn::kernels {
 
 struct BlockGemv {
   int64_t activation_block;       // values per activation block: 32 (q8_0) or 256 (q8_K)
-  size_t activation_block_bytes;  // sizeof(BlockQ8_0) or sizeof(BlockQ8_K)
+  size_t activation_block_bytes;  // sizeof(BlockQ8_0), sizeof(BlockQ8_0Sum) (interleaved Q4_0, Q8_0) or sizeof(BlockQ8_K)
   // x[0, k) (k a multiple of the weight type's block) into activation blocks.
   void (*quantize_activations)(const float* x, void* blocks, int64_t k);
   // y[r] = W[r, :] . x for r in [row_begin, row_end); w points at row 0 of

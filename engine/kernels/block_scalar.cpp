@@ -53,16 +53,16 @@ void for_interleaved_groups(const void* w, float* y, int64_t row_begin, int64_t 
 }
 
 // Interleaved Q4_0 and Q8_0 groups (interleaved_blocks.h) times q8_0
-// blocks: each row's exact int32 block sum, then one fma per block by
-// d_w * d_x. Every row of a group touched by [row_begin, row_end) is
+// blocks (BlockQ8_0Sum, whose sums only the SIMD kernels need): each row's
+// exact int32 block sum, then one fma per block by d_w * d_x. Every row of a group touched by [row_begin, row_end) is
 // computed; only those in the range are stored.
 template <typename Record, int (*code)(const Record&, int lane, int i)>
 void gemv_interleaved(const void* w, const void* x, float* y, int64_t row_begin, int64_t row_end, int64_t k) {
   const int64_t blocks = k / kBlockElements;
-  const auto* activations = static_cast<const BlockQ8_0*>(x);
+  const auto* activations = static_cast<const BlockQ8_0Sum*>(x);
   for_interleaved_groups<Record>(w, y, row_begin, row_end, blocks, [&](const Record* group, float* acc) {
     for (int64_t b = 0; b < blocks; ++b) {
-      const float dx = f16_to_f32(activations[b].d);
+      const float dx = activations[b].d;
       for (int j = 0; j < kInterleavedRows; ++j) {
         int32_t sum = 0;
         for (int i = 0; i < kBlockElements; ++i) sum += code(group[b], j, i) * activations[b].qs[i];

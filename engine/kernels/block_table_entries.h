@@ -6,10 +6,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "engine/kernels/block_gemv.h"
 #include "engine/kernels/block_kernels.h"
 #include "engine/kernels/interleaved_blocks.h"
+#include "engine/tensor.h"
 
 namespace attn::kernels::entries {
 
@@ -37,11 +39,28 @@ constexpr BlockGemv q8_0_activations() {
   return {kBlockElements, sizeof(BlockQ8_0), quantize, gemv, gemm, nullptr, nullptr};
 }
 
-// The same for weights the kernels read interleaved (interleaved_blocks.h).
+// x[0, k) into BlockQ8_0Sum blocks: `quantize`'s q8_0 blocks, their scales
+// widened and their codes summed.
+template <Quantize quantize>
+void quantize_with_sums(const float* x, void* out, int64_t k) {
+  auto* blocks = static_cast<BlockQ8_0Sum*>(out);
+  for (int64_t b = 0; b < k / kBlockElements; ++b) {
+    BlockQ8_0 block;
+    quantize(x + b * kBlockElements, &block, kBlockElements);
+    int32_t sum = 0;
+    for (const int8_t code : block.qs) sum += code;
+    blocks[b].d = f16_to_f32(block.d);
+    blocks[b].sum = sum;
+    std::memcpy(blocks[b].qs, block.qs, sizeof block.qs);
+  }
+}
+
+// The same for weights the kernels read interleaved (interleaved_blocks.h),
+// against BlockQ8_0Sum activations.
 template <Quantize quantize, GemvRows gemv, GemmRows gemm, decltype(BlockGemv::interleave) interleave,
           decltype(BlockGemv::interleaved_bytes) interleaved_bytes>
 constexpr BlockGemv interleaved_q8_0_activations() {
-  return {kBlockElements, sizeof(BlockQ8_0), quantize, gemv, gemm, interleave, interleaved_bytes};
+  return {kBlockElements, sizeof(BlockQ8_0Sum), quantize_with_sums<quantize>, gemv, gemm, interleave, interleaved_bytes};
 }
 
 // Super-blocks of 256 against q8_K activations, which come from the

@@ -15,12 +15,12 @@ using entries::q8_k_activations;
 const BlockKernels& scalar_block_kernels() {
   static constinit const BlockKernels table{
       interleaved_q8_0_activations<quantize_q8_0_activations_scalar, gemv_q4_0_scalar,
-                                   entries::row_by_row<gemv_q4_0_scalar, kBlockElements, sizeof(BlockQ8_0)>,
+                                   entries::row_by_row<gemv_q4_0_scalar, kBlockElements, sizeof(BlockQ8_0Sum)>,
                                    interleave_q4_0, interleaved_q4_0_bytes>(),
       q8_0_activations<quantize_q8_0_activations_scalar, gemv_q4_1_scalar>(),
       q8_0_activations<quantize_q8_0_activations_scalar, gemv_q5_1_scalar>(),
       interleaved_q8_0_activations<quantize_q8_0_activations_scalar, gemv_q8_0_scalar,
-                                   entries::row_by_row<gemv_q8_0_scalar, kBlockElements, sizeof(BlockQ8_0)>,
+                                   entries::row_by_row<gemv_q8_0_scalar, kBlockElements, sizeof(BlockQ8_0Sum)>,
                                    interleave_q8_0, interleaved_q8_0_bytes>(),
       interleaved_q8_k_activations<gemv_q4_k_scalar,
                                    entries::row_by_row<gemv_q4_k_scalar, kSuperBlockElements, sizeof(BlockQ8_K)>,

@@ -25,6 +25,17 @@ namespace attn::kernels {
 
 inline constexpr int64_t kInterleavedRows = 8;
 
+// A q8_0 activation block as the interleaved Q4_0 and Q8_0 kernels take it:
+// the f16 scale of ggml's block_q8_0 already widened (the same number), and
+// the exact sum of its codes, which the SIMD kernels subtract times their
+// code bias. Computed once per activation row, not once per group of
+// eight weight rows, where it cost a fifth of a tile's multiplies.
+struct BlockQ8_0Sum {
+  float d;
+  int32_t sum;
+  int8_t qs[kBlockElements];
+};
+
 // Q4_0: qs bytes 4t .. 4t + 3 of row j at qs[32 t + 4 j], for t < 4 (each
 // byte still holds code i in its low nibble and code i + 16 in its high one).
 struct BlockQ4_0x8 {

@@ -1,5 +1,5 @@
 // Interleaved Q4_0 and Q8_0 groups (interleaved_blocks.h) times q8_0
-// activation rows, and Q4_K and Q6_K groups times q8_K ones, in register tiles of kGroups groups of eight weight rows
+// activation rows (BlockQ8_0Sum), and Q4_K and Q6_K groups times q8_K ones, in register tiles of kGroups groups of eight weight rows
 // x kCols activation rows (the drivers of block_tiles.h; included only by
 // files built with AVX2 or AVX-512 flags; Dot is avx2::Avx2Dots or
 // avx512::VnniDots).
@@ -7,7 +7,9 @@
 // Int32 lane j of a dot product is row j's exact block sum, so each block
 // costs eight rows one conversion and one fma, and no row is ever reduced
 // across lanes. A tile unpacks a group's block once for all its activation
-// rows and broadcasts an activation block once for all its groups. Every
+// rows and takes an activation block's scale and sum (BlockQ8_0Sum) once for
+// all its groups; its bytes are broadcast from memory as they are used (a
+// load, no ALU work). Every
 // (row, activation row) pair runs interleaved_blocks.h's sequence, so a
 // token's result is the same alone (decode) or in any tile, on any ISA,
 // whatever the row split.
@@ -31,10 +33,11 @@ namespace {
 
 // Q4_0: nibbles n = code + 8 multiply unsigned, chunk t's low nibbles
 // (codes 4t ..) against activation quad t and its high ones (codes 16 + 4t ..)
-// against quad 4 + t; 8 x the activations' sum is subtracted.
+// against quad 4 + t; the kernel subtracts 8 x the activations' sum.
 template <class Dot>
 struct Q4_0Groups {
   using Block = BlockQ4_0x8;
+  static constexpr int kCodeBias = 8;
   static void unpack(const Block& b, __m256i* codes) {
     for (int t = 0; t < 4; ++t) {
       const __m256i chunk = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * t));
@@ -42,18 +45,18 @@ struct Q4_0Groups {
       codes[4 + t] = _mm256_and_si256(_mm256_srli_epi16(chunk, 4), _mm256_set1_epi8(15));
     }
   }
-  static __m256i dot(const __m256i* codes, const avx2::BroadcastBlock& x) {
-    return _mm256_sub_epi32(Dot::nibble_dot(codes, x), _mm256_slli_epi32(x.sum, 3));
-  }
+  static __m256i dot(const __m256i* codes, const int8_t* x) { return Dot::nibble_dot(codes, x); }
 };
 
 template <class Dot>
 struct Q8_0Groups {
   using Block = BlockQ8_0x8;
+  static constexpr int kCodeBias = Dot::kSignedBias;
   static void unpack(const Block& b, __m256i* codes) {
     for (int t = 0; t < 8; ++t) codes[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * t));
+    Dot::bias_signed(codes);
   }
-  static __m256i dot(const __m256i* codes, const avx2::BroadcastBlock& x) { return Dot::signed_dot(codes, x); }
+  static __m256i dot(const __m256i* codes, const int8_t* x) { return Dot::signed_dot(codes, x); }
 };
 
 // Interleaved Q4_K groups times q8_K activation rows. Each pair of
@@ -225,28 +228,35 @@ struct Q6_KGroups {
 template <class Codes>
 struct InterleavedBlocks {
   using Block = typename Codes::Block;
-  using Activation = BlockQ8_0;
+  using Activation = BlockQ8_0Sum;
   static constexpr int64_t kBlockValues = kBlockElements;
   static constexpr int64_t kInterleavedRows = kernels::kInterleavedRows;
 
   template <int kGroups, int kCols>
-  static void tile(const Block* const* groups, const char* next, const BlockQ8_0* const* acts, int64_t blocks,
+  static void tile(const Block* const* groups, const char* next, const BlockQ8_0Sum* const* acts, int64_t blocks,
                    float* const* y) {
     __m256 lanes[kGroups][kCols];
     for (auto& group : lanes) {
       for (auto& lane : group) lane = _mm256_setzero_ps();
     }
     for (int64_t b = 0; b < blocks; ++b) {
-      avx2::BroadcastBlock x[kCols];
-      for (int c = 0; c < kCols; ++c) x[c] = avx2::broadcast_block(acts[c][b]);
       prefetch_next_group<Block, kGroups>(next, b);
+      // Per activation block, once for all groups: its scale, and its sum
+      // times the codes' bias (at most 128 x 32 x 127: exact).
+      __m256 dx[kCols];
+      __m256i offsets[kCols];
+      for (int c = 0; c < kCols; ++c) {
+        dx[c] = _mm256_set1_ps(acts[c][b].d);
+        if constexpr (Codes::kCodeBias != 0) offsets[c] = _mm256_set1_epi32(acts[c][b].sum * Codes::kCodeBias);
+      }
       for (int g = 0; g < kGroups; ++g) {
         __m256i codes[8];
         Codes::unpack(groups[g][b], codes);
         const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(groups[g][b].d)));
         for (int c = 0; c < kCols; ++c) {
-          const __m256 sums = _mm256_cvtepi32_ps(Codes::dot(codes, x[c]));
-          lanes[g][c] = _mm256_fmadd_ps(sums, _mm256_mul_ps(dw, _mm256_set1_ps(x[c].d)), lanes[g][c]);
+          __m256i exact = Codes::dot(codes, acts[c][b].qs);
+          if constexpr (Codes::kCodeBias != 0) exact = _mm256_sub_epi32(exact, offsets[c]);
+          lanes[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(exact), _mm256_mul_ps(dw, dx[c]), lanes[g][c]);
         }
       }
     }

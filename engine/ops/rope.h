@@ -7,6 +7,7 @@
 // reads them from config.json's rope_scaling): RopeFrequencies carries them.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 namespace attn {
@@ -26,7 +27,7 @@ struct RopeFrequencies {
   int long_after = 0;
 };
 
-// Rotates head vectors by their position. The angles are computed per call
+// Rotates head vectors by their position. The angles are computed per position
 // (in double, as a table would be) rather than looked up: a table for every
 // position a long-context model allows (131072 for Llama 3.2, 2^20 and more
 // in some configs) would cost more memory than the model, per layer.
@@ -40,6 +41,15 @@ class Rotary {
   bool uses_long(int sequence_length) const { return !long_inv_freq_.empty() && sequence_length > long_after_; }
 
  private:
+  struct Angles {
+    uint64_t rotary_id = 0;  // 0: no Rotary's
+    int position = 0;
+    bool long_factors = false;
+    std::vector<float> cos, sin;  // rotary_dim / 2 each, attention_factor applied
+  };
+  const Angles& angles(int position, bool long_factors) const;
+
+  uint64_t id_;
   int rotary_dim_;
   int long_after_;
   RopeStyle style_;
