@@ -50,11 +50,18 @@ struct Avx2Dots {
     return _mm256_add_epi16(sum, _mm256_maddubs_epi16(codes, quad));
   }
   static __m256i scaled(SubBlockSum sum, __m256i scales) { return _mm256_madd_epi16(sum, int16_twice(scales)); }
+  // Q6_K's scales of sub-blocks 2q + u out of lanes of int16 pairs (2q,
+  // 2q + 1), as scaled_sixteen takes them: each lane's in both its halves.
+  static __m256i sixteen_scales(__m256i pairs, int u) {
+    const __m256i low = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0, 1, 0, 1, 4, 5, 4, 5, 8,
+                                         9, 8, 9, 12, 13, 12, 13);
+    const __m256i high = _mm256_add_epi8(low, _mm256_set1_epi8(2));
+    return _mm256_shuffle_epi8(pairs, u ? high : low);
+  }
   // A Q6_K sub-block of 16: four chunks of codes of at most 63 (at
   // `x`, x + 4, ...), two at a time in int16 (2 x 2 x 63 x 127 < 2^15),
-  // times its int8 scale (int32 lanes) into int32.
-  static __m256i scaled_sixteen(const __m256i* codes, const int8_t* x, __m256i scales) {
-    const __m256i scale16 = int16_twice(scales);
+  // times its int8 scale (sixteen_scales) into int32.
+  static __m256i scaled_sixteen(const __m256i* codes, const int8_t* x, __m256i scale16) {
     __m256i sum = _mm256_setzero_si256();
     for (int t = 0; t < 4; t += 2) {
       const __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(codes[t], broadcast_quad(x + 4 * t)),

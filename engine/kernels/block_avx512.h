@@ -21,6 +21,11 @@ struct VnniDots {
     return _mm256_dpbusd_epi32(sum, codes, quad);
   }
   static __m256i scaled(SubBlockSum sum, __m256i scales) { return _mm256_mullo_epi32(sum, scales); }
+  // Q6_K's scales of sub-blocks 2q + u out of lanes of int16 pairs (2q,
+  // 2q + 1), as scaled_sixteen takes them: int32 lanes.
+  static __m256i sixteen_scales(__m256i pairs, int u) {
+    return u ? _mm256_srai_epi32(pairs, 16) : _mm256_srai_epi32(_mm256_slli_epi32(pairs, 16), 16);
+  }
   static __m256i scaled_sixteen(const __m256i* codes, const int8_t* x, __m256i scales) {
     __m256i sum = _mm256_setzero_si256();
     for (int t = 0; t < 4; ++t) sum = _mm256_dpbusd_epi32(sum, codes[t], avx2::broadcast_quad(x + 4 * t));

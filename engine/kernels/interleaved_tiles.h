@@ -159,17 +159,18 @@ struct Q6_KGroups {
 
   // The four code vectors of chunk t of half n: values 128 n + 32 k + 4 t ...
   static void unpack(const Block& w, int n, int t, __m256i codes[4]) {
-    const __m256i low_mask = _mm256_set1_epi8(15), high_mask = _mm256_set1_epi8(3);
+    const __m256i low_mask = _mm256_set1_epi8(15), high_mask = _mm256_set1_epi8(0x30);
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql_a[n][t]));
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql_b[n][t]));
     const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh[n][t]));
-    const auto high_bits = [&](int shift) {
-      return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, shift), high_mask), 4);
-    };
-    codes[0] = _mm256_or_si256(_mm256_and_si256(a, low_mask), high_bits(0));
-    codes[1] = _mm256_or_si256(_mm256_and_si256(b, low_mask), high_bits(2));
-    codes[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), low_mask), high_bits(4));
-    codes[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), low_mask), high_bits(6));
+    // A value's two high bits, bits 2i and 2i + 1 of its qh byte, shifted to
+    // bits 4 and 5 (16-bit shifts: what crosses into the neighbouring byte is
+    // masked off).
+    codes[0] = _mm256_or_si256(_mm256_and_si256(a, low_mask), _mm256_and_si256(_mm256_slli_epi16(h, 4), high_mask));
+    codes[1] = _mm256_or_si256(_mm256_and_si256(b, low_mask), _mm256_and_si256(_mm256_slli_epi16(h, 2), high_mask));
+    codes[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), low_mask), _mm256_and_si256(h, high_mask));
+    codes[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), low_mask),
+                               _mm256_and_si256(_mm256_srli_epi16(h, 2), high_mask));
   }
 
   template <int kGroups, int kCols>
@@ -201,7 +202,7 @@ struct Q6_KGroups {
             }
             for (int k = 0; k < 4; ++k) {
               const __m256i pair = scale_pairs[4 * n + k];  // sub-blocks 8 n + 2 k and + 1
-              const __m256i scales = u ? _mm256_srai_epi32(pair, 16) : _mm256_srai_epi32(_mm256_slli_epi32(pair, 16), 16);
+              const __m256i scales = Dot::sixteen_scales(pair, u);
               for (int c = 0; c < kCols; ++c) {
                 const int8_t* x = acts[c][b].qs + 128 * n + 32 * k + 16 * u;
                 products[c] = _mm256_add_epi32(products[c], Dot::scaled_sixteen(codes[k], x, scales));
