@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -122,6 +123,25 @@ TEST_CASE("q8_K activations: ggml's quantize_row_q8_K_ref rule on every ISA") {
       }
       if (k == 256) CHECK(blocks[0].qs[1] == -127);
     }
+  }
+}
+
+TEST_CASE("q8_K activations: magnitude ties, halves, NaN and infinity byte for byte as the reference, on every ISA") {
+  const int64_t k = 4 * 256;
+  auto x = random_vector(k, 5, 1.f);
+  x[3] = -8.f, x[10] = 8.f;  // the first of two equal magnitudes sets the sign
+  for (int i = 0; i < 256; ++i) x[256 + i] = 0.5f * static_cast<float>(i % 9) - 2.f;  // iscale -1: exact halves
+  x[256 + 200] = 127.f;
+  x[512 + 7] = std::nanf(""), x[512 + 100] = -8.f;                                   // NaN never wins
+  x[768 + 9] = std::numeric_limits<float>::infinity();                                // all codes 0, d = -inf
+  std::vector<BlockQ8_K> expected(k / 256);
+  quantize_q8_k(x.data(), expected.data(), k);
+  CHECK(expected[0].qs[3] == -127);
+  CHECK(expected[1].qs[0] == 2);  // -(-2) under iscale -1
+  for (const auto* table : tables()) {
+    std::vector<BlockQ8_K> blocks(k / 256);
+    table->blocks.q6_k.quantize_activations(x.data(), blocks.data(), k);
+    CHECK(std::memcmp(blocks.data(), expected.data(), blocks.size() * sizeof(BlockQ8_K)) == 0);
   }
 }
 

@@ -30,6 +30,7 @@ void gemv_iq4_xs_avx2(const void* w, const void* x, float* y, int64_t row_begin,
 void quantize_q8_0_activations_scalar(const float* x, void* blocks, int64_t k);
 void quantize_q8_0_activations_avx2(const float* x, void* blocks, int64_t k);
 void quantize_q8_k_activations(const float* x, void* blocks, int64_t k);
+void quantize_q8_k_activations_avx2(const float* x, void* blocks, int64_t k);
 
 // A Q5_K block's min term against q8_K activations: dmin * d_x * (sum over
 // sub-blocks j of min_j * the sum of j's activation codes); a Q4_1 or Q5_1

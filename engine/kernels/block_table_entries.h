@@ -63,19 +63,18 @@ constexpr BlockGemv interleaved_q8_0_activations() {
   return {kBlockElements, sizeof(BlockQ8_0Sum), quantize_with_sums<quantize>, gemv, gemm, interleave, interleaved_bytes};
 }
 
-// Super-blocks of 256 against q8_K activations, which come from the
-// reference quantiser on every ISA (as in ggml on x86): one pass over the
-// input row, next to a GEMV over all rows.
-template <GemvRows gemv, GemmRows gemm = row_by_row<gemv, kSuperBlockElements, sizeof(BlockQ8_K)>>
+// Super-blocks of 256 against q8_K activations (ggml's reference quantiser
+// to the byte, on every ISA).
+template <Quantize quantize, GemvRows gemv, GemmRows gemm = row_by_row<gemv, kSuperBlockElements, sizeof(BlockQ8_K)>>
 constexpr BlockGemv q8_k_activations() {
-  return {kSuperBlockElements, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv, gemm, nullptr, nullptr};
+  return {kSuperBlockElements, sizeof(BlockQ8_K), quantize, gemv, gemm, nullptr, nullptr};
 }
 
 // The same for weights the kernels read interleaved (interleaved_blocks.h).
-template <GemvRows gemv, GemmRows gemm, decltype(BlockGemv::interleave) interleave,
+template <Quantize quantize, GemvRows gemv, GemmRows gemm, decltype(BlockGemv::interleave) interleave,
           decltype(BlockGemv::interleaved_bytes) interleaved_bytes>
 constexpr BlockGemv interleaved_q8_k_activations() {
-  return {kSuperBlockElements, sizeof(BlockQ8_K), quantize_q8_k_activations, gemv, gemm, interleave, interleaved_bytes};
+  return {kSuperBlockElements, sizeof(BlockQ8_K), quantize, gemv, gemm, interleave, interleaved_bytes};
 }
 
 }  // namespace

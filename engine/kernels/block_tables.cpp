@@ -22,15 +22,15 @@ const BlockKernels& scalar_block_kernels() {
       interleaved_q8_0_activations<quantize_q8_0_activations_scalar, gemv_q8_0_scalar,
                                    entries::row_by_row<gemv_q8_0_scalar, kBlockElements, sizeof(BlockQ8_0Sum)>,
                                    interleave_q8_0, interleaved_q8_0_bytes>(),
-      interleaved_q8_k_activations<gemv_q4_k_scalar,
+      interleaved_q8_k_activations<quantize_q8_k_activations, gemv_q4_k_scalar,
                                    entries::row_by_row<gemv_q4_k_scalar, kSuperBlockElements, sizeof(BlockQ8_K)>,
                                    interleave_q4_k, interleaved_q4_k_bytes>(),
-      q8_k_activations<gemv_q5_k_scalar>(),
-      interleaved_q8_k_activations<gemv_q6_k_scalar,
+      q8_k_activations<quantize_q8_k_activations, gemv_q5_k_scalar>(),
+      interleaved_q8_k_activations<quantize_q8_k_activations, gemv_q6_k_scalar,
                                    entries::row_by_row<gemv_q6_k_scalar, kSuperBlockElements, sizeof(BlockQ8_K)>,
                                    interleave_q6_k, interleaved_q6_k_bytes>(),
-      q8_k_activations<gemv_q8_k_scalar>(),
-      q8_k_activations<gemv_iq4_xs_scalar>(),
+      q8_k_activations<quantize_q8_k_activations, gemv_q8_k_scalar>(),
+      q8_k_activations<quantize_q8_k_activations, gemv_iq4_xs_scalar>(),
   };
   return table;
 }

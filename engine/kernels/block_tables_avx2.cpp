@@ -33,13 +33,13 @@ const BlockKernels& avx2_block_kernels() {
       q8_0_activations<quantize_q8_0_activations_avx2, gemv_q5_1_avx2>(),
       interleaved_q8_0_activations<quantize_q8_0_activations_avx2, tiles::gemv_rows<Q8_0, 1>, tiles::gemm_rows<Q8_0, 1, 2>,
                                    interleave_q8_0, interleaved_q8_0_bytes>(),
-      interleaved_q8_k_activations<tiles::gemv_rows<Q4_K, 1>, tiles::gemm_rows<Q4_K, 1, 2>, interleave_q4_k,
+      interleaved_q8_k_activations<quantize_q8_k_activations_avx2, tiles::gemv_rows<Q4_K, 1>, tiles::gemm_rows<Q4_K, 1, 2>, interleave_q4_k,
                                    interleaved_q4_k_bytes>(),
-      q8_k_activations<tiles::gemv_rows<Q5_K, 2>, tiles::gemm_rows<Q5_K, 2, 2>>(),
-      interleaved_q8_k_activations<tiles::gemv_rows<Q6_K, 1>, tiles::gemm_rows<Q6_K, 1, 2>, interleave_q6_k,
+      q8_k_activations<quantize_q8_k_activations_avx2, tiles::gemv_rows<Q5_K, 2>, tiles::gemm_rows<Q5_K, 2, 2>>(),
+      interleaved_q8_k_activations<quantize_q8_k_activations_avx2, tiles::gemv_rows<Q6_K, 1>, tiles::gemm_rows<Q6_K, 1, 2>, interleave_q6_k,
                                    interleaved_q6_k_bytes>(),
-      q8_k_activations<gemv_q8_k_avx2>(),
-      q8_k_activations<gemv_iq4_xs_avx2>(),
+      q8_k_activations<quantize_q8_k_activations_avx2, gemv_q8_k_avx2>(),
+      q8_k_activations<quantize_q8_k_activations_avx2, gemv_iq4_xs_avx2>(),
   };
   return table;
 }
