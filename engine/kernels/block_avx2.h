@@ -43,13 +43,19 @@ inline __m256i broadcast_quad(const int8_t* x) {
 // The eight-chunk dot products with AVX2's u8 x s8 multiply-add.
 struct Avx2Dots {
   // A Q4_K sub-block's eight chunks one by one (codes of at most 15, as
-  // nibble_dot: int16 pair sums), then times its scale (int32 lanes, at
-  // most 63) into int32.
+  // nibble_dot: int16 pair sums), then times its scale (sub_block_scales,
+  // at most 63) into int32.
   using SubBlockSum = __m256i;
   static SubBlockSum add_chunk(SubBlockSum sum, __m256i codes, __m256i quad) {
     return _mm256_add_epi16(sum, _mm256_maddubs_epi16(codes, quad));
   }
-  static __m256i scaled(SubBlockSum sum, __m256i scales) { return _mm256_madd_epi16(sum, int16_twice(scales)); }
+  // Eight rows' Q4_K sub-block scales (bytes) as `scaled` takes them: each
+  // lane's in both its int16 halves.
+  static __m256i sub_block_scales(const uint8_t* scales) {
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(scales));
+    return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(bytes, bytes));
+  }
+  static __m256i scaled(SubBlockSum sum, __m256i scales) { return _mm256_madd_epi16(sum, scales); }
   // Q6_K's scales of sub-blocks 2q + u out of lanes of int16 pairs (2q,
   // 2q + 1), as scaled_sixteen takes them: each lane's in both its halves.
   static __m256i sixteen_scales(__m256i pairs, int u) {
@@ -69,10 +75,6 @@ struct Avx2Dots {
       sum = _mm256_add_epi32(sum, _mm256_madd_epi16(pairs, scale16));
     }
     return sum;
-  }
-  // Each int32 lane's (int16) value in both of its int16 halves.
-  static __m256i int16_twice(__m256i lanes) {
-    return _mm256_or_si256(_mm256_and_si256(lanes, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(lanes, 16));
   }
   // Unsigned codes of at most 15 against activation quads x[0..3], x[4..7],
   // ... (each broadcast as it is used: a load, no ALU work): the int16 pair

@@ -20,6 +20,10 @@ struct VnniDots {
   static SubBlockSum add_chunk(SubBlockSum sum, __m256i codes, __m256i quad) {
     return _mm256_dpbusd_epi32(sum, codes, quad);
   }
+  // Eight rows' Q4_K sub-block scales (bytes) as `scaled` takes them: int32 lanes.
+  static __m256i sub_block_scales(const uint8_t* scales) {
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(scales)));
+  }
   static __m256i scaled(SubBlockSum sum, __m256i scales) { return _mm256_mullo_epi32(sum, scales); }
   // Q6_K's scales of sub-blocks 2q + u out of lanes of int16 pairs (2q,
   // 2q + 1), as scaled_sixteen takes them: int32 lanes.

@@ -108,9 +108,8 @@ struct Q4_KGroups {
               high[c] = Dot::add_chunk(high[c], high_codes, avx2::broadcast_quad(x + 32));
             }
           }
-          const __m256i low_scales = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.scales[2 * p])));
-          const __m256i high_scales =
-              _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w.scales[2 * p + 1])));
+          const __m256i low_scales = Dot::sub_block_scales(w.scales[2 * p]);
+          const __m256i high_scales = Dot::sub_block_scales(w.scales[2 * p + 1]);
           for (int c = 0; c < kCols; ++c) {
             products[c] = _mm256_add_epi32(products[c], Dot::scaled(low[c], low_scales));
             products[c] = _mm256_add_epi32(products[c], Dot::scaled(high[c], high_scales));
