@@ -118,16 +118,20 @@ void LinearOp::run(const RunContext& context, std::span<const ActivationView> in
 void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
   const int64_t row_bytes = static_cast<int64_t>(dtype_row_bytes(weight_.dtype(), k));
-  const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / row_bytes);
+  // Whole groups of interleaved rows: a block ending inside a group would
+  // compute that group twice.
+  const int64_t granule = interleaved_ ? kernels::kInterleavedRows : 1;
+  const int64_t block = std::max<int64_t>(1, kGemvBlockBytes / row_bytes / granule) * granule;
   const bool int8 = weight_.dtype() == DType::I8;
   const kernels::GemvRows gemv = kernels::active().gemv.for_dtype(weight_.dtype());
   const kernels::Int8Kernels& int8_kernels = kernels::active().int8;
   const kernels::BlockGemv* block_gemv = kernels::active().blocks.for_dtype(weight_.dtype());
   // Int8 and block weights: dynamic activation quantisation (one scale per
   // input row, or activation blocks), computed once and shared by every thread.
+  const int64_t qx_stride = block_gemv ? static_cast<int64_t>(block_gemv->activation_row_bytes(k)) : k;
+  context.state.require_quantized_rows(x.rows, qx_stride);
   int8_t* qx = context.state.quantized_rows();
   float* x_scales = context.state.quantized_row_scales();
-  const int64_t qx_stride = block_gemv ? static_cast<int64_t>(block_gemv->activation_row_bytes(k)) : k;
   for (int64_t r = 0; r < x.rows; ++r) {
     if (int8) x_scales[r] = int8_kernels.quantize_row(x.row(r), qx + r * k, k);
     if (block_gemv) block_gemv->quantize_activations(x.row(r), qx + r * qx_stride, k);
@@ -174,12 +178,14 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
 // the batch, and scores do not depend on --batch-size.
 void LinearOp::run_matmul(const RunContext& context, const ActivationView& x, const ActivationView& y) const {
   const int64_t n = weight_.dim(0), k = weight_.dim(1);
-  // Block types always, and int8 without VNNI: the GEMV kernel over tiles of
-  // input rows, each block of weights read once per tile and never
-  // dequantised; exact int32 sums, so every row gets decode's result
-  // whatever the batch.
+  // Block types always, and int8 without VNNI: the GEMV kernels, weights
+  // never dequantised; exact int32 sums, so every row gets decode's result
+  // whatever the batch. Block types take all rows in one pass: each block of
+  // weight rows meets every input row while it is in cache, and the product
+  // is one parallel region; int8 goes kMaxGemvRows rows at a time.
   const DType dtype = weight_.dtype();
-  if (kernels::active().blocks.for_dtype(dtype) || (dtype == DType::I8 && !onednn_int8_matmul_is_exact())) {
+  if (kernels::active().blocks.for_dtype(dtype)) return run_gemv(context, x, y);
+  if (dtype == DType::I8 && !onednn_int8_matmul_is_exact()) {
     for (int64_t first = 0; first < x.rows; first += kMaxGemvRows) {
       const int64_t rows = std::min(kMaxGemvRows, x.rows - first);
       run_gemv(context, {x.row(first), rows, x.width}, {y.row(first), rows, y.width});
