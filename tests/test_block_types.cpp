@@ -432,6 +432,27 @@ TEST_CASE("Q4_K and Q6_K in a whole model: --dtype q4_k against f32 on the same 
   CHECK(attn::test::max_abs_diff(decode, prefill) < 1e-3f);
 }
 
+// Every Linear of the wide model is a block type, so a prompt longer than
+// a GEMV's eight rows runs the one-pass prefill (all rows against each
+// block of weight rows, split over threads) and must give decode's logits
+// to the bit: the same per-row kernel sequence either way.
+TEST_CASE("block-type prefill of 13 rows equals decode bit for bit, at 1 and 2 threads") {
+  attn::test::TempDir original;
+  write_wide_llama(original.path(), [](const std::string&, const Tensor& w) { return w; });
+  const std::vector<TokenId> ids{1, 403, 407, 261, 378, 300, 42, 17, 99, 250, 12, 480, 77};
+  for (DType type : {DType::Q4_0, DType::Q8_0, DType::Q4_K}) {
+    CAPTURE(dtype_name(type));
+    const auto model = load_as(original.path(), type);
+    for (int threads : {1, 2}) {
+      CAPTURE(threads);
+      set_num_threads(threads);
+      const auto prefill = logits_of(model, ids, false);
+      CHECK(prefill == logits_of(model, ids, true));
+    }
+    set_num_threads(0);
+  }
+}
+
 TEST_CASE("quantize --type q4_k_m: Q6_K where llama.cpp's Q4_K_M puts it; the same as --dtype q4_k_m at load") {
   attn::test::TempDir original, out;
   write_wide_llama(original.path(), [](const std::string&, const Tensor& w) { return w; });

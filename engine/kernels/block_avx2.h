@@ -99,6 +99,21 @@ struct Avx2Dots {
   }
 };
 
+// The largest of eight lanes (what the activation quantisers scale by).
+inline float max_of_lanes(__m256 lanes) {
+  __m128 max4 = _mm_max_ps(_mm256_castps256_ps128(lanes), _mm256_extractf128_ps(lanes, 1));
+  max4 = _mm_max_ps(max4, _mm_movehl_ps(max4, max4));
+  return _mm_cvtss_f32(_mm_max_ss(max4, _mm_movehdup_ps(max4)));
+}
+
+// 32 int32 codes (four vectors, each within int8) stored as 32 bytes in
+// order: the packs work per 128-bit lane, the permute restores the order.
+inline void store_codes(const __m256i ints[4], int8_t* out) {
+  const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(ints[0], ints[1]), _mm256_packs_epi32(ints[2], ints[3]));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out),
+                      _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
 // Eight lanes to one: (0+4, 1+5, 2+6, 3+7), then (first + third, second + fourth), then their sum.
 inline float reduce_lanes(__m256 lanes) {
   __m128 half = _mm_add_ps(_mm256_castps256_ps128(lanes), _mm256_extractf128_ps(lanes, 1));

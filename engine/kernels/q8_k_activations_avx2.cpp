@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/kernels/block_avx2.h"
 #include "engine/kernels/block_gemv.h"
 
 namespace attn::kernels {
@@ -14,8 +15,6 @@ namespace attn::kernels {
 void quantize_q8_k_activations_avx2(const float* x, void* blocks, int64_t k) {
   auto* out = static_cast<BlockQ8_K*>(blocks);
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  // The packs work per 128-bit lane; the permute restores element order.
-  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   for (int64_t b = 0; b < k / kSuperBlockElements; ++b) {
     const float* v = x + b * kSuperBlockElements;
     BlockQ8_K& y = out[b];
@@ -23,10 +22,7 @@ void quantize_q8_k_activations_avx2(const float* x, void* blocks, int64_t k) {
     // its second operand, the running maximum, when the first is NaN).
     __m256 max8 = _mm256_setzero_ps();
     for (int j = 0; j < kSuperBlockElements; j += 8) max8 = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(v + j), abs_mask), max8);
-    __m128 max4 = _mm_max_ps(_mm256_castps256_ps128(max8), _mm256_extractf128_ps(max8, 1));
-    max4 = _mm_max_ps(max4, _mm_movehl_ps(max4, max4));
-    max4 = _mm_max_ss(max4, _mm_movehdup_ps(max4));
-    const float amax = _mm_cvtss_f32(max4);
+    const float amax = avx2::max_of_lanes(max8);
     if (amax == 0) {
       std::memset(&y, 0, sizeof(y));
       continue;
@@ -46,9 +42,7 @@ void quantize_q8_k_activations_avx2(const float* x, void* blocks, int64_t k) {
         const __m256i rounded = _mm256_and_si256(_mm256_cvtps_epi32(scaled), _mm256_castps_si256(in_range));
         ints[i] = _mm256_min_epi32(rounded, _mm256_set1_epi32(127));
       }
-      const __m256i bytes =
-          _mm256_packs_epi16(_mm256_packs_epi32(ints[0], ints[1]), _mm256_packs_epi32(ints[2], ints[3]));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(y.qs + j), _mm256_permutevar8x32_epi32(bytes, order));
+      avx2::store_codes(ints, y.qs + j);
     }
     for (int j = 0; j < 16; ++j) {
       int sum = 0;
