@@ -88,7 +88,6 @@ struct Q4_KGroups {
       for (int c = 0; c < kCols; ++c) sums[g][c] = mins[g][c] = _mm256_setzero_ps();
     }
     for (int64_t b = 0; b < blocks; ++b) {
-      prefetch_next_group<Block, kGroups>(next, b);
       __m256i sum_pairs[kCols][4];
       for (int c = 0; c < kCols; ++c) activation_sum_pairs(acts[c][b], sum_pairs[c]);
       for (int g = 0; g < kGroups; ++g) {
@@ -96,6 +95,8 @@ struct Q4_KGroups {
         __m256i products[kCols];
         for (int c = 0; c < kCols; ++c) products[c] = _mm256_setzero_si256();
         for (int p = 0; p < 4; ++p) {
+          // A slice of the prefetch before each pair of sub-blocks (block_tiles.h).
+          prefetch_next_group<Block, kGroups, 4 * kGroups>(next, b, 4 * g + p);
           typename Dot::SubBlockSum low[kCols], high[kCols];
           for (int c = 0; c < kCols; ++c) low[c] = high[c] = _mm256_setzero_si256();
           for (int t = 0; t < 8; ++t) {
@@ -156,20 +157,37 @@ struct Q6_KGroups {
     }
   }
 
-  // The four code vectors of chunk t of half n: values 128 n + 32 k + 4 t ...
-  static void unpack(const Block& w, int n, int t, __m256i codes[4]) {
+  // Chunk t of quarter k of half n: the codes of values 128 n + 32 k + 4 t
+  // .. + 3 of the eight rows. Unpacked as they are used, each from its two
+  // loads (L1-resident), so a tile keeps four code vectors live, not
+  // sixteen: AVX2 has sixteen vector registers, and the spills cost more
+  // than the repeated loads.
+  template <int k>
+  static __m256i quarter_codes(const Block& w, int n, int t) {
     const __m256i low_mask = _mm256_set1_epi8(15), high_mask = _mm256_set1_epi8(0x30);
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql_a[n][t]));
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.ql_b[n][t]));
+    const __m256i low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k % 2 ? w.ql_b[n][t] : w.ql_a[n][t]));
     const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh[n][t]));
-    // A value's two high bits, bits 2i and 2i + 1 of its qh byte, shifted to
-    // bits 4 and 5 (16-bit shifts: what crosses into the neighbouring byte is
-    // masked off).
-    codes[0] = _mm256_or_si256(_mm256_and_si256(a, low_mask), _mm256_and_si256(_mm256_slli_epi16(h, 4), high_mask));
-    codes[1] = _mm256_or_si256(_mm256_and_si256(b, low_mask), _mm256_and_si256(_mm256_slli_epi16(h, 2), high_mask));
-    codes[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), low_mask), _mm256_and_si256(h, high_mask));
-    codes[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), low_mask),
-                               _mm256_and_si256(_mm256_srli_epi16(h, 2), high_mask));
+    // Bits 2k and 2k + 1 of the qh byte moved to bits 4 and 5 (16-bit
+    // shifts: what crosses into the neighbouring byte is masked off).
+    const __m256i high_bits = k < 2 ? _mm256_slli_epi16(h, 4 - 2 * k) : k == 2 ? h : _mm256_srli_epi16(h, 2);
+    const __m256i low_bits = k < 2 ? low : _mm256_srli_epi16(low, 4);
+    return _mm256_or_si256(_mm256_and_si256(low_bits, low_mask), _mm256_and_si256(high_bits, high_mask));
+  }
+
+  // Quarter k of half n: sub-blocks (of 16) 8 n + 2 k and + 1, chunks 0-3
+  // and 4-7, against every activation row.
+  template <int k, int kCols>
+  static void quarter(const Block& w, int n, const BlockQ8_K* const* acts, int64_t b, __m256i* products) {
+    const __m256i pair = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales[4 * n + k])));
+    for (int u = 0; u < 2; ++u) {
+      __m256i codes[4];
+      for (int t = 0; t < 4; ++t) codes[t] = quarter_codes<k>(w, n, 4 * u + t);
+      const __m256i scales = Dot::sixteen_scales(pair, u);
+      for (int c = 0; c < kCols; ++c) {
+        const int8_t* x = acts[c][b].qs + 128 * n + 32 * k + 16 * u;
+        products[c] = _mm256_add_epi32(products[c], Dot::scaled_sixteen(codes, x, scales));
+      }
+    }
   }
 
   template <int kGroups, int kCols>
@@ -180,39 +198,31 @@ struct Q6_KGroups {
       for (auto& lane : group) lane = _mm256_setzero_ps();
     }
     for (int64_t b = 0; b < blocks; ++b) {
-      prefetch_next_group<Block, kGroups>(next, b);
-      __m256i pairs[kCols][8];
-      for (int c = 0; c < kCols; ++c) bsum_pairs(acts[c][b], pairs[c]);
       for (int g = 0; g < kGroups; ++g) {
         const Block& w = groups[g][b];
-        __m256i scale_pairs[8];
-        for (int q = 0; q < 8; ++q) {
-          scale_pairs[q] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales[q])));
-        }
         __m256i products[kCols];
         for (int c = 0; c < kCols; ++c) products[c] = _mm256_setzero_si256();
         for (int n = 0; n < 2; ++n) {
-          for (int u = 0; u < 2; ++u) {  // chunks 4u .. 4u + 3: sub-blocks 8 n + 2 k + u
-            __m256i codes[4][4];
-            for (int t = 0; t < 4; ++t) {
-              __m256i chunk[4];
-              unpack(w, n, 4 * u + t, chunk);
-              for (int k = 0; k < 4; ++k) codes[k][t] = chunk[k];
-            }
-            for (int k = 0; k < 4; ++k) {
-              const __m256i pair = scale_pairs[4 * n + k];  // sub-blocks 8 n + 2 k and + 1
-              const __m256i scales = Dot::sixteen_scales(pair, u);
-              for (int c = 0; c < kCols; ++c) {
-                const int8_t* x = acts[c][b].qs + 128 * n + 32 * k + 16 * u;
-                products[c] = _mm256_add_epi32(products[c], Dot::scaled_sixteen(codes[k], x, scales));
-              }
-            }
-          }
+          // A slice of the prefetch before each quarter (block_tiles.h).
+          constexpr int kSlices = 8 * kGroups;
+          prefetch_next_group<Block, kGroups, kSlices>(next, b, 8 * g + 4 * n);
+          quarter<0, kCols>(w, n, acts, b, products);
+          prefetch_next_group<Block, kGroups, kSlices>(next, b, 8 * g + 4 * n + 1);
+          quarter<1, kCols>(w, n, acts, b, products);
+          prefetch_next_group<Block, kGroups, kSlices>(next, b, 8 * g + 4 * n + 2);
+          quarter<2, kCols>(w, n, acts, b, products);
+          prefetch_next_group<Block, kGroups, kSlices>(next, b, 8 * g + 4 * n + 3);
+          quarter<3, kCols>(w, n, acts, b, products);
         }
         const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.d)));
         for (int c = 0; c < kCols; ++c) {
+          __m256i pairs[8];
+          bsum_pairs(acts[c][b], pairs);
           __m256i offsets = _mm256_setzero_si256();
-          for (int q = 0; q < 8; ++q) offsets = _mm256_add_epi32(offsets, _mm256_madd_epi16(scale_pairs[q], pairs[c][q]));
+          for (int q = 0; q < 8; ++q) {
+            const __m256i scale_pairs = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales[q])));
+            offsets = _mm256_add_epi32(offsets, _mm256_madd_epi16(scale_pairs, pairs[q]));
+          }
           const __m256i exact = _mm256_sub_epi32(products[c], _mm256_slli_epi32(offsets, 5));
           sums[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(exact), _mm256_mul_ps(d, _mm256_set1_ps(acts[c][b].d)), sums[g][c]);
         }
