@@ -132,10 +132,10 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
   context.state.require_quantized_rows(x.rows, qx_stride);
   int8_t* qx = context.state.quantized_rows();
   float* x_scales = context.state.quantized_row_scales();
-  for (int64_t r = 0; r < x.rows; ++r) {
+  const auto quantize = [&](int64_t r) {
     if (int8) x_scales[r] = int8_kernels.quantize_row(x.row(r), qx + r * k, k);
     if (block_gemv) block_gemv->quantize_activations(x.row(r), qx + r * qx_stride, k);
-  }
+  };
   const auto rows = [&](int64_t begin, int64_t end) {
     for (int64_t first = begin; first < end; first += block) {
       const int64_t last = std::min(end, first + block);
@@ -154,10 +154,17 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
     }
   };
   if (!worth_parallel(n * k)) {
+    for (int64_t r = 0; r < x.rows; ++r) quantize(r);
     rows(0, n);
   } else {
 #pragma omp parallel
     {
+      // Prefill's rows are quantised by all threads (a row is one thread's
+      // whole, so the codes do not depend on the split); one decode row is
+      // too little work to share.
+#pragma omp for schedule(static) nowait
+      for (int64_t r = 0; r < x.rows; ++r) quantize(r);
+#pragma omp barrier
       const int64_t blocks = (n + kRowBlock - 1) / kRowBlock;
       const int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
       const int64_t begin = blocks * t / threads * kRowBlock;
