@@ -88,8 +88,6 @@ struct Q4_KGroups {
       for (int c = 0; c < kCols; ++c) sums[g][c] = mins[g][c] = _mm256_setzero_ps();
     }
     for (int64_t b = 0; b < blocks; ++b) {
-      __m256i sum_pairs[kCols][4];
-      for (int c = 0; c < kCols; ++c) activation_sum_pairs(acts[c][b], sum_pairs[c]);
       for (int g = 0; g < kGroups; ++g) {
         const Block& w = groups[g][b];
         __m256i products[kCols];
@@ -119,10 +117,14 @@ struct Q4_KGroups {
         const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.d)));
         const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.dmin)));
         for (int c = 0; c < kCols; ++c) {
+          // Made here, not kept from the block's start: AVX2 has registers
+          // for the sums only.
+          __m256i sum_pairs[4];
+          activation_sum_pairs(acts[c][b], sum_pairs);
           __m256i min_products = _mm256_setzero_si256();
           for (int p = 0; p < 4; ++p) {
             const __m256i row_mins = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.mins[p])));
-            min_products = _mm256_add_epi32(min_products, _mm256_madd_epi16(row_mins, sum_pairs[c][p]));
+            min_products = _mm256_add_epi32(min_products, _mm256_madd_epi16(row_mins, sum_pairs[p]));
           }
           const __m256 dx = _mm256_set1_ps(acts[c][b].d);
           sums[g][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(products[c]), _mm256_mul_ps(d, dx), sums[g][c]);
