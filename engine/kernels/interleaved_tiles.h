@@ -177,11 +177,15 @@ struct Q6_KGroups {
   }
 
   // Quarter k of half n: sub-blocks (of 16) 8 n + 2 k and + 1, chunks 0-3
-  // and 4-7, against every activation row.
-  template <int k, int kCols>
-  static void quarter(const Block& w, int n, const BlockQ8_K* const* acts, int64_t b, __m256i* products) {
+  // and 4-7, against every activation row. Each half fetches its slice of
+  // the next group's block b (block_tiles.h): sixteen slices of at most two
+  // lines per group, `slice` and slice + 1 here.
+  template <int k, int kGroups, int kCols>
+  static void quarter(const Block& w, int n, const BlockQ8_K* const* acts, int64_t b, __m256i* products,
+                      const char* next, int slice) {
     const __m256i pair = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales[4 * n + k])));
     for (int u = 0; u < 2; ++u) {
+      prefetch_next_group<Block, kGroups, 16 * kGroups>(next, b, slice + u);
       __m256i codes[4];
       for (int t = 0; t < 4; ++t) codes[t] = quarter_codes<k>(w, n, 4 * u + t);
       const __m256i scales = Dot::sixteen_scales(pair, u);
@@ -205,16 +209,10 @@ struct Q6_KGroups {
         __m256i products[kCols];
         for (int c = 0; c < kCols; ++c) products[c] = _mm256_setzero_si256();
         for (int n = 0; n < 2; ++n) {
-          // A slice of the prefetch before each quarter (block_tiles.h).
-          constexpr int kSlices = 8 * kGroups;
-          prefetch_next_group<Block, kGroups, kSlices>(next, b, 8 * g + 4 * n);
-          quarter<0, kCols>(w, n, acts, b, products);
-          prefetch_next_group<Block, kGroups, kSlices>(next, b, 8 * g + 4 * n + 1);
-          quarter<1, kCols>(w, n, acts, b, products);
-          prefetch_next_group<Block, kGroups, kSlices>(next, b, 8 * g + 4 * n + 2);
-          quarter<2, kCols>(w, n, acts, b, products);
-          prefetch_next_group<Block, kGroups, kSlices>(next, b, 8 * g + 4 * n + 3);
-          quarter<3, kCols>(w, n, acts, b, products);
+          quarter<0, kGroups, kCols>(w, n, acts, b, products, next, 16 * g + 8 * n + 0);
+          quarter<1, kGroups, kCols>(w, n, acts, b, products, next, 16 * g + 8 * n + 2);
+          quarter<2, kGroups, kCols>(w, n, acts, b, products, next, 16 * g + 8 * n + 4);
+          quarter<3, kGroups, kCols>(w, n, acts, b, products, next, 16 * g + 8 * n + 6);
         }
         const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.d)));
         for (int c = 0; c < kCols; ++c) {
