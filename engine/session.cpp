@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -12,6 +13,7 @@
 #include "engine/kernels/kernels.h"
 #include "engine/loaded_model.h"
 #include "engine/session_state.h"
+#include "engine/step_threads.h"
 
 namespace attn {
 namespace {
@@ -54,6 +56,7 @@ struct Session::Data {
   std::span<const float> run(std::span<const TokenId> tokens, bool all_rows_out, bool packed);
   std::span<const float> value_data(ValueId value) const;
   const MemoryPlan* last_plan = nullptr;
+  StepThreads step_threads{num_threads(), default_thread_count()};
 };
 
 const MemoryPlan& Session::Data::plan_for(int64_t rows, bool all_rows_out) {
@@ -271,11 +274,16 @@ Session Session::sibling() const {
 }
 
 std::span<const float> Session::Data::run(std::span<const TokenId> tokens, bool all_rows_out, bool packed) {
-  const int threads = num_threads();
-  omp_set_num_threads(threads);  // per calling thread: an app may run sessions on several
-  state.prepare_threads(threads);
-
   const int64_t rows = static_cast<int64_t>(tokens.size());
+  const int all_threads = num_threads();
+  if (!step_threads.configured_for(all_threads, default_thread_count())) {
+    step_threads = StepThreads(all_threads, default_thread_count());
+  }
+  const int threads = step_threads.for_step(rows);
+  omp_set_num_threads(threads);  // per calling thread: an app may run sessions on several
+  state.prepare_threads(all_threads);
+  const auto start = std::chrono::steady_clock::now();
+
   const MemoryPlan& plan = plan_for(rows, all_rows_out);
   const RunContext context{tokens, packed_types, sequences, packed, all_rows_out, state};
   const auto& nodes = graph().nodes();
@@ -294,6 +302,7 @@ std::span<const float> Session::Data::run(std::span<const TokenId> tokens, bool 
     node.op->run(context, std::span<const ActivationView>(inputs.data(), node.inputs.size()), output);
   }
   last_plan = &plan;
+  step_threads.record(threads, rows, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return value_data(graph().output());
 }
 

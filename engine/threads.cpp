@@ -11,6 +11,7 @@
 
 #include "attn/error.h"
 #include "attn/model.h"
+#include "engine/step_threads.h"
 
 namespace attn {
 namespace {
@@ -21,18 +22,31 @@ namespace {
 // exhausting memory.
 constexpr int kMaxThreads = 1024;
 
-int default_threads() {
+// The ATTN_THREADS count, or 0 when it is unset or not a count in range.
+int environment_threads() {
   if (const char* env = std::getenv("ATTN_THREADS")) {
     char* end = nullptr;
     const long n = std::strtol(env, &end, 10);
     if (end != env && *end == '\0' && n > 0 && n <= kMaxThreads) return static_cast<int>(n);
   }
-  return physical_cores();
+  return 0;
 }
 
-int& configured_threads() {
-  static int threads = default_threads();
-  return threads;
+int default_threads() {
+  const int chosen = environment_threads();
+  return chosen > 0 ? chosen : physical_cores();
+}
+
+// The count, and whether the user chose it (a count, or ATTN_THREADS):
+// only attn's own default adapts to a busy machine (step_threads.h).
+struct ThreadSetting {
+  int count;
+  bool chosen;
+};
+
+ThreadSetting& setting() {
+  static ThreadSetting current{default_threads(), environment_threads() > 0};
+  return current;
 }
 
 }  // namespace
@@ -60,9 +74,11 @@ void set_num_threads(int threads) {
     throw Error("thread count " + std::to_string(threads) + " is out of range: use 1.." +
                 std::to_string(kMaxThreads) + " (0 for the default, " + std::to_string(default_threads()) + ")");
   }
-  configured_threads() = threads > 0 ? threads : default_threads();
+  setting() = {threads > 0 ? threads : default_threads(), threads > 0 || environment_threads() > 0};
 }
 
-int num_threads() { return configured_threads(); }
+int num_threads() { return setting().count; }
+
+bool default_thread_count() { return !setting().chosen; }
 
 }  // namespace attn
