@@ -153,18 +153,22 @@ void LinearOp::run_gemv(const RunContext& context, const ActivationView& x, cons
       }
     }
   };
-  if (!worth_parallel(n * k)) {
+  // Prefill's rows are quantised by all threads (a row is one thread's
+  // whole, so the codes do not depend on the split); a decode step's one row
+  // is quantised before the region rather than behind a barrier of its own.
+  const bool share_quantization = worth_parallel(n * k) && x.rows > 1;
+  if (!share_quantization) {
     for (int64_t r = 0; r < x.rows; ++r) quantize(r);
+  }
+  if (!worth_parallel(n * k)) {
     rows(0, n);
   } else {
 #pragma omp parallel
     {
-      // Prefill's rows are quantised by all threads (a row is one thread's
-      // whole, so the codes do not depend on the split); one decode row is
-      // too little work to share.
-#pragma omp for schedule(static) nowait
-      for (int64_t r = 0; r < x.rows; ++r) quantize(r);
-#pragma omp barrier
+      if (share_quantization) {
+#pragma omp for schedule(static)
+        for (int64_t r = 0; r < x.rows; ++r) quantize(r);
+      }
       const int64_t blocks = (n + kRowBlock - 1) / kRowBlock;
       const int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
       const int64_t begin = blocks * t / threads * kRowBlock;
